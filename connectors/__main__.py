@@ -1,0 +1,86 @@
+"""Command line: `python -m connectors load KIND PATH`, `status`, `quarantine`, `mappings`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import duckdb
+
+import store
+from connectors.files import FatalLoadError
+from connectors.loader import load_file
+from connectors.mapping import MAPPINGS_DIR, MappingError, load_mapping
+from connectors.schema import KINDS, UnknownKind
+from connectors.status import quarantined_rows, source_status
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (FatalLoadError, MappingError, UnknownKind, duckdb.Error) as exc:
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        return 1
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m connectors", description=__doc__)
+    commands = top.add_subparsers(required=True, metavar="COMMAND")
+    load = commands.add_parser("load", help="load a file of one kind into the store")
+    load.add_argument("kind", help=f"one of: {', '.join(KINDS)}")
+    load.add_argument("path", help="a .csv, .json, .jsonl or .parquet file")
+    load.add_argument("--source", help="the source's name (default: the mapping's, else the kind)")
+    load.add_argument("--mapping", help="a mapping file, or the name of a shipped one (see `mappings`)")
+    load.set_defaults(run=run_load)
+    status = commands.add_parser("status", help="rows, last load and rejected rows per source")
+    status.set_defaults(run=run_status)
+    quarantine = commands.add_parser("quarantine", help="rows that were refused, with the reason")
+    quarantine.add_argument("--source")
+    quarantine.add_argument("--limit", type=int, default=50)
+    quarantine.set_defaults(run=run_quarantine)
+    mappings = commands.add_parser("mappings", help="list the shipped mappings")
+    mappings.set_defaults(run=run_mappings)
+    return top
+
+
+def run_load(args: argparse.Namespace) -> int:
+    con = store.connect()
+    result = load_file(con, args.kind, args.path, source=args.source, mapping=args.mapping)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(result.summary())
+    if result.rejected:
+        print(f"see the reasons with: python -m connectors quarantine --source {result.source}")
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    table = source_status(store.connect())
+    print("no loads yet" if table.empty else table.drop(columns="last_error").to_string(index=False))
+    return 0
+
+
+def run_quarantine(args: argparse.Namespace) -> int:
+    rows = quarantined_rows(store.connect(), args.source, args.limit)
+    if rows.empty:
+        print("the quarantine is empty")
+    for row in rows.itertuples():
+        print(f"{row.source}/{row.kind} {row.file}:{row.line_number}: {row.reason}")
+    return 0
+
+
+def run_mappings(args: argparse.Namespace) -> int:
+    for path in sorted(MAPPINGS_DIR.glob("*.toml")):
+        mapping = load_mapping(path)
+        print(f"{path.stem:24} {mapping.kind.name:16} {mapping.description}")
+    return 0
+
+
+def one_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+if __name__ == "__main__":
+    sys.exit(main())

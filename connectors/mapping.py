@@ -1,0 +1,148 @@
+"""Mapping files (TOML): which column or JSON path of a foreign export feeds each canonical field, and how."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from connectors.schema import Kind
+from connectors.schema import kind as find_kind
+
+MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
+FORMATS = ("csv", "json", "jsonl", "parquet")
+SOURCE_SETTINGS = {"column", "join", "value", "multiply", "map", "format", "decimal"}
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class FieldSource:
+    """Where one canonical field's value comes from in a foreign record."""
+
+    columns: tuple[str, ...] = ()  # first non-empty wins, or all joined with `join`
+    join: str | None = None
+    value: str | None = None  # a constant
+    multiply: tuple[str, ...] = ()  # the product of these numeric columns
+    map: dict[str, str] = field(default_factory=dict)  # foreign value (any case) -> canonical value
+    formats: tuple[str, ...] = ()  # strptime formats for dates and timestamps
+    decimal: str = "."  # decimal mark of money columns
+
+    @property
+    def referenced_columns(self) -> tuple[str, ...]:
+        return self.columns + self.multiply
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A parsed, validated mapping: the kind it loads, a default source name, and a source per field."""
+
+    kind: Kind
+    fields: dict[str, FieldSource]
+    name: str = "canonical"
+    source: str | None = None
+    format: str | None = None
+    records: str | None = None  # JSON documents: the dotted path of the array of records
+    delimiter: str | None = None
+    description: str = ""
+
+
+def canonical_mapping(kind: Kind) -> Mapping:
+    """The mapping used without a mapping file: each field from the column of the same name."""
+    return Mapping(kind=kind, fields={f.name: FieldSource(columns=(f.name,)) for f in kind.fields})
+
+
+def resolve_mapping_path(name_or_path: str | Path) -> Path:
+    """A mapping given as a path, or as the name of one shipped in connectors/mappings."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        return path
+    shipped = MAPPINGS_DIR / f"{name_or_path}.toml"
+    if shipped.exists():
+        return shipped
+    names = ", ".join(sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml")))
+    raise MappingError(f"mapping {str(name_or_path)!r} not found: not a file, nor a shipped mapping ({names})")
+
+
+def load_mapping(name_or_path: str | Path, kind_name: str | None = None) -> Mapping:
+    """Read and validate a mapping file; `kind_name`, if given, must agree with the file's kind."""
+    path = resolve_mapping_path(name_or_path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise MappingError(f"mapping {path}: {exc}") from None
+    return parse_mapping(doc, path, kind_name)
+
+
+def parse_mapping(doc: dict, path: Path, kind_name: str | None = None) -> Mapping:
+    """Validate a parsed mapping document, raising MappingError with the file and field at fault."""
+    where = f"mapping {path}"
+    declared = doc.get("kind")
+    if not isinstance(declared, str):
+        raise MappingError(f"{where}: missing 'kind = \"...\"'")
+    if kind_name and kind_name != declared:
+        raise MappingError(f"{where}: this mapping is for kind {declared!r}, not {kind_name!r}")
+    try:
+        kind = find_kind(declared)
+    except ValueError as exc:
+        raise MappingError(f"{where}: {exc}") from None
+    fmt = doc.get("format")
+    if fmt is not None and fmt not in FORMATS:
+        raise MappingError(f"{where}: format {fmt!r} is not one of {', '.join(FORMATS)}")
+    unknown = set(doc) - {"kind", "source", "format", "records", "delimiter", "description", "fields"}
+    if unknown:
+        raise MappingError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
+    fields = doc.get("fields")
+    if not isinstance(fields, dict) or not fields:
+        raise MappingError(f"{where}: needs a [fields] table mapping canonical fields to columns")
+    return Mapping(
+        kind=kind,
+        fields={name: parse_field_source(name, spec, kind, where) for name, spec in fields.items()},
+        name=path.stem,
+        source=doc.get("source"),
+        format=fmt,
+        records=doc.get("records"),
+        delimiter=doc.get("delimiter"),
+        description=doc.get("description", ""),
+    )
+
+
+def parse_field_source(name: str, spec, kind: Kind, where: str) -> FieldSource:
+    """One `[fields]` entry: a column name, a list of fallback columns, or a table of settings."""
+    if name not in kind.field_names:
+        raise MappingError(f"{where}: field {name!r} is not a {kind.name} field; expected one of "
+                           f"{', '.join(kind.field_names)}")
+    if isinstance(spec, str):
+        return FieldSource(columns=(spec,))
+    if isinstance(spec, list) and spec and all(isinstance(c, str) for c in spec):
+        return FieldSource(columns=tuple(spec))
+    if not isinstance(spec, dict):
+        raise MappingError(f"{where}: field {name!r} must be a column name, a list of columns or a table")
+    unknown = set(spec) - SOURCE_SETTINGS
+    if unknown:
+        raise MappingError(f"{where}: field {name!r} has unknown setting(s) {', '.join(sorted(unknown))}; "
+                           f"expected {', '.join(sorted(SOURCE_SETTINGS))}")
+    source = FieldSource(
+        columns=_strings(spec.get("column", ()), name, "column", where),
+        join=spec.get("join"),
+        value=None if spec.get("value") is None else str(spec["value"]),
+        multiply=_strings(spec.get("multiply", ()), name, "multiply", where),
+        map={str(k).lower(): str(v) for k, v in spec.get("map", {}).items()},
+        formats=_strings(spec.get("format", ()), name, "format", where),
+        decimal=spec.get("decimal", "."),
+    )
+    if sum(bool(x) for x in (source.columns, source.value is not None, source.multiply)) != 1:
+        raise MappingError(f"{where}: field {name!r} needs exactly one of 'column', 'value' or 'multiply'")
+    if source.decimal not in (".", ","):
+        raise MappingError(f"{where}: field {name!r}: decimal must be '.' or ','")
+    return source
+
+
+def _strings(value, name: str, setting: str, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise MappingError(f"{where}: field {name!r}: {setting!r} must be a string or a list of strings")
