@@ -77,7 +77,7 @@ def stage_file(con: Connection, path: Path, fmt: str, *, delimiter: str | None =
         raise FatalLoadError(f"{path}: no such file")
     if path.stat().st_size == 0:
         raise FatalLoadError(f"{path.name}: the file is empty (not even a header row)")
-    con.execute(f"drop table if exists {STAGE}")
+    drop_temp(con, STAGE)
     con.execute(f"create or replace temp table {STAGE_REJECTS} (_line bigint, raw_record varchar, reason varchar)")
     readers = {"csv": stage_csv, "json": stage_json_document, "jsonl": stage_json_lines, "parquet": stage_parquet}
     try:
@@ -94,6 +94,12 @@ def stage_file(con: Connection, path: Path, fmt: str, *, delimiter: str | None =
     return Staged(format=fmt, columns=columns, record_count=count)
 
 
+def drop_temp(con: Connection, name: str) -> None:
+    """Drop a temp table or view if it exists (DuckDB wants to be told which it is)."""
+    is_view = con.execute("select count(*) from duckdb_views() where temporary and view_name = ?", [name]).fetchone()
+    con.execute(f"drop {'view' if is_view[0] else 'table'} if exists {name}")
+
+
 def first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
@@ -108,8 +114,7 @@ def stage_csv(con: Connection, path: Path, *, delimiter: str | None, records_pat
     con.execute("drop table if exists _csv_scans")
     named = ", ".join(f"{key} := ${key}" for key in options)
     con.execute(f"create temp table _csv_raw as select * from read_csv($path, {named})", {"path": str(path), **options})
-    number_csv_lines(con)
-    con.execute("drop table _csv_raw")
+    number_csv_lines(con, path)
     con.execute(f"""insert into {STAGE_REJECTS}
                     select line, csv_line, 'malformed CSV line: ' || error_message from _csv_rejects""")
 
@@ -117,27 +122,41 @@ def stage_csv(con: Connection, path: Path, *, delimiter: str | None, records_pat
 MAX_CSV_LINE_BYTES = 8 << 20
 
 
-def number_csv_lines(con: Connection) -> None:
+def number_csv_lines(con: Connection, path: Path) -> None:
     """Stage `_csv_raw` with the physical line each record starts on, so quarantine entries point at the file.
 
     The header is line 1; quoted newlines inside a record and lines the reader rejected move later records down.
     With the rejected lines r_1 < r_2 < ... numbered j = 1, 2, ..., a rejected line comes before the n-th readable
     line exactly when r_j - j < n.
     """
-    columns = [r[0] for r in con.execute("select name from pragma_table_info('_csv_raw')").fetchall()]
-    newlines = " + ".join(f"coalesce(length({q}) - length(replace({q}, chr(10), '')), 0)"
-                          for q in map(quote_identifier, columns))
-    con.execute(f"""create temp table {STAGE} as
-                    select 2 + coalesce(sum(1 + {newlines}) over (order by rowid rows between unbounded preceding
-                                                                  and 1 preceding), 0) as _line, *
-                    from _csv_raw""")
-    rejected = con.execute("select count(*) from _csv_rejects").fetchone()[0]
+    records = con.execute("select count(*) from _csv_raw").fetchone()[0]
+    rejected = con.execute("select count(distinct line) from _csv_rejects").fetchone()[0]
+    # rowids of rows written in an open transaction start at an offset, so count from the first one
+    first_rowid = con.execute("select coalesce(min(rowid), 0) from _csv_raw").fetchone()[0]
+    readable = f"(rowid - {first_rowid} + 2)"
+    if count_lines(path) != 1 + records + rejected:  # some record spans lines: count its newlines
+        columns = [r[0] for r in con.execute("select name from pragma_table_info('_csv_raw')").fetchall()]
+        newlines = " + ".join(f"coalesce(length({q}) - length(replace({q}, chr(10), '')), 0)"
+                              for q in map(quote_identifier, columns))
+        readable = (f"(2 + coalesce(sum(1 + {newlines}) over (order by rowid rows between unbounded preceding "
+                    f"and 1 preceding), 0))")
     if rejected:
-        con.execute(f"""update {STAGE} s set _line = s._line + (
-                            select count(*) from (
-                                select line - row_number() over (order by line) as readable_before
-                                from (select distinct line from _csv_rejects)) r
-                            where r.readable_before < s._line)""")
+        con.execute("""create temp table _reject_lines as
+                       select line - row_number() over (order by line) as readable_before
+                       from (select distinct line from _csv_rejects)""")
+        readable = f"{readable} + (select count(*) from _reject_lines r where r.readable_before < {readable})"
+    # a view, not a copy: the stage is read once for checking and once more only for quarantined rows
+    con.execute(f"create temp view {STAGE} as select {readable} as _line, * from _csv_raw")
+
+
+def count_lines(path: Path) -> int:
+    """Lines in a text file, counting a last line without a newline."""
+    count, last = 0, b"\n"
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 22):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last != b"\n")
 
 
 def stage_json_lines(con: Connection, path: Path, *, delimiter: str | None, records_path: str | None) -> None:
@@ -184,8 +203,8 @@ def stage_parquet(con: Connection, path: Path, *, delimiter: str | None, records
     """Parquet, every column cast to text so that the same validation applies as for CSV."""
     con.execute("create temp table _parquet_raw as select columns(*)::varchar from read_parquet($path)",
                 {"path": str(path)})
-    con.execute(f"create temp table {STAGE} as select rowid + 1 as _line, * from _parquet_raw")
-    con.execute("drop table _parquet_raw")
+    first_rowid = con.execute("select coalesce(min(rowid), 0) from _parquet_raw").fetchone()[0]
+    con.execute(f"create temp view {STAGE} as select rowid - {first_rowid} + 1 as _line, * from _parquet_raw")
 
 
 def require_utf8(path: Path) -> None:
