@@ -115,8 +115,8 @@ def stage_csv(con: Connection, path: Path, *, delimiter: str | None, records_pat
     named = ", ".join(f"{key} := ${key}" for key in options)
     con.execute(f"create temp table _csv_raw as select * from read_csv($path, {named})", {"path": str(path), **options})
     number_csv_lines(con, path)
-    con.execute(f"""insert into {STAGE_REJECTS}
-                    select line, csv_line, 'malformed CSV line: ' || error_message from _csv_rejects""")
+    if rejected := rejected_csv_lines(con, path):
+        con.executemany(f"insert into {STAGE_REJECTS} values (?, ?, ?)", rejected)
 
 
 MAX_CSV_LINE_BYTES = 8 << 20
@@ -125,28 +125,32 @@ MAX_CSV_LINE_BYTES = 8 << 20
 def number_csv_lines(con: Connection, path: Path) -> None:
     """Stage `_csv_raw` with the physical line each record starts on, so quarantine entries point at the file.
 
-    The header is line 1; quoted newlines inside a record and lines the reader rejected move later records down.
-    With the rejected lines r_1 < r_2 < ... numbered j = 1, 2, ..., a rejected line comes before the n-th readable
-    line exactly when r_j - j < n.
+    The reader counts records, not lines: the header is record 1, and rejected records are numbered among the
+    others. With the rejected records r_1 < r_2 < ... numbered j = 1, 2, ..., one comes before the n-th readable
+    record exactly when r_j - j < n. Quoted newlines inside earlier records then move a record further down.
     """
     records = con.execute("select count(*) from _csv_raw").fetchone()[0]
     rejected = con.execute("select count(distinct line) from _csv_rejects").fetchone()[0]
     # rowids of rows written in an open transaction start at an offset, so count from the first one
     first_rowid = con.execute("select coalesce(min(rowid), 0) from _csv_raw").fetchone()[0]
-    readable = f"(rowid - {first_rowid} + 2)"
+    newlines_before = "0"
     if count_lines(path) != 1 + records + rejected:  # some record spans lines: count its newlines
         columns = [r[0] for r in con.execute("select name from pragma_table_info('_csv_raw')").fetchall()]
         newlines = " + ".join(f"coalesce(length({q}) - length(replace({q}, chr(10), '')), 0)"
                               for q in map(quote_identifier, columns))
-        readable = (f"(2 + coalesce(sum(1 + {newlines}) over (order by rowid rows between unbounded preceding "
-                    f"and 1 preceding), 0))")
+        newlines_before = (f"coalesce(sum({newlines}) over (order by rowid rows between unbounded preceding "
+                           f"and 1 preceding), 0)")
+    rejects_before = "0"
     if rejected:
         con.execute("""create temp table _reject_lines as
                        select line - row_number() over (order by line) as readable_before
                        from (select distinct line from _csv_rejects)""")
-        readable = f"{readable} + (select count(*) from _reject_lines r where r.readable_before < {readable})"
+        rejects_before = "(select count(*) from _reject_lines r where r.readable_before < _record)"
     # a view, not a copy: the stage is read once for checking and once more only for quarantined rows
-    con.execute(f"create temp view {STAGE} as select {readable} as _line, * from _csv_raw")
+    con.execute(f"""create temp view {STAGE} as
+                    select _record + {rejects_before} + _newlines_before as _line, * exclude (_record, _newlines_before)
+                    from (select rowid - {first_rowid} + 2 as _record, {newlines_before} as _newlines_before, *
+                          from _csv_raw)""")
 
 
 def count_lines(path: Path) -> int:
@@ -159,6 +163,20 @@ def count_lines(path: Path) -> int:
     return count + (last != b"\n")
 
 
+def rejected_csv_lines(con: Connection, path: Path) -> list[tuple[int, str, str]]:
+    """The reader's rejected lines as (physical line, text, reason): lines found from byte offsets, since the
+    reader's own numbers count records."""
+    found = con.execute("""select line_byte_position, csv_line, 'malformed CSV line: ' || error_message
+                           from _csv_rejects order by line_byte_position""").fetchall()
+    lines, counted, position = [], 0, 0
+    with path.open("rb") as f:
+        for offset, text, reason in found:
+            counted += f.read(offset - position).count(b"\n")
+            position = offset
+            lines.append((counted + 1, text, reason))
+    return lines
+
+
 def stage_json_lines(con: Connection, path: Path, *, delimiter: str | None, records_path: str | None) -> None:
     """One JSON object per line; blank lines are skipped, lines that are not JSON objects are rejected."""
     require_utf8(path)
@@ -166,12 +184,14 @@ def stage_json_lines(con: Connection, path: Path, *, delimiter: str | None, reco
                     with parts as (select string_split(content, chr(10)) as p from read_text($path))
                     select unnest(range(1, len(p) + 1)) as _line, rtrim(unnest(p), chr(13)) as txt from parts""",
                 {"path": str(path)})
+    # try_cast: the filter does not guard the cast, the optimiser may evaluate it on every line
     con.execute(f"""create temp table {STAGE} as
-                    select _line, txt::json as _json from _lines
-                    where trim(txt) <> '' and json_valid(txt) and json_type(txt::json) = 'OBJECT'""")
+                    select _line, try_cast(txt as json) as _json from _lines
+                    where json_type(try_cast(txt as json)) = 'OBJECT'""")
     con.execute(f"""insert into {STAGE_REJECTS}
                     select _line, txt, case when json_valid(txt) then 'not a JSON object' else 'not valid JSON' end
-                    from _lines where trim(txt) <> '' and not (json_valid(txt) and json_type(txt::json) = 'OBJECT')""")
+                    from _lines
+                    where trim(txt) <> '' and json_type(try_cast(txt as json)) is distinct from 'OBJECT'""")
     con.execute("drop table _lines")
 
 

@@ -166,6 +166,10 @@ def source_expression(source: FieldSource, staged: Staged) -> str | None:
     if source.map:
         cases = " ".join(f"when {quote_literal(k)} then {quote_literal(v)}" for k, v in source.map.items())
         expression = f"(case lower({expression}) {cases} else {expression} end)"
+    if source.same_for:
+        group = column_reference(source.same_for, staged) or "null"
+        expression = (f"first_value({expression} ignore nulls) over (partition by {group} order by s._line "
+                      f"rows between unbounded preceding and unbounded following)")
     return expression
 
 

@@ -11,7 +11,7 @@ from connectors.schema import kind as find_kind
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 FORMATS = ("csv", "json", "jsonl", "parquet")
-SOURCE_SETTINGS = {"column", "join", "value", "multiply", "map", "format", "decimal"}
+SOURCE_SETTINGS = {"column", "join", "value", "multiply", "map", "format", "decimal", "same_for"}
 
 
 class MappingError(ValueError):
@@ -29,6 +29,9 @@ class FieldSource:
     map: dict[str, str] = field(default_factory=dict)  # foreign value (any case) -> canonical value
     formats: tuple[str, ...] = ()  # strptime formats for dates and timestamps
     decimal: str = "."  # decimal mark of money columns
+    # Exports such as Shopify's fill order-level columns on an order's first line only: with same_for = "Name",
+    # every row takes the first non-empty value among the rows with the same Name.
+    same_for: str | None = None
 
     @property
     def referenced_columns(self) -> tuple[str, ...]:
@@ -132,6 +135,7 @@ def parse_field_source(name: str, spec, kind: Kind, where: str) -> FieldSource:
         map={str(k).lower(): str(v) for k, v in spec.get("map", {}).items()},
         formats=_strings(spec.get("format", ()), name, "format", where),
         decimal=spec.get("decimal", "."),
+        same_for=spec.get("same_for"),
     )
     if sum(bool(x) for x in (source.columns, source.value is not None, source.multiply)) != 1:
         raise MappingError(f"{where}: field {name!r} needs exactly one of 'column', 'value' or 'multiply'")

@@ -1,0 +1,52 @@
+"""The store: one file from RAPPORT_DB, created and migrated by code, raw tables matching the canonical kinds."""
+
+from __future__ import annotations
+
+import store
+from connectors.schema import KINDS
+
+
+def test_db_path_comes_from_rapport_db(monkeypatch, tmp_path):
+    monkeypatch.setenv("RAPPORT_DB", str(tmp_path / "elsewhere.duckdb"))
+    assert store.db_path() == tmp_path / "elsewhere.duckdb"
+    monkeypatch.delenv("RAPPORT_DB")
+    assert store.db_path() == store.DEFAULT_DB_PATH
+
+
+def test_connect_creates_the_file_and_applies_every_migration(db_file):
+    con = store.connect(db_file)
+    assert db_file.exists()
+    latest = store.migrations()[-1][0]
+    assert store.schema_version(con) == latest
+    versions = [r[0] for r in con.execute("select version from schema_version order by 1").fetchall()]
+    assert versions == [v for v, _ in store.migrations()]
+
+
+def test_migrating_twice_changes_nothing(db_file):
+    store.connect(db_file).close()
+    con = store.connect(db_file)
+    assert store.migrate(con) == store.migrations()[-1][0]
+    assert con.execute("select count(*) from schema_version").fetchone()[0] == len(store.migrations())
+
+
+def test_raw_tables_have_a_column_for_every_canonical_field(con):
+    for kind in KINDS.values():
+        columns = {r[0] for r in con.execute(f"select name from pragma_table_info('{kind.table}')").fetchall()}
+        assert set(kind.field_names) <= columns, kind.name
+        assert {"source", "record_id", "_row_hash", "_load_id"} <= columns
+
+
+def test_transaction_rolls_back_on_error(con):
+    con.execute("create table t (x integer)")
+    try:
+        with store.transaction(con):
+            con.execute("insert into t values (1)")
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert con.execute("select count(*) from t").fetchone()[0] == 0
+
+
+def test_quoting_helpers_neutralise_quotes():
+    assert store.quote_identifier('we"ird') == '"we""ird"'
+    assert store.quote_literal("it's") == "'it''s'"
