@@ -1,13 +1,15 @@
-"""Command line: `python -m connectors load KIND PATH`, `status`, `quarantine`, `mappings`."""
+"""Command line: `python -m connectors load KIND PATH`, `status`, `quarantine`, `mappings`, `demo`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 
 import duckdb
 
 import store
+from connectors.demo import load_demo
 from connectors.files import FatalLoadError
 from connectors.loader import load_file
 from connectors.mapping import MAPPINGS_DIR, MappingError, load_mapping
@@ -41,6 +43,10 @@ def parser() -> argparse.ArgumentParser:
     quarantine.set_defaults(run=run_quarantine)
     mappings = commands.add_parser("mappings", help="list the shipped mappings")
     mappings.set_defaults(run=run_mappings)
+    demo = commands.add_parser("demo", help="generate the demo company's exports and load them")
+    demo.add_argument("--as-of", type=date.fromisoformat, help="the demo's today (default: today)")
+    demo.add_argument("--customers", type=int, default=2000)
+    demo.set_defaults(run=run_demo)
     return top
 
 
@@ -74,6 +80,12 @@ def run_mappings(args: argparse.Namespace) -> int:
     for path in sorted(MAPPINGS_DIR.glob("*.toml")):
         mapping = load_mapping(path)
         print(f"{path.stem:24} {mapping.kind.name:16} {mapping.description}")
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    for result in load_demo(store.connect(), as_of=args.as_of, customers=args.customers):
+        print(result.summary())
     return 0
 
 
