@@ -1,0 +1,47 @@
+"""The dashboard frame on a real store: it starts, builds the demo into an empty store, and lists the sources."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import store
+from connectors.demo import load_demo
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+AS_OF = date(2026, 11, 1)
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    """RAPPORT_DB pointing at a fresh file, and no connection cached from an earlier test."""
+    path = tmp_path / "app.duckdb"
+    monkeypatch.setenv("RAPPORT_DB", str(path))
+    st.cache_resource.clear()
+    yield path
+    st.cache_resource.clear()
+
+
+def test_data_sources_page_lists_every_loaded_source(app_db, tmp_path):
+    con = store.connect(app_db)
+    load_demo(con, tmp_path / "demo", as_of=AS_OF, customers=200)
+    con.close()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "Data sources"
+    shown = at.dataframe[0].value
+    assert set(shown["source"]) == {"crm", "shopify", "pos", "zendesk", "twitter", "social"}
+    assert (shown["last_outcome"] == "ok").all()
+
+
+def test_an_empty_store_gets_the_demo_company(app_db):
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    customers = shown.loc[shown["kind"] == "customers", "row_count"].iloc[0]
+    assert customers > 1500
