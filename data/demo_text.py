@@ -2,7 +2,8 @@
 
 # Templates are filled with str.format(**slots). Available slots: {product} {product2} {tent} {bag} {mat} {pack}
 # {jacket} {boots} {stove} {lamp} {filter} {kidsitem} {order} {days} {weekday} {month} {next_month} {store}
-# {place} {size} {code} {amount} {first}. Sentences containing {order} are only used when the author has an order.
+# {place} {size} {next_size} {code} {amount} {first} {last}.
+# Sentences containing {order} are only used when the author has an online order.
 
 # --- People -------------------------------------------------------------------------------------------------------
 
@@ -96,8 +97,9 @@ US_CITIES = (
 )
 # (city, postcode prefix, weight)
 DE_CITIES = (
-    ("Berlin", "10", 4), ("München", "80", 3), ("Hamburg", "20", 2), ("Köln", "50", 2), ("Freiburg im Breisgau", "79", 1),
-    ("Dresden", "01", 1), ("Leipzig", "04", 1), ("Stuttgart", "70", 1), ("Garmisch-Partenkirchen", "82", 1),
+    ("Berlin", "10", 4), ("München", "80", 3), ("Hamburg", "20", 2), ("Köln", "50", 2),
+    ("Freiburg im Breisgau", "79", 1), ("Dresden", "01", 1), ("Leipzig", "04", 1), ("Stuttgart", "70", 1),
+    ("Garmisch-Partenkirchen", "82", 1),
 )
 UK_MOBILE_BLOCKS = ("700", "711", "723", "740", "752", "768", "777", "788", "795", "809", "824", "850", "900", "911")
 DE_MOBILE_PREFIXES = ("151", "152", "157", "160", "162", "170", "171", "172", "176", "177")
@@ -529,6 +531,15 @@ HOSTILE = {
     "question": ("=HYPERLINK question: is the {product} back in stock soon?", "<br> does the {tent} come with pegs?"),
 }
 
+# Wrappers planted on a handful of posts and tickets so that every run exercises display safety.
+PROBE_FORMATS = (
+    "<b>{text}</b>",
+    "=SUM(1,2) {text}",
+    "**Update:** {text}",
+    "{text} <script>alert('hi')</script>",
+    "+44 {text}",
+)
+
 # --- Brand replies and customer follow-ups ---------------------------------------------------------------------------
 
 BRAND_REPLIES = {
@@ -542,13 +553,12 @@ BRAND_REPLIES = {
         "Hi {first}, we hear you and we're sorry. Drop us a DM and we'll make this right.",
     ),
     "question": (
-        "Hi {first}! Yes, it does. Any other questions, just shout.",
-        "Good question! Let us check with the product team and come back to you.",
+        "Good question, {first}! Let us check with the product team and come back to you.",
         "Hi {first}, the full specs are on the product page under 'Details'. Drop us a DM if anything's unclear.",
-        "We're expecting more stock in the next 2-3 weeks. Hit 'notify me' on the product page to hear first!",
-        "Hi {first}, we'd go one size up for that one. Free returns if it's not right!",
-        "Yes! Online orders can be returned to any of our shops in London, Leeds and Bristol.",
-        "Hi {first}, refunds usually show within 5-10 working days depending on your bank.",
+        "Great question! We've sent you a DM with the details.",
+        "Hi {first}, our gear team can help with that: give us a call on 0113 496 0000 or pop into any of our shops.",
+        "Thanks for asking, {first}! Send us a DM and we'll get you a proper answer today.",
+        "Hi {first}, happy to help. We've replied by DM so we can go into the details.",
     ),
     "praise": (
         "Thanks so much {first}! Enjoy the adventures 🌲",
@@ -613,7 +623,8 @@ TICKET_TOPICS = {
             "tomorrow.",
         ),
         "follow_ups": ("Still nothing today, I'm afraid.", "The tracking link you sent doesn't work.",
-                       "Can you just send a replacement? I need it by {weekday}.", "It's arrived now, thanks."),
+                       "Can you just send a replacement? I need it by {weekday}."),
+        "closers": ("It's arrived now, thanks.", "Parcel turned up this morning, thanks for chasing."),
     },
     "refund_not_received": {
         "group": 2, "type": "incident", "priority": "high", "tags": ("refund", "billing"),
@@ -633,34 +644,36 @@ TICKET_TOPICS = {
             "depending on your bank.",
             "Apologies, the refund hadn't been triggered after your return was scanned. I've processed it now and you "
             "should see it in 3-5 working days.",
-            "I can see the duplicate charge and have refunded it in full. Sorry for the hassle.",
+            "I've looked into this and refunded the outstanding amount in full. Sorry for the hassle.",
             "Our finance team has confirmed the refund. I've attached the reference number in case your bank asks.",
         ),
         "follow_ups": ("It still hasn't arrived.", "My bank says they have nothing pending from you.",
-                       "Can you send me the refund reference?", "Got it this morning, thank you."),
+                       "Can you send me the refund reference?"),
+        "closers": ("Got it this morning, thank you.", "Refund received, thanks."),
     },
     "wrong_size": {
-        "group": 3, "type": "question", "priority": "normal", "tags": ("returns", "exchange", "sizing"),
+        "group": 3, "type": "task", "priority": "normal", "tags": ("returns", "exchange", "sizing"),
         "subjects": ("Exchange for a different size", "Wrong size", "Size exchange {order}", "Too small!",
                      "Can I swap the size?"),
         "descriptions": (
-            "The {product} I ordered ({order}) is too small. Can I swap it for a {size}?",
+            "The {product} I ordered ({order}) is too small. Can I swap it for a {next_size}?",
             "I ordered a {size} but received a completely different size. Order {order}.",
             "The {boots} are lovely but half a size too big. How do I exchange them?",
-            "Your size guide said {size} but the {product} is way too tight across the shoulders. What do I do?",
+            "Your size guide said {size} but the {jacket} is way too tight across the shoulders. What do I do?",
             "Hi, my daughter's {kidsitem} is too big. Can I get the smaller size instead?",
-            "I'd like to exchange the {product} from {order} for the next size up please.",
+            "I'd like to exchange the {product} from {order} for a {next_size} please.",
         ),
         "replies": (
             "No problem at all! I've emailed you a free returns label; as soon as the parcel is scanned we'll send the "
-            "{size} out.",
+            "{next_size} out.",
             "Sorry we sent the wrong size. A replacement is on its way today and you can return the other with the "
             "prepaid label.",
             "Happy to help. You can also swap it in any of our shops if that's easier.",
-            "I've reserved the {size} for you so it doesn't sell out while the return is on its way.",
+            "I've reserved the {next_size} for you so it doesn't sell out while the return is on its way.",
         ),
-        "follow_ups": ("Label doesn't print properly, can you resend?", "Sent it back today.",
-                       "Is the {size} definitely in stock?", "Thanks, the new size fits perfectly."),
+        "follow_ups": ("The label doesn't print properly, can you resend it?",
+                       "Sent it back today, when will the new one ship?", "Is the {next_size} definitely in stock?"),
+        "closers": ("Thanks, the new size fits perfectly.", "New size arrived and fits, thank you!"),
     },
     "broken_zip": {
         "group": 3, "type": "incident", "priority": "normal", "tags": ("faulty", "zip"),
@@ -681,8 +694,8 @@ TICKET_TOPICS = {
             "We can either replace the {product} or refund you in full, whichever you prefer.",
             "I've arranged a free collection so our team can inspect it. We'll be in touch within 5 working days.",
         ),
-        "follow_ups": ("Photos attached.", "I'd prefer a replacement please.", "When will the courier collect it?",
-                       "Replacement arrived, all good."),
+        "follow_ups": ("Photos attached.", "I'd prefer a replacement please.", "When will the courier collect it?"),
+        "closers": ("Replacement arrived, all good.", "Thanks, that's sorted then."),
     },
     "warranty_claim": {
         "group": 3, "type": "incident", "priority": "normal", "tags": ("warranty", "faulty"),
@@ -701,13 +714,15 @@ TICKET_TOPICS = {
         "replies": (
             "Sorry to hear about the {product}. Please send a photo of the issue and proof of purchase and I'll get "
             "this moving.",
-            "Thanks for the details. Our warranty team has approved the claim and a replacement will be sent this week.",
+            "Thanks for the details. Our warranty team has approved the claim and a replacement will be sent this "
+            "week.",
             "I've passed this to the manufacturer for assessment; they usually respond within 10 working days.",
             "Unfortunately this looks like wear and tear rather than a defect, but as a goodwill gesture I've added a "
             "20% discount to your account.",
         ),
         "follow_ups": ("Receipt attached.", "It's been over a week, any news from the manufacturer?",
-                       "Wear and tear? It's barely been used.", "Thanks, that's very fair."),
+                       "Wear and tear? It's barely been used."),
+        "closers": ("Thanks, that's very fair.", "Replacement received, thank you."),
     },
     "stock_question": {
         "group": 1, "type": "question", "priority": "low", "tags": ("stock", "pre_sale"),
@@ -728,7 +743,9 @@ TICKET_TOPICS = {
             "Unfortunately that size has been discontinued, but the new version arrives in {next_month}.",
             "Good news: it's back in stock online as of this morning!",
         ),
-        "follow_ups": ("Great, thanks!", "Could you reserve one for me?", "Is there an alternative you'd recommend?"),
+        "follow_ups": ("Could you reserve one for me?", "Is there an alternative you'd recommend?",
+                       "Will the {store} shop get any in?"),
+        "closers": ("Great, thanks!", "Perfect, I'll keep an eye out."),
     },
     "order_change": {
         "group": 1, "type": "task", "priority": "high", "tags": ("order_change",),
@@ -748,7 +765,8 @@ TICKET_TOPICS = {
             "I've cancelled the order and refunded you in full; you should see it in 3-5 working days.",
             "I've updated the delivery address. You'll get a new dispatch email shortly.",
         ),
-        "follow_ups": ("Thanks so much!", "Can you confirm the new address is correct?", "Oh no, how do I return it?"),
+        "follow_ups": ("Will I get a confirmation email?", "Could you double-check that it's gone through?"),
+        "closers": ("Thanks so much!", "Great, thank you."),
     },
     "discount_code": {
         "group": 2, "type": "problem", "priority": "normal", "tags": ("discount", "checkout"),
@@ -768,12 +786,13 @@ TICKET_TOPICS = {
             "There was a glitch with the code over the weekend. I've refunded the difference on your order.",
             "The code only works on orders over £50, but here's a fresh code that will work for you.",
         ),
-        "follow_ups": ("Thank you!", "It still doesn't work.", "When will I see the refund?"),
+        "follow_ups": ("It still doesn't work.", "When will I see the refund?", "The new code says invalid too."),
+        "closers": ("Thank you!", "Brilliant, that worked."),
     },
     "product_question": {
         "group": 1, "type": "question", "priority": "low", "tags": ("product_question", "pre_sale"),
         "subjects": ("Question about the {product}", "Product question", "{product} - quick question",
-                     "Which tent should I buy?", "Sizing advice"),
+                     "Quick question before I buy", "{product}?"),
         "descriptions": (
             "Does the {stove} work with butane/propane mix canisters?",
             "Is the {tent} suitable for winter camping in Scotland?",
@@ -782,17 +801,26 @@ TICKET_TOPICS = {
             "How does the {boots} sizing compare to other brands? I'm usually a {size}.",
             "Is the {jacket} fully seam-taped?",
             "What's the difference between the Ridgeline 1P and 2P apart from size?",
-            "Does the {lamp} take AAA batteries as backup?",
+            "Does the {lamp} take AAA batteries as a backup?",
         ),
+        # answers pair with the descriptions above, one for one
+        "paired": True,
         "replies": (
-            "Great question! Yes, it works with any standard screw-thread canister including butane/propane mixes.",
-            "It's a three-season tent, so for winter in Scotland I'd recommend the Corrie 3P instead.",
-            "The comfort rating is 2°C and the limit is -4°C. For colder trips I'd add the silk liner.",
-            "It fits true to size; if you're between sizes, go up half a size for hiking socks.",
-            "Yes, fully seam-taped with a 20,000mm hydrostatic head.",
+            "Great question! Yes, the {stove} works with any standard screw-thread canister, including "
+            "butane/propane mixes.",
+            "The {tent} is a three-season tent, so for winter in Scotland I'd recommend the Corrie 3P with a winter "
+            "footprint instead.",
+            "The {bag} has a comfort rating of 2°C and a limit of -4°C. For colder trips I'd add the silk liner.",
+            "Yes, the {filter} removes bacteria and protozoa. If the water is murky, pre-filter it through a cloth "
+            "first.",
+            "The {boots} fit true to size; if you're between sizes, go up half a size to leave room for hiking socks.",
+            "Yes, the {jacket} is fully seam-taped with a 20,000mm hydrostatic head.",
+            "The 2P has two doors and two porches and weighs about 400g more; the poles and fabrics are the same.",
+            "The {lamp} runs on its built-in rechargeable battery, but it also takes 3 AAA batteries as a backup.",
         ),
-        "follow_ups": ("Thanks, that's really helpful.", "And is it compatible with the {product2}?",
-                       "Perfect, ordering now."),
+        "follow_ups": ("And is it compatible with the {product2}?", "How much does it weigh?",
+                       "Does it come with a stuff sack?"),
+        "closers": ("Thanks, that's really helpful.", "Perfect, ordering now."),
     },
 }
 TICKET_GREETINGS = ("Hi,", "Hello,", "Hi there,", "Hi Fernwood team,", "Dear Sir/Madam,", "Hello Fernwood,", "")
@@ -810,32 +838,55 @@ CHASERS = ("Any update on this?", "Hello? It's been {days} days.", "Still waitin
            "Could someone please get back to me.", "Is anyone there?", "Chasing this again, please reply.")
 THANKS = ("Thanks, that's great.", "Perfect, thank you for your help!", "Received, all good now.",
           "Brilliant, thanks for sorting it so quickly.", "Thanks for your help.")
-REOPENS = (
-    "Sorry to reopen this but the replacement has exactly the same problem.",
-    "The refund still hasn't arrived, despite your email saying it was processed.",
-    "The new tracking number doesn't work either.",
-    "This isn't actually fixed. Same issue again.",
-    "You closed this without sorting it. The {product} still hasn't arrived.",
-    "I received the wrong item again.",
-)
-AGENT_FOLLOW_UPS = (
-    "Thanks for getting back to me. I've chased this again and will update you as soon as I hear back.",
-    "Thanks for the update! I've made a note on your account and passed it to the team.",
-    "Understood. I've escalated this to my team lead so we can get it resolved today.",
-    "Thanks, that's everything I need. I'll be in touch shortly.",
-    "Sorry for the continued trouble. I've sent a replacement by express delivery.",
-    "I've double-checked and everything is in place now. Let me know if there's anything else.",
-)
-INTERNAL_NOTES = (
-    "Checked with warehouse: parcel scanned at depot on {weekday}, no movement since.",
-    "Refund issued in Shopify on {weekday}, bank can take 5-10 days.",
-    "Customer has had several issues this year, offer a 15% goodwill code?",
-    "Escalated to supplier for warranty assessment, photos attached.",
-    "Stock ETA from supplier: {days} days.",
-    "Possible duplicate of an earlier ticket from the same customer.",
-    "Long-standing customer, please prioritise.",
-    "Courier claim opened, ref pending.",
-)
+# What customers write when they reopen a solved ticket, by topic; "any" fits every ticket.
+REOPENS = {
+    "any": ("Sorry to reopen this, but it still isn't sorted.", "This isn't actually fixed."),
+    "late_delivery": ("The new tracking number doesn't work either.",
+                      "You closed this but the {product} still hasn't arrived."),
+    "refund_not_received": ("The refund still hasn't arrived, despite your email saying it was processed.",
+                            "Only part of the refund has come through."),
+    "wrong_size": ("The replacement is the wrong size as well.", "I received the wrong item again."),
+    "broken_zip": ("Sorry to reopen this but the zip on the replacement has broken too.",),
+    "warranty_claim": ("Sorry to reopen this but the replacement has exactly the same problem.",),
+    "discount_code": ("The discount still hasn't been refunded to my card.",),
+    "order_change": ("The order went to my old address after all.",),
+    "stock_question": ("It's showing out of stock again. Did the restock actually happen?",),
+    "product_question": ("Sorry, one more question about the {product} before I order.",),
+}
+# An agent's later replies: "problem" for things that went wrong, "question" for pre-sale questions.
+AGENT_FOLLOW_UPS = {
+    "problem": (
+        "Thanks for getting back to me. I've chased this again and will update you as soon as I hear back.",
+        "Thanks for the update! I've made a note on your account and passed it to the team.",
+        "Understood. I've escalated this to my team lead so we can get it resolved today.",
+        "Thanks, that's everything I need. I'll be in touch shortly.",
+        "I'm sorry this is taking so long. I'm on it and will update you by the end of the day.",
+    ),
+    "question": (
+        "Let me check that with our product team and I'll come back to you today.",
+        "Good question! The full details are on the product page under 'Specs', and I'm happy to help if anything's "
+        "unclear.",
+        "I've asked our gear team and they'll email you the details directly.",
+        "Happy to help! If it's easier, the team in any of our shops can show you in person.",
+    ),
+}
+# Internal notes by topic; "any" notes fit every ticket.
+INTERNAL_NOTES = {
+    "any": (
+        "Customer has had several issues this year, offer a 15% goodwill code?",
+        "Possible duplicate of an earlier ticket from the same customer.",
+        "Long-standing customer, please prioritise.",
+    ),
+    "late_delivery": ("Checked with warehouse: parcel scanned at depot on {weekday}, no movement since.",
+                      "Courier claim opened, ref pending."),
+    "refund_not_received": ("Refund issued in Shopify on {weekday}, bank can take 5-10 days.",
+                            "Asked finance to confirm the refund went through."),
+    "broken_zip": ("Escalated to supplier for warranty assessment, photos attached.",),
+    "warranty_claim": ("Escalated to supplier for warranty assessment, photos attached.",
+                       "Checked purchase date: within the 2-year warranty."),
+    "stock_question": ("Stock ETA from supplier: {days} days.",),
+    "wrong_size": ("Return label sent, replacement size reserved.",),
+}
 AGENT_SIGNOFFS = ("Best wishes", "Kind regards", "Thanks", "All the best", "Happy trails")
 
 # (Zendesk user id, name); ids sit outside the requester id range used by the generator.
