@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
+import store
 from connectors.files import FatalLoadError
 from connectors.loader import load_file
 from tests.conftest import rows, snapshot
@@ -173,7 +173,7 @@ def test_json_without_a_required_field_anywhere_is_fatal(con, tmp_path):
 
 def test_parquet_loads_through_the_same_checks(con, tmp_path):
     path = tmp_path / "p.parquet"
-    scratch = duckdb.connect()
+    scratch = store.memory()
     scratch.execute(f"""copy (select * from (values ('O1', '2024-03-05', 10.5, 'a@x.com'),
                                                    ('O2', 'soon', 3.0, 'b@x.com'))
                               t(order_id, ordered_at, amount, email)) to '{path}' (format parquet)""")
