@@ -1,10 +1,10 @@
-"""`python -m bench load [--rows N]`: run one benchmark by name."""
+"""`python -m bench load|identity [options]`: run one benchmark by name."""
 
 import sys
 
-from bench import load
+from bench import identity, load
 
-BENCHMARKS = {"load": load.main}
+BENCHMARKS = {"load": load.main, "identity": identity.main}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:

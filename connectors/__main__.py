@@ -1,4 +1,6 @@
-"""Command line: `python -m connectors load KIND PATH`, `status`, `quarantine`, `mappings`, `demo`."""
+"""Command line: `python -m connectors load KIND PATH`, `status`, `quarantine`, `mappings`, `demo`.
+
+A load or demo refreshes the models afterwards, so the dashboard shows the new data at once."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from connectors.loader import load_file
 from connectors.mapping import MAPPINGS_DIR, MappingError, load_mapping
 from connectors.schema import KINDS, UnknownKind
 from connectors.status import quarantined_rows, source_status
+from models.build import build
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,6 +61,7 @@ def run_load(args: argparse.Namespace) -> int:
     print(result.summary())
     if result.rejected:
         print(f"see the reasons with: python -m connectors quarantine --source {result.source}")
+    print(build(con).summary())
     return 0
 
 
@@ -84,8 +88,10 @@ def run_mappings(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    for result in load_demo(store.connect(), as_of=args.as_of, customers=args.customers):
+    con = store.connect()
+    for result in load_demo(con, as_of=args.as_of, customers=args.customers):
         print(result.summary())
+    print(build(con).summary())
     return 0
 
 

@@ -7,7 +7,7 @@ import queries
 st.title("Data sources")
 st.caption("Every file and system Rapport loads from, and the rows it refused.")
 
-sources = queries.sources()
+sources = queries.sources.sources()
 if sources.empty:
     st.info("Nothing loaded yet. Load a file with `python -m connectors load KIND PATH`.")
     st.stop()
@@ -24,7 +24,7 @@ st.dataframe(
 )
 
 st.subheader("Quarantine")
-rejected = queries.quarantine()
+rejected = queries.sources.quarantine()
 if rejected.empty:
     st.success("No refused rows: every row of every file loaded.")
 else:

@@ -1,0 +1,56 @@
+"""The model build: raw tables → staging → identity → marts, in one transaction so readers never see half."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from models.identity.resolve import resolve_identities
+from models.phones import refresh_phone_numbers
+from models.sentiment import score_new_texts
+from models.sql import MODELS_DIR, run_layer, run_model
+from store import Connection, transaction
+
+# marts in dependency order: the timeline feeds the profiles, the profiles feed search and the stats
+MARTS = ("customer_timeline", "customer_profiles", "customer_search", "customer_stats")
+
+
+@dataclass
+class BuildReport:
+    """How long each step took and how big the result is."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    customers: int = 0
+    events: int = 0
+
+    def summary(self) -> str:
+        steps = ", ".join(f"{name} {secs:.1f}s" for name, secs in self.seconds.items())
+        return f"built {self.customers:,} customers and {self.events:,} timeline events ({steps})"
+
+
+def build(con: Connection, now: datetime | None = None) -> BuildReport:
+    """Rebuild every model from the raw tables; the old models stay visible to readers until this commits."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    report = BuildReport()
+    with transaction(con):
+        con.execute("create or replace table model_build as select $now::timestamp as built_at", {"now": now})
+        timed(report, "phones", refresh_phone_numbers, con)
+        timed(report, "staging", run_layer, con, "staging")
+        timed(report, "identity", resolve_identities, con, now)
+        timed(report, "sentiment", score_new_texts, con)
+        timed(report, "marts", build_marts, con)
+        report.customers, report.events = con.execute(
+            "select (select count(*) from customer_profiles), (select count(*) from customer_timeline)").fetchone()
+    return report
+
+
+def build_marts(con: Connection) -> None:
+    for name in MARTS:
+        run_model(con, MODELS_DIR / "marts" / f"{name}.sql")
+
+
+def timed(report: BuildReport, step: str, function, *args) -> None:
+    started = time.perf_counter()
+    function(*args)
+    report.seconds[step] = time.perf_counter() - started

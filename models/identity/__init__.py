@@ -1,0 +1,1 @@
+"""Identity resolution: deterministic keys, splink, and staff decisions, with stable customer ids."""

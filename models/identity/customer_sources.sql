@@ -1,0 +1,68 @@
+-- grain: one row per source record, mapped to its customer, with how it was linked and why
+with nodes as (
+    select * from identity_nodes
+),
+
+assignments as (
+    select * from identity_assignments
+),
+
+splits as (
+    select record_key, arg_max('split out by ' || decided_by || ': ' || reason, decided_at) as evidence
+    from identity_decisions
+    where action = 'split' and undone_at is null
+    group by record_key
+),
+
+shared_keys as (
+    select node, string_agg(key, ', ' order by key) as evidence
+    from identity_node_keys
+    where key in (select key from identity_node_keys group by key having count(*) > 1)
+    group by node
+),
+
+primary_components as (
+    select cluster, min(component) as component from assignments group by cluster
+),
+
+component_links as (
+    select component_r as component, arg_min(link_method, link_method <> 'manual') as link_method,
+           arg_min(evidence, link_method <> 'manual') as evidence
+    from (
+        select component_l, component_r, link_method, evidence from identity_cluster_links
+        union all
+        select component_r, component_l, link_method, evidence from identity_cluster_links
+    )
+    group by component_r
+),
+
+final as (
+    select
+        assignments.customer_id,
+        nodes.source,
+        nodes.kind,
+        nodes.source_id,
+        nodes.record_key,
+        case
+            when splits.record_key is not null then 'manual'
+            when assignments.component <> primary_components.component
+                then coalesce(component_links.link_method, 'key')
+            when shared_keys.node is not null then 'key'
+            else 'single'
+        end as link_method,
+        case
+            when splits.record_key is not null then splits.evidence
+            when assignments.component <> primary_components.component
+                then coalesce(component_links.evidence, shared_keys.evidence)
+            else shared_keys.evidence
+        end as evidence
+    from nodes
+    inner join assignments using (node)
+    inner join primary_components using (cluster)
+    left join splits using (record_key)
+    left join shared_keys using (node)
+    left join component_links on component_links.component = assignments.component
+)
+
+select * from final
+order by customer_id, kind, source, source_id

@@ -1,0 +1,91 @@
+-- grain: one row per source record that tells who a person is, with the keys that can link it to others
+with customers as (
+    select
+        record_key,
+        'customers' as kind,
+        source,
+        source_id,
+        full_name as display_name,
+        lower(first_name) as first_name,
+        lower(last_name) as last_name,
+        birth_date,
+        postcode,
+        lower(city) as city,
+        lower(street) as street,
+        split_part(emails[1], '@', 1) as email_local,
+        ['email:' || e for e in emails]
+            || ['phone:' || p for p in phones]
+            || ['handle:' || h for h in handles]
+            || ['ref:' || source_id] as keys
+    from stg_customers
+),
+
+purchases as (
+    select
+        record_key,
+        'purchases' as kind,
+        source,
+        record_id as source_id,
+        null as display_name,
+        null as first_name,
+        null as last_name,
+        null::date as birth_date,
+        null as postcode,
+        null as city,
+        null as street,
+        split_part(email, '@', 1) as email_local,
+        [k for k in ['email:' || email, 'phone:' || phone, 'ref:' || customer_ref] if k is not null] as keys
+    from stg_purchases
+),
+
+tickets as (
+    select
+        record_key,
+        'tickets' as kind,
+        source,
+        ticket_id as source_id,
+        requester_name as display_name,
+        lower(nullif(split_part(trim(requester_name), ' ', 1), '')) as first_name,
+        lower(nullif(regexp_extract(trim(requester_name), '\s([^\s.]{2,})$', 1), '')) as last_name,
+        null::date as birth_date,
+        null as postcode,
+        null as city,
+        null as street,
+        split_part(requester_email, '@', 1) as email_local,
+        [k for k in ['email:' || requester_email, 'phone:' || requester_phone, 'handle:' || requester_handle,
+                     'ref:' || customer_ref] if k is not null] as keys
+    from stg_tickets
+),
+
+social_posts as (
+    select
+        record_key,
+        'social_posts' as kind,
+        source,
+        post_id as source_id,
+        author_name as display_name,
+        -- only a full name ("Ingrid Lloyd", not "Ingrid L." or "Mia 🌲") is worth comparing
+        case when regexp_matches(trim(author_name), '^\S+\s.*[^\s.]{2,}$')
+             then lower(split_part(trim(author_name), ' ', 1)) end as first_name,
+        lower(nullif(regexp_extract(trim(author_name), '\s([^\s.]{2,})$', 1), '')) as last_name,
+        null::date as birth_date,
+        null as postcode,
+        null as city,
+        null as street,
+        null as email_local,
+        ['handle:' || handle] as keys
+    from stg_social_posts
+    where not is_from_company
+),
+
+final as (
+    select * from customers
+    union all by name
+    select * from purchases
+    union all by name
+    select * from tickets
+    union all by name
+    select * from social_posts
+)
+
+select * from final

@@ -1,0 +1,168 @@
+"""Identity resolution in three tiers — shared keys, splink, staff decisions — with customer ids that stay put."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from models.identity.components import component_labels
+from models.sql import run_model
+from store import Connection
+
+IDENTITY_DIR = Path(__file__).resolve().parent
+# which record anchors a new customer id: a CRM contact outlives any single order, ticket or post
+ANCHOR_RANK = "case kind when 'customers' then 0 when 'tickets' then 1 when 'purchases' then 2 else 3 end"
+
+
+def resolve_identities(con: Connection, now: datetime) -> None:
+    """Build identity_records → customer_sources, possible_duplicates and customer_id_lookup."""
+    run_model(con, IDENTITY_DIR / "identity_records.sql")
+    run_model(con, IDENTITY_DIR / "identity_ambiguous_keys.sql")
+    number_records(con)
+    link_by_keys(con)
+    link_by_splink(con)
+    link_clusters(con)
+    assign_customer_ids(con, now)
+    for model in ("customer_sources", "customer_id_lookup", "possible_duplicates"):
+        run_model(con, IDENTITY_DIR / f"{model}.sql")
+
+
+def number_records(con: Connection) -> None:
+    """identity_nodes: every record with a dense number, the graph's node id, in a stable order."""
+    con.execute("""create or replace table identity_nodes as
+                   select row_number() over (order by record_key) - 1 as node, * from identity_records""")
+    con.execute("""create or replace temp table _split_records as
+                   select distinct record_key from identity_decisions
+                   where action = 'split' and undone_at is null""")
+
+
+def link_by_keys(con: Connection) -> None:
+    """Tier 1: records sharing a key (email, phone, handle, reference) are one person, transitively."""
+    con.execute("""create or replace table identity_node_keys as
+                   with keyed as (
+                       select node, unnest(keys) as key from identity_nodes
+                       where record_key not in (select record_key from _split_records)
+                   )
+                   select node, key from keyed
+                   where key is not null and key not in (select key from identity_ambiguous_keys)""")
+    node_count = con.execute("select count(*) from identity_nodes").fetchone()[0]
+    edges = con.execute("""with numbered as (
+                               select key, $offset + row_number() over (order by key) - 1 as key_node
+                               from (select distinct key from identity_node_keys))
+                           select k.node, n.key_node from identity_node_keys k join numbered n using (key)""",
+                        {"offset": node_count}).fetchnumpy()
+    key_count = int(edges["key_node"].max() - node_count + 1) if len(edges["node"]) else 0
+    labels = component_labels(node_count + key_count, np.asarray(edges["node"]), np.asarray(edges["key_node"]))
+    store_labels(con, "identity_components", "component", labels[:node_count])
+
+
+def store_labels(con: Connection, table: str, column: str, labels: np.ndarray) -> None:
+    frame = pd.DataFrame({"node": np.arange(len(labels), dtype=np.int64), column: labels})
+    con.register("_labels", frame)
+    con.execute(f"create or replace table {table} as select * from _labels")
+    con.unregister("_labels")
+
+
+def link_by_splink(con: Connection) -> None:
+    """Tier 2: score key-linked groups that carry a name against each other with splink."""
+    con.execute(f"""create or replace table identity_candidates as
+                    select c.component as cluster_id,
+                           arg_min(n.first_name, {ANCHOR_RANK}) filter (where n.first_name is not null) as first_name,
+                           arg_min(n.last_name, {ANCHOR_RANK}) filter (where n.last_name is not null) as last_name,
+                           min(n.birth_date) as birth_date,
+                           min(n.email_local) as email_local,
+                           min(n.postcode) as postcode,
+                           min(n.city) as city,
+                           min(n.street) as street
+                    from identity_nodes n join identity_components c using (node)
+                    where n.record_key not in (select record_key from _split_records)
+                    group by c.component
+                    having first_name is not null and last_name is not null""")
+    from models.identity.probabilistic import score_pairs  # splink is heavy to import; only builds need it
+
+    score_pairs(con, "identity_candidates", "identity_matches")
+
+
+def link_clusters(con: Connection) -> None:
+    """Join key-linked groups by confident splink matches and by staff merges into final clusters."""
+    from models.identity.probabilistic import AUTO_LINK_PROBABILITY
+
+    con.execute("""create or replace table identity_merge_links as
+                   with merges as (
+                       select d.decision_id, d.reason, d.decided_by,
+                              coalesce(a.customer_id, d.customer_id) as customer_id,
+                              coalesce(b.customer_id, d.other_customer_id) as other_customer_id
+                       from identity_decisions d
+                       left join customer_id_redirects a on a.old_customer_id = d.customer_id
+                       left join customer_id_redirects b on b.old_customer_id = d.other_customer_id
+                       where d.action = 'merge' and d.undone_at is null
+                   ),
+                   anchored as (
+                       select m.*, ca.anchor_record_key as record_l, cb.anchor_record_key as record_r
+                       from merges m
+                       join customer_ids ca on ca.customer_id = m.customer_id
+                       join customer_ids cb on cb.customer_id = m.other_customer_id
+                   )
+                   select l.component as component_l, r.component as component_r,
+                          'manual' as link_method,
+                          'merged by ' || a.decided_by || ': ' || a.reason as evidence
+                   from anchored a
+                   join identity_nodes nl on nl.record_key = a.record_l
+                   join identity_components l on l.node = nl.node
+                   join identity_nodes nr on nr.record_key = a.record_r
+                   join identity_components r on r.node = nr.node""")
+    con.execute("""create or replace table identity_cluster_links as
+                   select cluster_id_l as component_l, cluster_id_r as component_r, 'probabilistic' as link_method,
+                          'match probability ' || round(match_probability, 4) || ': ' || reasons as evidence
+                   from identity_matches where match_probability >= $auto
+                   union all
+                   select * from identity_merge_links""", {"auto": AUTO_LINK_PROBABILITY})
+    node_count = con.execute("select count(*) from identity_nodes").fetchone()[0]
+    links = con.execute("select component_l, component_r from identity_cluster_links").fetchnumpy()
+    components = con.execute("select component from identity_components order by node").fetchnumpy()["component"]
+    cluster_of_component = component_labels(node_count, np.asarray(links["component_l"], dtype=np.int64),
+                                            np.asarray(links["component_r"], dtype=np.int64))
+    store_labels(con, "_cluster_labels", "cluster", cluster_of_component[np.asarray(components, dtype=np.int64)])
+    con.execute("""create or replace table identity_clusters as
+                   select c.node, c.component, l.cluster
+                   from identity_components c join _cluster_labels l using (node)""")
+    con.execute("drop table _cluster_labels")
+
+
+def assign_customer_ids(con: Connection, now: datetime) -> None:
+    """A cluster keeps the oldest id anchored in it; the other ids anchored there redirect to it; a cluster
+    without any gets a new id anchored to its best record."""
+    con.execute("""create or replace temp table _anchored as
+                   select c.cluster, ids.customer_id
+                   from identity_clusters c
+                   join identity_nodes n using (node)
+                   join customer_ids ids on ids.anchor_record_key = n.record_key""")
+    con.execute(f"""insert into customer_ids
+                    select nextval('customer_id_seq'), anchor_record_key, $now
+                    from (
+                        select arg_min(n.record_key, ({ANCHOR_RANK}, n.record_key)) as anchor_record_key
+                        from identity_clusters c join identity_nodes n using (node)
+                        where c.cluster not in (select cluster from _anchored)
+                        group by c.cluster
+                        order by anchor_record_key
+                    )""", {"now": now})
+    con.execute("""create or replace table identity_assignments as
+                   with anchored as (
+                       select c.cluster, ids.customer_id
+                       from identity_clusters c
+                       join identity_nodes n using (node)
+                       join customer_ids ids on ids.anchor_record_key = n.record_key
+                   ),
+                   kept as (select cluster, min(customer_id) as customer_id from anchored group by cluster)
+                   select c.node, c.component, c.cluster, kept.customer_id
+                   from identity_clusters c join kept using (cluster)""")
+    con.execute("""delete from customer_id_redirects
+                   where old_customer_id in (select customer_id from _anchored)""")
+    con.execute("""insert into customer_id_redirects
+                   select a.customer_id, k.customer_id, $now
+                   from _anchored a
+                   join (select distinct cluster, customer_id from identity_assignments) k using (cluster)
+                   where a.customer_id <> k.customer_id""", {"now": now})

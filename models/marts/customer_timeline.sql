@@ -1,0 +1,229 @@
+-- grain: one row per event in a customer's history (an order, a refund, a ticket opened or solved, a comment,
+-- a social post or the brand's reply to one), physically ordered by customer so one history is one short scan
+with sources as (
+    select record_key, customer_id from customer_sources
+),
+
+sentiment as (
+    select text_hash, compound from sentiment_scores
+),
+
+purchase_lines as (
+    select sources.customer_id, stg_purchases.*
+    from stg_purchases
+    inner join sources using (record_key)
+),
+
+orders as (
+    select
+        customer_id,
+        source,
+        order_id,
+        min(ordered_at) as ordered_at,
+        sum(amount) as amount,
+        sum(amount) filter (where is_refund) as refunded_amount,
+        string_agg(coalesce(product, sku), ', ' order by line_id) as products,
+        arg_max(product, amount) as main_product,
+        mode(category) as category,
+        any_value(channel) as channel,
+        any_value(currency) as currency,
+        mode(status) as status,
+        bool_or(is_refund) as has_refund
+    from purchase_lines
+    group by customer_id, source, order_id
+),
+
+purchase_events as (
+    select
+        'purchase:' || source || ':' || order_id as event_id,
+        customer_id,
+        ordered_at as occurred_at,
+        'purchase' as kind,
+        coalesce(channel, source) as channel,
+        'Order ' || order_id as title,
+        products as body,
+        amount::double as amount,
+        null::double as sentiment,
+        source,
+        order_id as source_id,
+        null as url,
+        order_id as ref_id,
+        status,
+        'customer' as author_type,
+        true as is_public,
+        null as network,
+        null as in_reply_to,
+        category,
+        main_product as product,
+        null as satisfaction
+    from orders
+),
+
+refund_events as (
+    -- exports carry no refund time; the refund is placed just after its order
+    select
+        'refund:' || source || ':' || order_id as event_id,
+        customer_id,
+        ordered_at + interval 1 second as occurred_at,
+        'refund' as kind,
+        coalesce(channel, source) as channel,
+        'Refund of order ' || order_id as title,
+        products as body,
+        refunded_amount::double as amount,
+        null::double as sentiment,
+        source,
+        order_id as source_id,
+        null as url,
+        order_id as ref_id,
+        status,
+        'company' as author_type,
+        true as is_public,
+        null as network,
+        null as in_reply_to,
+        category,
+        main_product as product,
+        null as satisfaction
+    from orders
+    where has_refund
+),
+
+tickets as (
+    select sources.customer_id, stg_tickets.*
+    from stg_tickets
+    inner join sources using (record_key)
+),
+
+ticket_opened_events as (
+    select
+        'ticket_opened:' || tickets.source || ':' || ticket_id as event_id,
+        customer_id,
+        created_at as occurred_at,
+        'ticket_opened' as kind,
+        channel,
+        coalesce(subject, 'Ticket ' || ticket_id) as title,
+        description as body,
+        null::double as amount,
+        sentiment.compound as sentiment,
+        tickets.source,
+        ticket_id as source_id,
+        null as url,
+        ticket_id as ref_id,
+        status,
+        'customer' as author_type,
+        true as is_public,
+        null as network,
+        null as in_reply_to,
+        null as category,
+        null as product,
+        case is_satisfied when true then 'good' when false then 'bad' end as satisfaction
+    from tickets
+    left join sentiment on sentiment.text_hash = md5(tickets.description)
+),
+
+ticket_solved_events as (
+    select
+        'ticket_solved:' || source || ':' || ticket_id as event_id,
+        customer_id,
+        solved_at as occurred_at,
+        'ticket_solved' as kind,
+        channel,
+        'Solved: ' || coalesce(subject, 'ticket ' || ticket_id) as title,
+        null as body,
+        null::double as amount,
+        null::double as sentiment,
+        source,
+        ticket_id as source_id,
+        null as url,
+        ticket_id as ref_id,
+        status,
+        'agent' as author_type,
+        true as is_public,
+        null as network,
+        null as in_reply_to,
+        null as category,
+        null as product,
+        case is_satisfied when true then 'good' when false then 'bad' end as satisfaction
+    from tickets
+    where solved_at is not null
+),
+
+comment_events as (
+    select
+        'comment:' || c.source || ':' || c.comment_id as event_id,
+        t.customer_id,
+        c.created_at as occurred_at,
+        case when c.author_type = 'agent' and c.is_public then 'ticket_replied' else 'comment' end as kind,
+        t.channel,
+        coalesce(t.subject, 'Ticket ' || t.ticket_id) as title,
+        c.body,
+        null::double as amount,
+        case when c.author_type = 'customer' then sentiment.compound end as sentiment,
+        c.source,
+        c.comment_id as source_id,
+        null as url,
+        c.ticket_id as ref_id,
+        t.status,
+        c.author_type,
+        c.is_public,
+        null as network,
+        null as in_reply_to,
+        null as category,
+        null as product,
+        null as satisfaction
+    from stg_ticket_comments as c
+    inner join tickets as t on t.source = c.source and t.ticket_id = c.ticket_id
+    left join sentiment on sentiment.text_hash = md5(c.body)
+),
+
+posts as (
+    select sources.customer_id, stg_social_posts.*
+    from stg_social_posts
+    inner join sources using (record_key)
+),
+
+brand_replies as (
+    -- the brand's answers belong in the history of the customer they answered
+    select posts.customer_id, reply.*
+    from stg_social_posts as reply
+    inner join posts on posts.source = reply.source and posts.post_id = reply.in_reply_to
+    where reply.is_from_company
+),
+
+post_events as (
+    select
+        'post:' || p.source || ':' || p.post_id as event_id,
+        p.customer_id,
+        p.posted_at as occurred_at,
+        'social_post' as kind,
+        p.network as channel,
+        p.network || ' post by @' || p.display_handle as title,
+        p.text as body,
+        null::double as amount,
+        case when not p.is_from_company then sentiment.compound end as sentiment,
+        p.source,
+        p.post_id as source_id,
+        p.url,
+        p.post_id as ref_id,
+        null as status,
+        case when p.is_from_company then 'company' else 'customer' end as author_type,
+        true as is_public,
+        p.network,
+        p.in_reply_to,
+        null as category,
+        null as product,
+        null as satisfaction
+    from (select * from posts union all by name select * from brand_replies) as p
+    left join sentiment on sentiment.text_hash = md5(p.text)
+),
+
+final as (
+    select * from purchase_events
+    union all select * from refund_events
+    union all select * from ticket_opened_events
+    union all select * from ticket_solved_events
+    union all select * from comment_events
+    union all select * from post_events
+)
+
+select * from final
+order by customer_id, occurred_at desc, event_id

@@ -1,0 +1,22 @@
+"""Running model SQL files: each `name.sql` becomes the table `name`, built from its select."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from store import Connection
+
+MODELS_DIR = Path(__file__).resolve().parent
+
+
+def run_model(con: Connection, path: Path) -> None:
+    """(Re)create the table named after `path` from the select it holds."""
+    con.execute(f"create or replace table {path.stem} as\n{path.read_text()}")
+
+
+def run_layer(con: Connection, layer: str) -> list[str]:
+    """Build every model of a layer folder, in name order (a model reads only from earlier layers)."""
+    paths = sorted((MODELS_DIR / layer).glob("*.sql"))
+    for path in paths:
+        run_model(con, path)
+    return [p.stem for p in paths]

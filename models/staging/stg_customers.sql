@@ -1,0 +1,56 @@
+-- grain: one row per CRM contact (source, source_id)
+with source as (
+    select * from raw_customers
+),
+
+phones as (
+    select raw, e164 from phone_numbers
+),
+
+renamed as (
+    select
+        'customers:' || source || ':' || record_id as record_key,
+        source,
+        source_id,
+        coalesce(name, nullif(concat_ws(' ', first_name, last_name), '')) as full_name,
+        coalesce(first_name, nullif(split_part(name, ' ', 1), '')) as first_name,
+        coalesce(last_name, nullif(regexp_extract(name, '\s(\S+)$', 1), '')) as last_name,
+        list_distinct([lower(e) for e in string_split_regex(email, '[;,\s]+') if e like '%_@_%']) as emails,
+        [p for p in string_split_regex(phone, '\s*[;,/]\s*') if p <> ''] as raw_phones,
+        company,
+        street,
+        city,
+        upper(replace(postcode, ' ', '')) as postcode,
+        country,
+        birth_date,
+        created_at,
+        lower(segment) as segment,
+        [h for h in [
+            'twitter:' || lower(regexp_replace(twitter, '^.*/|^@', '')),
+            'facebook:' || lower(regexp_replace(facebook, '^.*/|^@', '')),
+            'instagram:' || lower(regexp_replace(instagram, '^.*/|^@', '')),
+            'linkedin:' || lower(regexp_replace(linkedin, '^.*/in/|/$|^@', '', 'g')),
+            'mastodon:' || lower(regexp_replace(mastodon, '^@', '')),
+            'tiktok:' || lower(regexp_replace(tiktok, '^.*/|^@', ''))
+        ] if h is not null and not h like '%:'] as handles
+    from source
+),
+
+contact_phones as (
+    select
+        listed.record_key,
+        list(distinct phones.e164) filter (where phones.e164 is not null) as phones
+    from (select record_key, unnest(raw_phones) as raw from renamed) as listed
+    left join phones using (raw)
+    group by listed.record_key
+),
+
+final as (
+    select
+        renamed.* exclude (raw_phones),
+        coalesce(contact_phones.phones, []) as phones
+    from renamed
+    left join contact_phones using (record_key)
+)
+
+select * from final

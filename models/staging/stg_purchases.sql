@@ -1,0 +1,35 @@
+-- grain: one row per purchase line (source, record_id)
+with source as (
+    select * from raw_purchases
+),
+
+phones as (
+    select raw, e164 from phone_numbers
+),
+
+final as (
+    select
+        'purchases:' || source.source || ':' || source.record_id as record_key,
+        source.source,
+        source.record_id,
+        source.order_id,
+        source.line_id,
+        source.ordered_at,
+        source.amount,
+        upper(source.currency) as currency,
+        case when source.email like '%_@_%' then lower(source.email) end as email,
+        phones.e164 as phone,
+        source.customer_ref,
+        source.product,
+        source.sku,
+        lower(source.category) as category,
+        source.quantity,
+        lower(source.channel) as channel,
+        source.status,
+        source.status in ('refunded', 'partially_refunded') as is_refund,
+        source.status = 'cancelled' as is_cancelled
+    from source
+    left join phones on phones.raw = source.phone
+)
+
+select * from final

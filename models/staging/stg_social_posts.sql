@@ -1,0 +1,26 @@
+-- grain: one row per social post (source, post_id)
+with source as (
+    select * from raw_social_posts
+),
+
+final as (
+    select
+        'social_posts:' || source || ':' || record_id as record_key,
+        source,
+        post_id,
+        posted_at,
+        network,
+        network || ':' || lower(regexp_replace(handle, '^.*/|^@', '')) as handle,
+        handle as display_handle,
+        author_name,
+        text,
+        url,
+        in_reply_to,
+        coalesce(likes, 0) as like_count,
+        coalesce(shares, 0) as share_count,
+        followers as follower_count,
+        from_company as is_from_company
+    from source
+)
+
+select * from final

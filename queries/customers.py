@@ -1,0 +1,158 @@
+"""One customer: profile, timeline, talking points, identity, possible duplicates; and search across them all."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from models.talking_points import TalkingPoint, talking_points
+from queries.connection import cursor
+from store import Connection
+
+TIMELINE_COLUMNS = """event_id, customer_id, occurred_at, kind, channel, title, body, amount, sentiment, source,
+                      source_id, url, ref_id, status, author_type, is_public, network, in_reply_to, category, product,
+                      satisfaction"""
+# the history a talking point may look at: years of orders matter less than this year's
+TALKING_POINT_EVENTS = 500
+
+
+def resolve_customer_id(customer_id: int | str | None, con: Connection | None = None) -> int | None:
+    """The current id for an id from a link or bookmark (merged profiles redirect), or None if unknown."""
+    try:
+        requested = int(str(customer_id).strip())
+    except (TypeError, ValueError):
+        return None
+    row = cursor(con).execute("select customer_id from customer_id_lookup where requested_id = ?",
+                              [requested]).fetchone()
+    return row[0] if row else None
+
+
+def profile(customer_id: int, con: Connection | None = None) -> dict[str, Any] | None:
+    """The customer's profile row as a dict of plain Python values (None where unknown), or None."""
+    found = cursor(con).execute("select * from customer_profiles where customer_id = ?", [customer_id])
+    row = found.fetchone()
+    return None if row is None else dict(zip([d[0] for d in found.description], row, strict=True))
+
+
+def timeline(customer_id: int, *, kinds: list[str] | None = None, channels: list[str] | None = None,
+             start: datetime | None = None, end: datetime | None = None, limit: int = 50, offset: int = 0,
+             con: Connection | None = None) -> pd.DataFrame:
+    """The customer's events, newest first, filtered by kind, channel and date range, one page at a time."""
+    return cursor(con).execute(f"""
+        select {TIMELINE_COLUMNS} from customer_timeline
+        where customer_id = $customer_id
+          and ($kinds is null or kind in (select unnest($kinds)))
+          and ($channels is null or channel in (select unnest($channels)))
+          and ($start is null or occurred_at >= $start)
+          and ($end is null or occurred_at < $end)
+        order by occurred_at desc, event_id
+        limit $limit offset $offset
+    """, {"customer_id": customer_id, "kinds": kinds or None, "channels": channels or None, "start": start,
+          "end": end, "limit": limit, "offset": offset}).df()
+
+
+def timeline_size(customer_id: int, con: Connection | None = None) -> int:
+    return cursor(con).execute("select count(*) from customer_timeline where customer_id = ?",
+                               [customer_id]).fetchone()[0]
+
+
+def points(customer_id: int, role: str = "anyone", now: datetime | None = None,
+           con: Connection | None = None) -> list[TalkingPoint]:
+    """Talking points for the customer, ordered for the role."""
+    con = cursor(con)
+    found = profile(customer_id, con)
+    if found is None:
+        return []
+    history = timeline(customer_id, limit=TALKING_POINT_EVENTS, con=con)
+    top_decile = con.execute("select ltv_top_decile from customer_stats").fetchone()[0]
+    return talking_points(found, history, role, now or datetime.now(UTC).replace(tzinfo=None),
+                          ltv_top_decile=top_decile)
+
+
+@dataclass(frozen=True)
+class CustomerContext:
+    """Everything a person needs before talking to a customer, fetched together."""
+
+    profile: dict[str, Any]
+    timeline: pd.DataFrame
+    points: list[TalkingPoint]
+
+
+def context(customer_id: int, role: str = "anyone", now: datetime | None = None, events: int = 200,
+            con: Connection | None = None) -> CustomerContext | None:
+    """Profile, the newest `events` timeline events and the talking points, on one cursor."""
+    con = cursor(con)
+    found = profile(customer_id, con)
+    if found is None:
+        return None
+    history = timeline(customer_id, limit=max(events, TALKING_POINT_EVENTS), con=con)
+    top_decile = con.execute("select ltv_top_decile from customer_stats").fetchone()[0]
+    said = talking_points(found, history, role, now or datetime.now(UTC).replace(tzinfo=None),
+                          ltv_top_decile=top_decile)
+    return CustomerContext(found, history.head(events), said)
+
+
+def identity(customer_id: int, con: Connection | None = None) -> pd.DataFrame:
+    """The source records that make up the profile, and how each was linked."""
+    return cursor(con).execute("""
+        select kind, source, source_id, record_key, link_method, evidence
+        from customer_sources where customer_id = ?
+        order by kind, source, source_id
+    """, [customer_id]).df()
+
+
+def possible_duplicates(customer_id: int | None = None, con: Connection | None = None) -> pd.DataFrame:
+    """Profiles splink finds alike but not sure enough to merge, with the probability and the reasons."""
+    return cursor(con).execute("""
+        select d.customer_id, a.display_name, d.other_customer_id, b.display_name as other_display_name,
+               d.match_probability, d.reasons
+        from possible_duplicates d
+        join customer_profiles a on a.customer_id = d.customer_id
+        join customer_profiles b on b.customer_id = d.other_customer_id
+        where $customer_id is null or $customer_id in (d.customer_id, d.other_customer_id)
+        order by d.match_probability desc
+    """, {"customer_id": customer_id}).df()
+
+
+FUZZY_SIMILARITY = 0.88  # Jaro-Winkler: one or two typos in a name still match; different names do not
+
+
+def search(text: str, limit: int = 20, con: Connection | None = None) -> pd.DataFrame:
+    """Customers matching a name, email, phone, handle, order or ticket number; exact hits first, then
+    prefixes, then contained text, then names and handles within a typo or two."""
+    query = text.strip().lower().lstrip("@#")
+    if len(query) < 2:
+        return pd.DataFrame(columns=["customer_id", "display_name", "field", "term", "rank", "similarity"])
+    digits = re.sub(r"\D", "", query)
+    # compare a phone by its last digits: the trunk 0 or a country code in front varies with who wrote it
+    looks_like_phone = len(digits) >= 6 and len(digits) >= len(query.replace(" ", "")) - 4
+    phone_suffix = digits[-9:] if looks_like_phone else None
+    return cursor(con).execute("""
+        with hits as (
+            select customer_id, field, term,
+                   case when term = $q then 0
+                        when starts_with(term, $q) then 1
+                        when contains(term, $q) then 2
+                        when $phone is not null and field = 'phone' and ends_with(term, $phone) then 1
+                        else 3 end as rank,
+                   jaro_winkler_similarity(term, $q) as similarity
+            from customer_search
+            where term = $q or starts_with(term, $q) or contains(term, $q)
+               or ($phone is not null and field = 'phone' and ends_with(term, $phone))
+               or (field in ('name', 'handle') and abs(length(term) - length($q)) <= 3
+                   and jaro_winkler_similarity(term, $q) >= $fuzzy)
+        ),
+        best as (
+            select customer_id, arg_min(field, (rank, -similarity)) as field,
+                   arg_min(term, (rank, -similarity)) as term, min(rank) as rank, max(similarity) as similarity
+            from hits group by customer_id
+        )
+        select b.customer_id, p.display_name, b.field, b.term, b.rank, b.similarity
+        from best b join customer_profiles p using (customer_id)
+        order by b.rank, b.similarity desc, p.lifetime_value desc, b.customer_id
+        limit $limit
+    """, {"q": query, "phone": phone_suffix, "fuzzy": FUZZY_SIMILARITY, "limit": limit}).df()

@@ -1,0 +1,205 @@
+"""The profile model on a hand-checked world: identity tiers, stable ids, metrics, timeline and atomic builds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from connectors.loader import load_file
+from models.build import build
+from models.identity import decisions
+from queries import customers
+from tests.conftest import rows
+from tests.model_fixtures import NOW, load_world, write_jsonl
+
+
+@pytest.fixture
+def world(con, tmp_path):
+    load_world(con, tmp_path)
+    build(con, NOW)
+    return con
+
+
+def customer_of(con, kind: str, source_id: str) -> int:
+    found = rows(con, "select customer_id from customer_sources where kind = ? and source_id = ?", [kind, source_id])
+    return found[0][0]
+
+
+def members(con, customer_id: int) -> set[str]:
+    return {r[0] for r in rows(con, "select kind || ':' || source_id from customer_sources where customer_id = ?",
+                               [customer_id])}
+
+
+def test_keys_link_transitively_across_sources(world):
+    ana = customer_of(world, "customers", "C1")
+    assert members(world, ana) == {"customers:C1", "purchases:O1", "purchases:O2", "purchases:O3", "tickets:T1",
+                                   "tickets:T2", "social_posts:S1"}
+    evidence = rows(world, "select link_method, evidence from customer_sources where source_id = 'O3'")[0]
+    assert evidence == ("key", "phone:+447700900123")
+
+
+def test_a_family_email_does_not_merge_two_people(world):
+    sam, jo = customer_of(world, "customers", "C2"), customer_of(world, "customers", "C3")
+    assert sam != jo
+    socks = customer_of(world, "purchases", "O4")
+    assert socks not in (sam, jo), "an order from the shared email belongs to neither person for sure"
+    assert rows(world, "select key from identity_ambiguous_keys") == [("email:parks@example.com",)]
+
+
+def test_a_social_author_who_is_not_a_customer_is_a_prospect(world):
+    tom = customer_of(world, "social_posts", "S2")
+    profile = customers.profile(tom, world)
+    assert profile["is_prospect"] and profile["display_name"] == "Tom Reed"
+    assert customers.profile(customer_of(world, "customers", "C4"), world)["is_prospect"] is False
+
+
+def test_profile_metrics_by_hand(world):
+    ana = customers.profile(customer_of(world, "customers", "C1"), world)
+    assert ana["lifetime_value"] == 150.0  # O1 + O2; O3 was refunded
+    assert ana["order_count"] == 3
+    assert ana["avg_order_value"] == 50.0
+    assert ana["purchase_cadence_days"] == 59.5  # gaps of 59 and 60 days
+    assert ana["open_ticket_count"] == 2  # T1 reopened and open again, T2 new
+    assert ana["median_first_response_minutes"] == 90.0  # T1: the public reply, not the internal note; T2: none yet
+    assert ana["median_resolution_minutes"] == 2 * 24 * 60
+    assert (ana["csat"], ana["csat_responses"]) == (1.0, 1)
+    assert ana["sentiment_overall"] > 0.05
+    assert ana["emails"] == ["ana.silva@example.com"] and ana["phones"] == ["+447700900123"]
+    assert ana["handles"] == ["instagram:ana.hikes"]
+    assert ana["customer_since"] == datetime(2024, 1, 5)
+    bob = customers.profile(customer_of(world, "customers", "C4"), world)
+    assert (bob["order_count"], bob["lifetime_value"], bob["first_purchase_at"]) == (0, 0.0, None)
+    assert (bob["csat"], bob["median_first_response_minutes"], bob["median_resolution_minutes"]) == (0.0, 30, 240)
+
+
+def test_timeline_has_every_event_newest_first(world):
+    ana = customer_of(world, "customers", "C1")
+    events = customers.timeline(ana, limit=100, con=world)
+    assert list(events["occurred_at"]) == sorted(events["occurred_at"], reverse=True)
+    assert sorted(events["event_id"]) == sorted([
+        "purchase:shop:O1", "purchase:shop:O2", "purchase:shop:O3", "refund:shop:O3",
+        "ticket_opened:desk:T1", "ticket_solved:desk:T1", "ticket_opened:desk:T2",
+        "comment:desk:M1", "comment:desk:M2", "comment:desk:M3", "comment:desk:M4", "post:social:S1"])
+    kinds = dict(zip(events["event_id"], events["kind"], strict=True))
+    assert kinds["comment:desk:M3"] == "ticket_replied" and kinds["comment:desk:M2"] == "comment"
+    tickets_only = customers.timeline(ana, kinds=["ticket_opened"], con=world)
+    assert list(tickets_only["ref_id"]) == ["T2", "T1"]
+    page_two = customers.timeline(ana, limit=5, offset=5, con=world)
+    assert list(page_two["event_id"]) == list(events["event_id"][5:10])
+
+
+def test_brand_replies_land_in_the_history_of_whom_they_answered(world):
+    tom = customer_of(world, "social_posts", "S2")
+    events = customers.timeline(tom, con=world)
+    assert set(events["event_id"]) == {"post:social:S2", "post:social:S3"}
+    assert dict(zip(events["event_id"], events["author_type"], strict=True))["post:social:S3"] == "company"
+
+
+def test_ids_are_stable_across_rebuilds_and_new_data(world, tmp_path):
+    before = dict(rows(world, "select record_key, customer_id from customer_sources"))
+    load_file(world, "purchases", write_jsonl(tmp_path / "more.jsonl", [
+        {"order_id": "O9", "ordered_at": "2026-02-27T10:00:00", "amount": "10", "email": "new@example.com"}]),
+              source="shop2")
+    build(world, NOW)
+    after = dict(rows(world, "select record_key, customer_id from customer_sources"))
+    assert {k: after[k] for k in before} == before
+    assert after["purchases:shop2:O9"] not in before.values()
+
+
+def test_manual_merge_links_profiles_and_the_old_id_still_resolves(world):
+    bob, tom = customer_of(world, "customers", "C4"), customer_of(world, "social_posts", "S2")
+    decision = decisions.merge(world, bob, tom, reason="Tom Reed is Bob's pen name", decided_by="ana@corp")
+    build(world, NOW)
+    merged = customer_of(world, "social_posts", "S2")
+    assert merged == customer_of(world, "customers", "C4") == min(bob, tom)
+    assert customers.resolve_customer_id(max(bob, tom), world) == merged
+    assert rows(world, "select link_method, evidence from customer_sources where source_id = 'S2'") == [
+        ("manual", "merged by ana@corp: Tom Reed is Bob's pen name")]
+    decisions.undo(world, decision, undone_by="ana@corp")
+    build(world, NOW)
+    assert customer_of(world, "customers", "C4") == bob and customer_of(world, "social_posts", "S2") == tom
+    assert customers.resolve_customer_id(tom, world) == tom
+
+
+def test_manual_split_survives_rebuilds_and_can_be_undone(world):
+    ana = customer_of(world, "customers", "C1")
+    decision = decisions.split(world, "purchases:shop:O2", ana, reason="phone reused by her brother",
+                               decided_by="lee@corp")
+    build(world, NOW)
+    build(world, NOW)
+    assert customer_of(world, "customers", "C1") == ana
+    out = customer_of(world, "purchases", "O2")
+    assert out != ana and members(world, out) == {"purchases:O2"}
+    assert rows(world, "select link_method from customer_sources where source_id = 'O2'") == [("manual",)]
+    assert "purchases:O3" in members(world, ana), "the other record with that phone stays"
+    decisions.undo(world, decision, undone_by="lee@corp")
+    build(world, NOW)
+    assert customer_of(world, "purchases", "O2") == ana
+
+
+def test_splitting_the_anchor_record_keeps_the_profile_id(world):
+    ana = customer_of(world, "customers", "C1")
+    assert rows(world, "select anchor_record_key from customer_ids where customer_id = ?", [ana]) == [
+        ("customers:crm:C1",)]
+    decisions.split(world, "customers:crm:C1", ana, reason="test", decided_by="lee@corp")
+    build(world, NOW)
+    assert customer_of(world, "customers", "C1") != ana
+    assert customer_of(world, "purchases", "O1") == ana
+
+
+def test_decisions_need_a_reason_and_are_audited(world):
+    with pytest.raises(decisions.DecisionError, match="reason"):
+        decisions.merge(world, 1, 2, reason=" ", decided_by="x")
+    decisions.dismiss_duplicate(world, 1, 2, reason="different people", decided_by="kim@corp")
+    assert list(decisions.history(world)[["action", "decided_by", "reason"]].itertuples(index=False, name=None)) == [
+        ("not_duplicate", "kim@corp", "different people")]
+
+
+def test_search_ranks_exact_hits_first_and_tolerates_typos(world):
+    ana = customer_of(world, "customers", "C1")
+    for text in ("ana.silva@example.com", "Ana Silva", "ana silv", "Ana Sliva", "+44 7700 900123", "07700900123",
+                 "@ana.hikes", "O1", "t2"):
+        found = customers.search(text, con=world)
+        assert not found.empty and found["customer_id"].iloc[0] == ana, text
+    assert customers.search("zzzz qqqq", con=world).empty
+
+
+def test_unknown_ids_resolve_to_nothing(world):
+    assert customers.resolve_customer_id("999999", world) is None
+    assert customers.resolve_customer_id("<script>", world) is None
+    assert customers.profile(999999, world) is None
+
+
+def test_a_failed_build_leaves_the_previous_models(world, monkeypatch):
+    before = rows(world, "select * from customer_profiles order by customer_id")
+    import models.build as build_module
+
+    def broken(con):
+        con.execute("create or replace table customer_profiles as select 1 as half_built")
+        raise RuntimeError("crash in the middle of the marts")
+
+    monkeypatch.setattr(build_module, "build_marts", broken)
+    with pytest.raises(RuntimeError):
+        build(world, NOW)
+    assert rows(world, "select * from customer_profiles order by customer_id") == before
+
+
+def test_talking_points_for_a_real_profile(world):
+    ana = customer_of(world, "customers", "C1")
+    said = customers.points(ana, "support", now=NOW, con=world)
+    rules = [p.rule for p in said]
+    assert rules[0] == "unanswered_ticket"
+    assert "ticket_opened:desk:T2" in said[0].cites
+
+
+def test_leadership_aggregates_by_hand(world):
+    from queries import leadership
+
+    times = leadership.response_times_by_channel(con=world).set_index("channel")
+    assert times.loc["email", "median_first_response_minutes"] == 90
+    assert times.loc["phone", "median_resolution_minutes"] == 240
+    assert times.loc["web", "tickets"] == 1
+    weekly = leadership.weekly_sentiment(con=world)
+    assert set(weekly["network"]) == {"instagram", "twitter"}
+    assert weekly["posts"].sum() == 2, "the brand's own reply is not a customer post"

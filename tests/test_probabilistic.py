@@ -1,0 +1,125 @@
+"""Identity tier 2: splink scores known duplicates, relatives and strangers as expected, the same way every run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+import store
+from models.identity.probabilistic import AUTO_LINK_PROBABILITY, REVIEW_PROBABILITY, score_pairs
+
+COLUMNS = ("cluster_id", "first_name", "last_name", "birth_date", "email_local", "postcode", "city", "street")
+
+ANNA = (1, "anna", "johnson", date(1985, 3, 14), "anna.j", "LS11AA", "leeds", "1 high street")
+ANNA_TYPO = (2, "anna", "jonson", date(1985, 3, 14), None, "LS11AA", "leeds", "1 high st")
+TOM = (3, "tom", "smith", date(1970, 1, 2), "smithfamily", "M11AA", "manchester", "2 low road")
+JANE = (4, "jane", "smith", date(1972, 6, 9), "smithfamily", "M11AA", "manchester", "2 low road")
+JOHN = (5, "john", "brown", date(1980, 5, 12), None, "BS11AA", "bristol", "3 park lane")
+JOHN_MOVED = (6, "john", "brown", date(1980, 5, 12), None, "EH11AA", "edinburgh", "9 elm row")
+ZED = (7, "zed", "quux", date(1999, 9, 9), "zq", "ZZ11ZZ", "york", "4 nowhere")
+
+
+@pytest.fixture
+def con():
+    connection = store.memory()
+    connection.execute("""create table identity_candidates (cluster_id bigint, first_name varchar, last_name varchar,
+        birth_date date, email_local varchar, postcode varchar, city varchar, street varchar)""")
+    yield connection
+    connection.close()
+
+
+def score(con, *candidates) -> dict[frozenset[int], tuple]:
+    """Load the candidates, score them, and return the output rows keyed by their pair of cluster ids."""
+    con.executemany(f"insert into identity_candidates values ({', '.join('?' * len(COLUMNS))})", list(candidates))
+    count = score_pairs(con)
+    rows = con.execute("select * from identity_matches").fetchall()
+    assert count == len(rows)
+    return {frozenset(row[:2]): row for row in rows}
+
+
+def test_a_typo_in_the_surname_is_linked_automatically(con):
+    pairs = score(con, ANNA, ANNA_TYPO, ZED)
+    _, _, probability, _, reasons = pairs[frozenset({1, 2})]
+    assert probability >= AUTO_LINK_PROBABILITY
+    assert "last name: similar (Jaro-Winkler ≥ 0.92)" in reasons
+    assert "birth date: exact" in reasons and "postcode: exact" in reasons
+
+
+def test_relatives_sharing_a_mailbox_and_home_are_not_linked(con):
+    # not even listed for review: a different first name and birth date outweigh a shared surname, home and mailbox
+    assert score(con, TOM, JANE) == {}
+
+
+def test_twins_and_namesakes_at_one_address_are_at_most_reviewed(con):
+    twin = (8, "lucy", "smith", date(1970, 1, 2), "smithfamily", "M11AA", "manchester", "2 low road")
+    junior = (9, "tom", "smith", date(1998, 11, 30), "smithfamily", "M11AA", "manchester", "2 low road")
+    pairs = score(con, TOM, twin, junior)
+    assert all(row[2] < AUTO_LINK_PROBABILITY for row in pairs.values())
+    assert "email: same or similar, but first name or birth date differs" in pairs[frozenset({3, 8})][4]
+
+
+def test_unrelated_people_produce_no_row(con):
+    assert score(con, ANNA, TOM, JOHN, ZED) == {}
+
+
+def test_a_near_miss_is_listed_for_review_with_its_reasons(con):
+    pairs = score(con, JOHN, JOHN_MOVED)
+    _, _, probability, _, reasons = pairs[frozenset({5, 6})]
+    assert REVIEW_PROBABILITY <= probability < AUTO_LINK_PROBABILITY
+    assert reasons == ("first name: exact; last name: exact; birth date: exact; postcode: different; "
+                       "street: different; city: different; email: unknown")
+
+
+def test_null_fields_are_explained_as_unknown(con):
+    no_birth_date = (10, "anna", "johnson", None, "anna.j", "LS11AA", None, "1 high street")
+    _, _, probability, _, reasons = score(con, ANNA, no_birth_date)[frozenset({1, 10})]
+    assert probability >= REVIEW_PROBABILITY
+    assert "birth date: unknown" in reasons and "city: unknown" in reasons and "email: exact" in reasons
+
+
+def test_output_is_identical_across_runs(con):
+    everyone = (ANNA, ANNA_TYPO, TOM, JANE, JOHN, JOHN_MOVED, ZED)
+    first = score(con, *everyone)
+    second_count = score_pairs(con)
+    second = con.execute("select * from identity_matches").fetchall()
+    assert second_count == len(first) == 2
+    assert second == sorted(first.values())
+
+
+def test_pairs_are_ordered_with_the_lower_cluster_id_on_the_left(con):
+    later_first = [(100 - row[0], *row[1:]) for row in (ANNA_TYPO, ANNA, JOHN_MOVED, JOHN)]
+    pairs = score(con, *later_first)
+    assert len(pairs) == 2
+    assert all(left < right for left, right, *_ in pairs.values())
+
+
+def test_an_over_shared_birth_date_is_treated_as_unknown(con, monkeypatch):
+    monkeypatch.setattr("models.identity.probabilistic.MAX_RECORDS_SHARING_A_VALUE", 3)
+    placeholder = date(1900, 1, 1)
+    others = [(i, f"p{i}", "smith", placeholder, None, None, None, None) for i in range(1, 3)]
+    john_smiths = [(10, "john", "smith", placeholder, None, "LS11AA", "leeds", "1 high street"),
+                   (11, "john", "smith", placeholder, None, "LS11AA", "leeds", "1 high street")]
+    _, _, probability, _, reasons = score(con, *others, *john_smiths)[frozenset({10, 11})]
+    assert REVIEW_PROBABILITY <= probability < AUTO_LINK_PROBABILITY  # with the date counted, it would be a merge
+    assert "birth date: unknown" in reasons
+
+
+def test_the_output_table_has_the_contract_schema_even_when_empty(con):
+    assert score(con, ZED) == {}
+    schema = con.execute("select column_name, data_type from duckdb_columns() where table_name = 'identity_matches' "
+                         "order by column_index").fetchall()
+    assert schema == [("cluster_id_l", "BIGINT"), ("cluster_id_r", "BIGINT"), ("match_probability", "DOUBLE"),
+                      ("match_weight", "DOUBLE"), ("reasons", "VARCHAR")]
+
+
+def test_splink_leaves_no_tables_behind(con):
+    score(con, ANNA, ANNA_TYPO, TOM, JANE)
+    leftovers = con.execute("select table_name from duckdb_tables() where starts_with(table_name, '__splink__') "
+                            "union all select view_name from duckdb_views() where starts_with(view_name, '__splink__')")
+    assert leftovers.fetchall() == []
+
+
+def test_table_names_must_be_plain_identifiers(con):
+    with pytest.raises(ValueError, match="plain table name"):
+        score_pairs(con, output="identity_matches; drop table customer_ids")
