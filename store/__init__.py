@@ -63,7 +63,8 @@ def migrations() -> list[tuple[int, Path]]:
 def schema_version(con: Connection) -> int:
     """The highest migration applied to this store (0 for a new file)."""
     con.execute("create table if not exists schema_version (version integer primary key, applied_at timestamp)")
-    return con.execute("select coalesce(max(version), 0) from schema_version").fetchone()[0]
+    # fetchall, not fetchone: DuckDB 2.0 keeps a half-read result open and then refuses con.sql() on the connection
+    return con.execute("select coalesce(max(version), 0) from schema_version").fetchall()[0][0]
 
 
 def migrate(con: Connection) -> int:
