@@ -203,3 +203,29 @@ def test_leadership_aggregates_by_hand(world):
     weekly = leadership.weekly_sentiment(con=world)
     assert set(weekly["network"]) == {"instagram", "twitter"}
     assert weekly["posts"].sum() == 2, "the brand's own reply is not a customer post"
+
+
+def test_a_named_writer_from_a_family_email_joins_the_family_member_they_name(world, tmp_path):
+    load_file(world, "tickets", write_jsonl(tmp_path / "jo.jsonl", [
+        {"ticket_id": "T9", "created_at": "2026-02-01T10:00:00", "requester_email": "parks@example.com",
+         "requester_name": "Jo Park", "subject": "Hi"}]), source="desk2")
+    build(world, NOW)
+    assert customer_of(world, "tickets", "T9") == customer_of(world, "customers", "C3")
+    assert customer_of(world, "customers", "C2") != customer_of(world, "customers", "C3")
+
+
+def test_an_order_number_mentioned_in_a_post_links_the_author(world, tmp_path):
+    load_file(world, "purchases", write_jsonl(tmp_path / "o.jsonl", [
+        {"order_id": "#1001", "ordered_at": "2026-02-01T10:00:00", "amount": "10", "email": "bob@example.com"}]),
+              source="shopify")
+    load_file(world, "social_posts", write_jsonl(tmp_path / "p.jsonl", [
+        {"post_id": "S9", "posted_at": "2026-02-02T10:00:00", "network": "twitter", "handle": "b0bby",
+         "text": "Still waiting for #1001, @FernwoodHelp!"}]), source="social2")
+    build(world, NOW)
+    assert customer_of(world, "social_posts", "S9") == customer_of(world, "customers", "C4")
+    # the same number in a second shop makes the mention ambiguous: nobody is linked by it
+    load_file(world, "purchases", write_jsonl(tmp_path / "o2.jsonl", [
+        {"order_id": "#1001", "ordered_at": "2026-02-01T10:00:00", "amount": "10", "email": "zed@example.com"}]),
+              source="shop-eu")
+    build(world, NOW)
+    assert customer_of(world, "social_posts", "S9") != customer_of(world, "customers", "C4")

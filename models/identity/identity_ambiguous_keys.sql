@@ -17,6 +17,21 @@ shared_by_different_people as (
     where (a.key like 'email:%' or a.key like 'phone:%')
         and jaro_winkler_similarity(a.first_name, b.first_name) < 0.8
         and a.birth_date is distinct from b.birth_date
+),
+
+-- two shops may both number an order #1195: then a mention of it says nothing about who wrote it
+order_numbers_in_several_sources as (
+    select key
+    from (select unnest(keys) as key, source from identity_records where kind = 'purchases')
+    where key like 'order:%'
+    group by key
+    having count(distinct source) > 1
+),
+
+final as (
+    select key from shared_by_different_people
+    union
+    select key from order_numbers_in_several_sources
 )
 
-select * from shared_by_different_people
+select * from final

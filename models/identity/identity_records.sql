@@ -34,7 +34,9 @@ purchases as (
         null as city,
         null as street,
         split_part(email, '@', 1) as email_local,
-        [k for k in ['email:' || email, 'phone:' || phone, 'ref:' || customer_ref] if k is not null] as keys
+        [k for k in ['email:' || email, 'phone:' || phone, 'ref:' || customer_ref,
+                     case when regexp_matches(order_id, '^#\d{3,}$') then 'order:' || order_id end]
+         if k is not null] as keys
     from stg_purchases
 ),
 
@@ -53,7 +55,9 @@ tickets as (
         null as street,
         split_part(requester_email, '@', 1) as email_local,
         [k for k in ['email:' || requester_email, 'phone:' || requester_phone, 'handle:' || requester_handle,
-                     'ref:' || customer_ref] if k is not null] as keys
+                     'ref:' || customer_ref] if k is not null]
+            || ['order:' || m for m in regexp_extract_all(concat_ws(' ', subject, description), '(#\d{3,})\b', 1)]
+            as keys
     from stg_tickets
 ),
 
@@ -73,7 +77,8 @@ social_posts as (
         null as city,
         null as street,
         null as email_local,
-        ['handle:' || handle] as keys
+        -- "charged twice for #1195": an order number the author mentions is theirs
+        ['handle:' || handle] || ['order:' || m for m in regexp_extract_all(text, '(#\d{3,})\b', 1)] as keys
     from stg_social_posts
     where not is_from_company
 ),

@@ -48,6 +48,11 @@ def link_by_keys(con: Connection) -> None:
                    )
                    select node, key from keyed
                    where key is not null and key not in (select key from identity_ambiguous_keys)""")
+    run_model(con, IDENTITY_DIR / "identity_family_links.sql")
+    con.execute("""insert into identity_node_keys
+                   select node, key from identity_family_links
+                   where node not in (select node from identity_nodes
+                                      where record_key in (select record_key from _split_records))""")
     node_count = con.execute("select count(*) from identity_nodes").fetchone()[0]
     edges = con.execute("""with numbered as (
                                select key, $offset + row_number() over (order by key) - 1 as key_node
