@@ -15,6 +15,7 @@ DEMO_FILES = (
     ("shopify_orders.csv", "purchases", "shopify_orders", "shopify"),
     ("pos_sales.csv", "purchases", None, "pos"),
     ("zendesk_tickets.json", "tickets", "zendesk_tickets", "zendesk"),
+    ("zendesk_users.json", "customers", "zendesk_users", "zendesk"),
     ("zendesk_ticket_comments.jsonl", "ticket_comments", "zendesk_ticket_comments", "zendesk"),
     ("twcs.csv", "social_posts", "twcs", "twitter"),
     ("social_posts.jsonl", "social_posts", None, "social"),

@@ -19,6 +19,7 @@ EXPORT_TIME = time(6, 0)  # every system was exported at 06:00 UTC on as_of, so 
 BRAND_TWITTER = "FernwoodHelp"
 BRAND_SOCIAL = "fernwoodoutdoor"
 ZENDESK_TICKET_URL = "https://fernwoodoutdoor.zendesk.com/api/v2/tickets/{}.json"
+ZENDESK_USER_URL = "https://fernwoodoutdoor.zendesk.com/api/v2/users/{}.json"
 SUPPORT_ADDRESS = "help@fernwoodoutdoor.co.uk"
 
 FILES = {
@@ -27,6 +28,7 @@ FILES = {
     "pos_sales": "pos_sales.csv",
     "zendesk_tickets": "zendesk_tickets.json",
     "zendesk_ticket_comments": "zendesk_ticket_comments.jsonl",
+    "zendesk_users": "zendesk_users.json",
     "twcs": "twcs.csv",
     "social_posts": "social_posts.jsonl",
     "truth": "truth.csv",
@@ -53,6 +55,16 @@ TRUTH_COLUMNS = ("kind", "source", "record_id", "person_id")
 CURRENCY = {"GB": "GBP", "US": "USD", "DE": "EUR"}
 CURRENCY_SYMBOL = {"GBP": "£", "USD": "$", "EUR": "€"}
 CALLING_CODE = {"GB": "44", "US": "1", "DE": "49"}
+# Zendesk user settings: (time_zone, iana_time_zone) and locale; the account default is London and en-gb.
+ZENDESK_ZONES = {
+    "GB": ("London", "Europe/London"), "DE": ("Berlin", "Europe/Berlin"),
+    "Eastern": ("Eastern Time (US & Canada)", "America/New_York"),
+    "Mountain": ("Mountain Time (US & Canada)", "America/Denver"),
+    "Pacific": ("Pacific Time (US & Canada)", "America/Los_Angeles"),
+}
+US_CITY_ZONES = {"Seattle": "Pacific", "Portland": "Pacific", "San Francisco": "Pacific", "Denver": "Mountain",
+                 "Boulder": "Mountain", "Salt Lake City": "Mountain"}  # the other US cities are Eastern
+ZENDESK_LOCALES = {"GB": "en-gb", "US": "en-US", "DE": "de"}
 SOCIAL_SHARES = {"twitter": 0.35, "instagram": 0.30, "facebook": 0.20, "mastodon": 0.05}
 PROSPECT_SHARES = {"twitter": 0.55, "instagram": 0.45, "facebook": 0.20, "mastodon": 0.10}
 FOLLOWER_FACTOR = {"twitter": 1.0, "instagram": 1.4, "facebook": 0.6, "mastodon": 0.3}
@@ -1236,6 +1248,75 @@ def _ticket_json(ticket: Ticket) -> dict[str, object]:
     }
 
 
+def _requesters(tickets: list[Ticket]) -> dict[Person, list[Ticket]]:
+    """Each requester's tickets, requesters in the order of their first ticket."""
+    grouped: dict[Person, list[Ticket]] = {}
+    for ticket in sorted(tickets, key=lambda t: (t.created, t.id)):
+        grouped.setdefault(ticket.person, []).append(ticket)
+    return grouped
+
+
+def _zendesk_user_email(rng: random.Random, person: Person, tickets: list[Ticket]) -> str | None:
+    """The address Zendesk created the user from: the first emailed ticket's sender, else the person's own."""
+    if rng.random() < 0.05:
+        return None  # known only from a call or a chat: Zendesk has a phone number and no email
+    addresses = [t.via_from["address"] for t in tickets if "address" in t.via_from]
+    email = addresses[0] if addresses else person.email
+    return _case_variant(rng, email) if rng.random() < 0.07 else email
+
+
+def _zendesk_user_phone(rng: random.Random, person: Person, tickets: list[Ticket], has_email: bool) -> str | None:
+    called = any(t.channel == "voice" for t in tickets)
+    if called and rng.random() < 0.8:
+        return _e164(person)  # Zendesk Talk stores the caller's number as it arrived
+    if not has_email or rng.random() < 0.12:
+        return _format_phone(rng, person)  # typed in by an agent or the person, any which way
+    return None
+
+
+def _zendesk_zone(rng: random.Random, person: Person) -> tuple[str, str]:
+    if person.country == "US":
+        return ZENDESK_ZONES[US_CITY_ZONES.get(person.city, "Eastern")]
+    if person.country == "DE" and rng.random() < 0.7:
+        return ZENDESK_ZONES["DE"]
+    return ZENDESK_ZONES["GB"]  # the account default, kept by most people who never open their profile
+
+
+def _zendesk_user_name(rng: random.Random, person: Person) -> str:
+    name = _full_name(person)
+    return _weighted(rng, ((name, 86), (name.lower(), 5), (f"{person.first} {person.last[0]}", 5),
+                           (person.first, 4)))
+
+
+def _zendesk_users(rng: random.Random, tickets: list[Ticket]) -> list[tuple[Person, dict[str, object]]]:
+    """One end-user per requester, as the users sideloaded by the incremental export (include=users)."""
+    users, taken = [], set()
+    for person, own in _requesters(tickets).items():
+        email = _zendesk_user_email(rng, person, own)
+        if email is not None and email.lower() in taken:
+            email = None  # an address belongs to one Zendesk user: the second family member has none
+        if email is not None:
+            taken.add(email.lower())
+        phone = _zendesk_user_phone(rng, person, own, email is not None)
+        created = own[0].created
+        updated = max([created] + [c.created for t in own for c in t.comments if c.role == "end-user"])
+        time_zone, iana = _zendesk_zone(rng, person)
+        locale = ZENDESK_LOCALES[person.country] if rng.random() < 0.8 else ZENDESK_LOCALES["GB"]
+        external_id = person.contact_id if person.contact_id and rng.random() < 0.23 else None
+        tags = ([person.segment] if person.segment != "consumer" else []) + (["crm"] if external_id else [])
+        users.append((person, {
+            "id": person.zendesk_id, "url": ZENDESK_USER_URL.format(person.zendesk_id),
+            "name": _zendesk_user_name(rng, person), "email": email, "phone": phone, "role": "end-user",
+            "created_at": _iso_z(created), "updated_at": _iso_z(updated), "time_zone": time_zone,
+            "iana_time_zone": iana, "locale": locale,
+            "verified": email is not None and own[0].channel in ("email", "web"), "active": True,
+            "suspended": False, "organization_id": None, "external_id": external_id, "tags": tags,
+            "user_fields": {},
+        }))
+    # The incremental export is ordered by updated_at, like the tickets.
+    return sorted(users, key=lambda pair: (pair[1]["updated_at"], pair[1]["id"]))
+
+
 # --- social: Twitter, Facebook, Instagram, Mastodon ---------------------------------------------------------------
 
 
@@ -1473,6 +1554,17 @@ def _write_zendesk(out: Path, tickets: list[Ticket], now: datetime, truth: list)
     return tickets_path, _write_jsonl(out / FILES["zendesk_ticket_comments"], comments)
 
 
+def _write_zendesk_users(rng: random.Random, out: Path, tickets: list[Ticket], now: datetime,
+                         truth: list) -> Path:
+    users = _zendesk_users(rng, tickets)
+    page = {"users": [user for _, user in users], "end_time": int(now.timestamp()), "end_of_stream": True,
+            "count": len(users)}
+    truth.extend(("customers", "zendesk", str(user["id"]), person.pid) for person, user in users)
+    path = out / FILES["zendesk_users"]
+    path.write_text(json.dumps(page, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 def _write_twcs(out: Path, tweets: list[Post], truth: list) -> Path:
     for number, tweet in enumerate(tweets, 1):
         tweet.id = str(number)
@@ -1517,6 +1609,7 @@ def generate(out_dir: Path, *, seed: int = 7, as_of: date | None = None, custome
              "shopify_orders": _write_shopify(out, web_orders, truth),
              "pos_sales": _write_pos(out, store_orders, truth)}
     paths["zendesk_tickets"], paths["zendesk_ticket_comments"] = _write_zendesk(out, tickets, now, truth)
+    paths["zendesk_users"] = _write_zendesk_users(_rng(seed, "zendesk-users"), out, tickets, now, truth)
     paths["twcs"] = _write_twcs(out, tweets, truth)
     paths["social_posts"] = _write_social(_rng(seed, "social-rows"), out, posts, truth)
     paths["truth"] = _write_csv(out / FILES["truth"], TRUTH_COLUMNS, truth)
@@ -1524,13 +1617,14 @@ def generate(out_dir: Path, *, seed: int = 7, as_of: date | None = None, custome
 
 
 def count_records(path: Path) -> int:
-    """Records in one generated file: CSV data rows, JSON Lines lines, or tickets in the Zendesk page."""
+    """Records in one generated file: CSV data rows, JSON Lines lines, or the records of a Zendesk page."""
     path = Path(path)
     if path.suffix == ".jsonl":
         with path.open(encoding="utf-8") as handle:
             return sum(1 for line in handle if line.strip())
     if path.suffix == ".json":
-        return len(json.loads(path.read_text(encoding="utf-8"))["tickets"])
+        page = json.loads(path.read_text(encoding="utf-8"))
+        return len(page["users"] if "users" in page else page["tickets"])
     with path.open(encoding="utf-8", newline="") as handle:
         delimiter = ";" if path.name == FILES["pos_sales"] else ","
         return sum(1 for _ in csv.reader(handle, delimiter=delimiter)) - 1

@@ -47,6 +47,7 @@ def data(out) -> dict[str, list]:
         "pos": read_csv(out["pos_sales"], delimiter=";"),
         "tickets": json.loads(out["zendesk_tickets"].read_text(encoding="utf-8"))["tickets"],
         "comments": read_jsonl(out["zendesk_ticket_comments"]),
+        "users": json.loads(out["zendesk_users"].read_text(encoding="utf-8"))["users"],
         "tweets": read_csv(out["twcs"]),
         "social": read_jsonl(out["social_posts"]),
         "truth": read_csv(out["truth"]),
@@ -367,6 +368,48 @@ def test_frequent_requesters_rate_worse(data):
     assert bad_share(frequent) > bad_share(rare)
 
 
+def test_zendesk_users_page_has_one_end_user_per_requester(out, data):
+    page = json.loads(out["zendesk_users"].read_text(encoding="utf-8"))
+    assert page["end_of_stream"] is True and page["count"] == len(page["users"])
+    assert page["end_time"] == int(EXPORT_MOMENT.timestamp())
+    ids = [user["id"] for user in data["users"]]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == {ticket["requester_id"] for ticket in data["tickets"]}
+    keys = {"id", "url", "name", "email", "phone", "role", "created_at", "updated_at", "time_zone", "iana_time_zone",
+            "locale", "verified", "active", "suspended", "organization_id", "external_id", "tags", "user_fields"}
+    for user in data["users"]:
+        assert set(user) == keys
+        assert user["role"] == "end-user" and user["user_fields"] == {}
+        assert user["url"].endswith(f"/users/{user['id']}.json")
+        assert user["email"] or user["phone"]
+        created = datetime.strptime(user["created_at"], "%Y-%m-%dT%H:%M:%S%z")
+        assert created <= datetime.strptime(user["updated_at"], "%Y-%m-%dT%H:%M:%S%z") <= EXPORT_MOMENT
+    assert [u["updated_at"] for u in data["users"]] == sorted(u["updated_at"] for u in data["users"])
+
+
+def test_zendesk_users_carry_crm_emails_and_ids_with_some_gaps(data):
+    users = data["users"]
+    emails = [user["email"] for user in users if user["email"]]
+    assert len({email.lower() for email in emails}) == len(emails)  # one Zendesk user per address
+    assert 0 < sum(user["email"] is None for user in users) < len(users) * 0.12
+    crm = {row["Email"].strip() for row in data["crm"]}
+    assert sum(email in crm for email in emails) > len(emails) / 2
+    assert any(email not in crm and email.lower() in {e.lower() for e in crm} for email in emails)
+    crm_ids = {row["Contact ID"] for row in data["crm"]}
+    external = [user["external_id"] for user in users if user["external_id"]]
+    assert external and set(external) <= crm_ids
+    assert 0.1 < len(external) / len(users) < 0.3
+    phones = [user["phone"] for user in users if user["phone"]]
+    assert phones and len({phone_shape(phone) for phone in phones}) >= 3
+
+
+def test_chat_requesters_are_findable_through_their_zendesk_user(data):
+    users = {user["id"]: user for user in data["users"]}
+    chats = [ticket for ticket in data["tickets"] if ticket["via"]["channel"] == "chat"]
+    assert chats
+    assert all(users[t["requester_id"]]["email"] or users[t["requester_id"]]["phone"] for t in chats)
+
+
 # --- twitter and texts ------------------------------------------------------------------------------------------
 
 
@@ -424,6 +467,7 @@ def records_in_files(data) -> Counter:
     keys += [("purchases", "pos", f"{row['order_id']}|{row['line_id']}") for row in data["pos"]]
     keys += [("tickets", "zendesk", str(ticket["id"])) for ticket in data["tickets"]]
     keys += [("ticket_comments", "zendesk", str(comment["id"])) for comment in data["comments"]]
+    keys += [("customers", "zendesk", str(user["id"])) for user in data["users"]]
     keys += [("social_posts", "twitter", row["tweet_id"]) for row in data["tweets"]]
     keys += [("social_posts", "social", post["post_id"]) for post in data["social"]]
     return Counter(keys)
@@ -452,6 +496,10 @@ def test_truth_agrees_with_identifiers_in_the_files(data):
     for ticket in data["tickets"]:
         requester_people[ticket["requester_id"]].add(person_of[("zendesk", str(ticket["id"]))])
     assert all(len(people) == 1 for people in requester_people.values())
+    for user in data["users"]:  # the user is the person behind every ticket they requested
+        assert requester_people[user["id"]] == {person_of[("zendesk", str(user["id"]))]}
+        if user["external_id"]:
+            assert person_of[("zendesk", str(user["id"]))] == person_of[("crm", user["external_id"])]
 
 
 # --- command line -----------------------------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from tests.conftest import FIXTURES, rows
 
 def test_every_shipped_mapping_parses():
     names = sorted(p.stem for p in MAPPINGS_DIR.glob("*.toml"))
-    assert {"shopify_orders", "zendesk_tickets", "zendesk_ticket_comments", "twcs", "crm_contacts"} <= set(names)
+    assert {"shopify_orders", "zendesk_tickets", "zendesk_ticket_comments", "zendesk_users", "twcs",
+            "crm_contacts"} <= set(names)
     for name in names:
         assert load_mapping(name).fields
 
@@ -80,6 +81,18 @@ def test_crm_contacts_keep_multiline_addresses_and_trim_values(con):
         ("C-10003", "carla@example.de", "Hauptstr. 5\nHinterhaus", date(1979, 11, 2), None, None),
     ]
 
+
+
+def test_zendesk_users_export_gives_requesters_their_email_or_phone(con):
+    result = load_file(con, "customers", FIXTURES / "zendesk_users.json", mapping="zendesk_users")
+    assert (result.source, result.inserted, result.rejected) == ("zendesk", 3, 0)
+    assert rows(con, """select source_id, name, email, phone, created_at, first_name, company
+                        from raw_customers order by source_id""") == [
+        ("20978392", "Ana Silva", "Ana.Silva@example.com", None, datetime(2025, 3, 20, 9, 15), None, None),
+        ("20978400", "tom baker", "tom.baker@example.com", "07700 900321", datetime(2024, 11, 2, 17, 40, 12),
+         None, None),
+        ("20978411", "Dee Patel", None, "+447700900789", datetime(2025, 3, 22, 8, 0), None, None),
+    ]
 
 @pytest.mark.parametrize("text, message", [
     ('fields = {}', "missing 'kind"),
