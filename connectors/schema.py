@@ -75,6 +75,7 @@ CUSTOMERS = Kind(
         Field("created_at", "timestamp"),
         Field("segment"),
         *(Field(network) for network in SOCIAL_NETWORKS),
+        Field("customer_ref"),  # the same person's id in another system, e.g. the CRM id a help desk keeps
     ),
 )
 

@@ -16,7 +16,8 @@ with customers as (
         ['email:' || e for e in emails]
             || ['phone:' || p for p in phones]
             || ['handle:' || h for h in handles]
-            || ['ref:' || source_id] as keys
+            || ['ref:' || source_id]
+            || [k for k in ['ref:' || customer_ref] if k is not null] as keys
     from stg_customers
 ),
 

@@ -25,6 +25,7 @@ renamed as (
         birth_date,
         created_at,
         lower(segment) as segment,
+        customer_ref,
         [h for h in [
             'twitter:' || lower(regexp_replace(twitter, '^.*/|^@', '')),
             'facebook:' || lower(regexp_replace(facebook, '^.*/|^@', '')),
