@@ -1,31 +1,65 @@
-"""Data sources: what each source has loaded, when, and which rows were refused and why."""
+"""Data sources: what each source loaded and when, the rows refused and why, identity figures, and uploads."""
 
 import streamlit as st
 
-import queries
+from components.safe import download_csv
+from connectors.files import FatalLoadError
+from connectors.mapping import MappingError
+from connectors.schema import KINDS
+from queries import actions, sources
 
 st.title("Data sources")
-st.caption("Every file and system Rapport loads from, and the rows it refused.")
+st.caption("Every file and system Rapport loads from, the rows it refused, and how identities were resolved.")
 
-sources = queries.sources.sources()
-if sources.empty:
-    st.info("Nothing loaded yet. Load a file with `python -m connectors load KIND PATH`.")
-    st.stop()
-
-st.dataframe(
-    sources,
-    hide_index=True,
-    column_config={
+loaded = sources.sources()
+if loaded.empty:
+    st.info("Nothing loaded yet. Upload a file below, or run `python -m connectors load KIND PATH`.")
+else:
+    st.dataframe(loaded, hide_index=True, width="stretch", column_config={
         "source": "Source", "kind": "Kind", "row_count": st.column_config.NumberColumn("Rows", format="%d"),
         "last_load_at": st.column_config.DatetimeColumn("Last load", format="YYYY-MM-DD HH:mm"),
         "last_outcome": "Outcome", "rejected_rows": st.column_config.NumberColumn("Rejected", format="%d"),
-        "last_error": "Last error",
-    },
-)
+        "last_error": "Last error"})
 
-st.subheader("Quarantine")
-rejected = queries.sources.quarantine()
+st.header("Identity resolution")
+figures = sources.identity_figures()
+columns = st.columns(4)
+columns[0].metric("Customer profiles", f"{figures['profiles']:,}")
+columns[1].metric("Source records", f"{figures['records']:,}")
+columns[2].metric("Merge rate", f"{figures['merge_rate']:.0%}", help="1 − profiles ÷ records")
+columns[3].metric("Possible duplicates waiting", f"{figures['possible_duplicates']:,}")
+st.dataframe(sources.link_methods(), hide_index=True, width="stretch")
+
+st.header("Quarantine")
+rejected = sources.quarantine()
 if rejected.empty:
     st.success("No refused rows: every row of every file loaded.")
 else:
-    st.dataframe(rejected, hide_index=True)
+    st.caption("Rows a load refused, with the reason. Fix the file and load it again: its entries are replaced.")
+    st.dataframe(rejected, hide_index=True, width="stretch", column_config={
+        "raw_record": st.column_config.TextColumn("Original row", width="large")})
+    download_csv(rejected, "quarantine.csv", key="quarantine-csv")
+
+st.header("Load a file")
+shipped = sources.mappings()
+with st.form("upload"):
+    kind = st.selectbox("Kind", list(KINDS))
+    mapping = st.selectbox("Mapping", ["(columns already have Rapport's names)"] + sorted(shipped),
+                           help="A shipped mapping for a known export, e.g. a Shopify orders CSV.")
+    source = st.text_input("Source name", placeholder="default: the mapping's, else the kind")
+    upload = st.file_uploader("File", type=["csv", "tsv", "txt", "json", "jsonl", "ndjson", "parquet"])
+    submitted = st.form_submit_button("Load", icon=":material/upload:")
+if submitted:
+    if upload is None:
+        st.warning("Choose a file first.")
+    else:
+        chosen = None if mapping.startswith("(") else mapping
+        try:
+            with st.spinner("Loading and refreshing the profiles…"):
+                result = actions.load_upload(kind, upload.name, upload.getvalue(), source.strip() or None, chosen)
+        except (FatalLoadError, MappingError, ValueError) as error:
+            st.error("Nothing was loaded; the store is as it was.", icon=":material/error:")
+            st.text(str(error))  # names the uploaded file and its columns: customer-supplied text
+        else:
+            st.success("Loaded, and the profiles are refreshed.", icon=":material/check_circle:")
+            st.text("\n".join([result.summary(), *result.warnings]))

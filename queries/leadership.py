@@ -1,50 +1,206 @@
-"""Leadership figures: sentiment and response times by channel and over time, from the timeline."""
+"""Leadership figures: sentiment, response times, SLA attainment, CSAT, volume and topics — with drill-down."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
 
+from models.sla import Target, load_targets
+from models.topics import topic_sql
 from queries.connection import cursor
 from store import Connection
 
+SOCIAL_CHANNELS = ("twitter", "facebook", "instagram", "mastodon", "linkedin", "tiktok")
 
-def weekly_sentiment(start: datetime | None = None, end: datetime | None = None, networks: list[str] | None = None,
-                     con: Connection | None = None) -> pd.DataFrame:
+
+@dataclass(frozen=True)
+class Filters:
+    """What every leadership figure is cut by: a date range, channels or networks, and customer segments."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    channels: list[str] = field(default_factory=list)
+    segments: list[str] = field(default_factory=list)
+
+    def params(self) -> dict:
+        return {"start": self.start, "end": self.end, "channels": self.channels or None,
+                "segments": self.segments or None}
+
+
+NO_FILTERS = Filters()
+
+# the filtered events behind the post and topic figures; $start/$end/$channels/$segments come from Filters.params()
+FILTERED_EVENTS = """
+    select t.*, p.segment, p.display_name
+    from customer_timeline t
+    join customer_profiles p using (customer_id)
+    where ($start is null or t.occurred_at >= $start) and ($end is null or t.occurred_at < $end)
+      and ($channels is null or t.channel in (select unnest($channels)))
+      and ($segments is null or p.segment in (select unnest($segments)))
+"""
+
+# tickets are cut by when they were opened, so a ticket solved after the range still counts as solved
+TICKETS = f"""
+    with events as (
+        select t.*, p.segment, p.display_name
+        from customer_timeline t join customer_profiles p using (customer_id)
+        where t.kind in ('ticket_opened', 'ticket_replied', 'ticket_solved')
+    ),
+    tickets as (
+        select source, ref_id, any_value(customer_id) as customer_id, any_value(display_name) as display_name,
+               any_value(channel) as channel, any_value(segment) as segment,
+               min(occurred_at) filter (where kind = 'ticket_opened') as opened_at,
+               min(occurred_at) filter (where kind = 'ticket_replied') as first_reply_at,
+               max(occurred_at) filter (where kind = 'ticket_solved') as solved_at,
+               any_value(title) filter (where kind = 'ticket_opened') as subject,
+               any_value(status) filter (where kind = 'ticket_opened') as status,
+               any_value(satisfaction) filter (where kind = 'ticket_opened') as satisfaction
+        from events
+        group by source, ref_id
+    )
+    select *, date_diff('minute', opened_at, first_reply_at) as first_response_minutes,
+           date_diff('minute', opened_at, solved_at) as resolution_minutes,
+           case when channel in {SOCIAL_CHANNELS} then 'social' else channel end as channel_group
+    from tickets
+    where opened_at is not null
+      and ($start is null or opened_at >= $start) and ($end is null or opened_at < $end)
+      and ($channels is null or channel in (select unnest($channels)))
+      and ($segments is null or segment in (select unnest($segments)))
+"""
+
+CUSTOMER_POSTS = f"""
+    with events as ({FILTERED_EVENTS})
+    select * from events where kind = 'social_post' and author_type = 'customer'
+"""
+
+COMPLAINTS = f"""
+    with events as ({FILTERED_EVENTS})
+    select *, {topic_sql("lower(coalesce(title, '') || ' ' || coalesce(body, ''))")} as topic
+    from events
+    where kind = 'ticket_opened' or (kind = 'social_post' and author_type = 'customer' and sentiment <= -0.05)
+"""
+
+
+def _query(sql: str, filters: Filters, con: Connection | None, **extra) -> pd.DataFrame:
+    return cursor(con).execute(sql, {**filters.params(), **extra}).df()
+
+
+def options(con: Connection | None = None) -> dict:
+    """The values the filters can take, and the dates the data covers."""
+    con = cursor(con)
+    channels = [r[0] for r in con.execute("select distinct channel from customer_timeline "
+                                          "where channel is not null order by 1").fetchall()]
+    segments = [r[0] for r in con.execute("select distinct segment from customer_profiles "
+                                          "where segment is not null order by 1").fetchall()]
+    first, last = con.execute("select min(occurred_at), max(occurred_at) from customer_timeline").fetchall()[0]
+    return {"channels": channels, "segments": segments, "first": first, "last": last}
+
+
+def weekly_sentiment(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
     """Per week and network: customer posts, average sentiment and the share that is negative."""
-    return cursor(con).execute("""
+    return _query(f"""
         select date_trunc('week', occurred_at) as week, network, count(*) as posts,
                avg(sentiment) as avg_sentiment,
                avg(case when sentiment <= -0.05 then 1.0 else 0.0 end) as negative_share
-        from customer_timeline
-        where kind = 'social_post' and author_type = 'customer'
-          and ($start is null or occurred_at >= $start) and ($end is null or occurred_at < $end)
-          and ($networks is null or network in (select unnest($networks)))
-        group by all
-        order by week, network
-    """, {"start": start, "end": end, "networks": networks or None}).df()
+        from ({CUSTOMER_POSTS})
+        group by all order by week, network
+    """, filters, con)
 
 
-def response_times_by_channel(start: datetime | None = None, end: datetime | None = None,
-                              con: Connection | None = None) -> pd.DataFrame:
+def posts_behind(week: datetime, network: str, filters: Filters = NO_FILTERS,
+                 con: Connection | None = None) -> pd.DataFrame:
+    """The customer posts behind one point of the weekly sentiment chart."""
+    return _query(f"""
+        select occurred_at, customer_id, display_name, network, body as text, sentiment, url
+        from ({CUSTOMER_POSTS})
+        where date_trunc('week', occurred_at) = $week and network = $network
+        order by sentiment, occurred_at
+    """, filters, con, week=week, network=network)
+
+
+def tickets(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+    """One row per ticket opened in the filter: channel, first response and resolution minutes, CSAT."""
+    return _query(TICKETS + " order by opened_at desc", filters, con)
+
+
+def response_times_by_channel(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
     """Per ticket channel: tickets, median minutes to the first public agent reply and to the last solve."""
-    return cursor(con).execute("""
-        with tickets as (
-            select ref_id, source, any_value(channel) as channel,
-                   min(occurred_at) filter (where kind = 'ticket_opened') as opened_at,
-                   min(occurred_at) filter (where kind = 'ticket_replied') as first_reply_at,
-                   max(occurred_at) filter (where kind = 'ticket_solved') as solved_at
-            from customer_timeline
-            where kind in ('ticket_opened', 'ticket_replied', 'ticket_solved')
-            group by ref_id, source
+    return _query(f"""
+        select channel, channel_group, count(*) as tickets,
+               median(first_response_minutes) as median_first_response_minutes,
+               median(resolution_minutes) as median_resolution_minutes
+        from ({TICKETS}) group by all order by tickets desc
+    """, filters, con)
+
+
+def tickets_behind(channel: str, filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+    """The tickets behind one channel's bar."""
+    return _query(f"""
+        select opened_at, customer_id, display_name, ref_id as ticket, subject, status,
+               first_response_minutes, resolution_minutes, satisfaction
+        from ({TICKETS}) where channel = $channel order by opened_at desc
+    """, filters, con, channel=channel)
+
+
+def sla_attainment(filters: Filters = NO_FILTERS, targets: dict[str, Target] | None = None,
+                   con: Connection | None = None) -> pd.DataFrame:
+    """Per channel: the share of answered tickets whose first reply, and of solved tickets whose resolution,
+    met the channel's target."""
+    targets = targets or load_targets()
+    frame = pd.DataFrame([(c, t.first_response, t.resolution) for c, t in targets.items()],
+                         columns=["channel", "first_response_target", "resolution_target"])
+    con = cursor(con)
+    con.register("_sla_targets", frame)  # registered on this cursor: the query must run on it too
+    return con.execute(f"""
+        with t as ({TICKETS}),
+        targeted as (
+            select t.*, coalesce(s.first_response_target, d.first_response_target) as first_response_target,
+                   coalesce(s.resolution_target, d.resolution_target) as resolution_target
+            from t left join _sla_targets s using (channel)
+            cross join (select * from _sla_targets where channel = 'default') d
         )
-        select channel, count(*) as tickets,
-               median(date_diff('minute', opened_at, first_reply_at)) as median_first_response_minutes,
-               median(date_diff('minute', opened_at, solved_at)) as median_resolution_minutes
-        from tickets
-        where opened_at is not null
-          and ($start is null or opened_at >= $start) and ($end is null or opened_at < $end)
-        group by channel
-        order by tickets desc
-    """, {"start": start, "end": end}).df()
+        select channel, any_value(first_response_target) as first_response_target,
+               avg(case when first_response_minutes <= first_response_target then 1.0 else 0.0 end)
+                   filter (where first_response_minutes is not null) as first_response_met,
+               any_value(resolution_target) as resolution_target,
+               avg(case when resolution_minutes <= resolution_target then 1.0 else 0.0 end)
+                   filter (where resolution_minutes is not null) as resolution_met,
+               count(*) as tickets
+        from targeted group by channel order by tickets desc
+    """, filters.params()).df()
+
+
+def csat_by_month(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+    """Per month: rated tickets and the share rated good."""
+    return _query(f"""
+        select date_trunc('month', opened_at) as month, count(satisfaction) as ratings,
+               avg(case satisfaction when 'good' then 1.0 when 'bad' then 0.0 end) as csat
+        from ({TICKETS}) group by all having count(satisfaction) > 0 order by month
+    """, filters, con)
+
+
+def ticket_volume(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+    """Tickets opened per week and channel group."""
+    return _query(f"""
+        select date_trunc('week', opened_at) as week, channel_group, count(*) as tickets
+        from ({TICKETS}) group by all order by week, channel_group
+    """, filters, con)
+
+
+def complaint_topics(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+    """What customers complain about: tickets and negative posts per topic."""
+    return _query(f"""
+        select topic, count(*) filter (where kind = 'ticket_opened') as tickets,
+               count(*) filter (where kind = 'social_post') as negative_posts, count(*) as total
+        from ({COMPLAINTS}) group by topic order by total desc, topic
+    """, filters, con)
+
+
+def complaints_behind(topic: str, filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+    """The tickets and negative posts behind one complaint topic."""
+    return _query(f"""
+        select occurred_at, customer_id, display_name, kind, channel, title, body, sentiment
+        from ({COMPLAINTS}) where topic = $topic order by occurred_at desc
+    """, filters, con, topic=topic)

@@ -17,3 +17,27 @@ def sources(con: Connection | None = None) -> pd.DataFrame:
 def quarantine(source: str | None = None, limit: int = 1000, con: Connection | None = None) -> pd.DataFrame:
     """Refused rows with their reasons, newest load first."""
     return quarantined_rows(cursor(con), source, limit)
+
+
+def identity_figures(con: Connection | None = None) -> dict:
+    """How identity resolution went: profiles, records, the share of records merged, duplicates waiting."""
+    profiles, records, linked, duplicates = cursor(con).execute("""
+        select (select count(*) from customer_profiles), (select count(*) from customer_sources),
+               (select count(*) from customer_sources where link_method <> 'single'),
+               (select count(*) from possible_duplicates)
+    """).fetchall()[0]
+    return {"profiles": profiles, "records": records, "merge_rate": 1 - profiles / records if records else 0.0,
+            "linked_records": linked, "possible_duplicates": duplicates}
+
+
+def link_methods(con: Connection | None = None) -> pd.DataFrame:
+    """Records per kind and the way they were linked."""
+    return cursor(con).execute("""select kind, link_method, count(*) as records from customer_sources
+                                  group by all order by kind, link_method""").df()
+
+
+def mappings() -> dict[str, str]:
+    """Shipped mappings by name, with the kind each loads."""
+    from connectors.mapping import MAPPINGS_DIR, load_mapping
+
+    return {path.stem: load_mapping(path).kind.name for path in sorted(MAPPINGS_DIR.glob("*.toml"))}

@@ -1,0 +1,102 @@
+"""The meeting brief: a one-page summary of a customer for a sales conversation, on screen and as Markdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from components.icons import KIND_LABELS, sentiment_badge
+from components.profile_card import money
+from components.safe import markdown_escape
+from queries.customers import CustomerContext
+
+OPEN_TICKET_STATES = ("new", "open", "pending", "hold")
+
+
+@dataclass(frozen=True)
+class Brief:
+    """The brief's sections as plain text lines: built once, drawn on the page and written as Markdown."""
+
+    name: str
+    summary: list[str]
+    points: list[str]
+    interactions: list[str]
+    open_issues: list[str]
+    purchases: list[str]
+    social: list[str]
+
+
+def build_brief(context: CustomerContext) -> Brief:
+    profile, events = context.profile, context.timeline
+    return Brief(
+        name=profile["display_name"],
+        summary=summary_lines(profile),
+        points=[p.sentence for p in context.points if "sales" in p.audience][:6] or
+               [p.sentence for p in context.points][:4],
+        interactions=[interaction_line(e) for e in events.head(5).itertuples()],
+        open_issues=open_issue_lines(events),
+        purchases=purchase_lines(profile, events),
+        social=social_lines(profile),
+    )
+
+
+def summary_lines(profile: dict) -> list[str]:
+    since = profile.get("customer_since")
+    where = ", ".join(str(p) for p in (profile.get("company"), profile.get("city"), profile.get("country")) if p)
+    return [line for line in (
+        where or None,
+        f"Customer since {since:%B %Y}" if since else "Not a customer yet (prospect)",
+        f"Segment: {profile['segment']}" if profile.get("segment") else None,
+        f"Lifetime value {money(profile.get('lifetime_value'))} over {profile.get('order_count') or 0} orders",
+        f"Best reached by {profile['preferred_channel']}" if profile.get("preferred_channel") else None,
+    ) if line]
+
+
+def interaction_line(event) -> str:
+    text = " ".join(str(event.body or "").split())[:140]
+    return f"{event.occurred_at:%Y-%m-%d} · {KIND_LABELS.get(event.kind, event.kind)} · {event.title}" + (
+        f" — {text}" if text else "")
+
+
+def open_issue_lines(events: pd.DataFrame) -> list[str]:
+    tickets = events[(events["kind"] == "ticket_opened") & events["status"].isin(OPEN_TICKET_STATES)]
+    negative = events[(events["kind"] == "social_post") & (events["author_type"] == "customer")
+                      & (events["sentiment"] <= -0.05)].head(3)
+    return ([f"Open ticket since {t.occurred_at:%Y-%m-%d}: {t.title} ({t.status})" for t in tickets.itertuples()]
+            + [f"Negative post on {p.network}, {p.occurred_at:%Y-%m-%d}: {' '.join(str(p.body).split())[:120]}"
+               for p in negative.itertuples()])
+
+
+def purchase_lines(profile: dict, events: pd.DataFrame) -> list[str]:
+    purchases = events[events["kind"] == "purchase"]
+    if purchases.empty:
+        return ["No purchases yet."]
+    categories = purchases["category"].dropna().value_counts().head(5)
+    cadence = profile.get("purchase_cadence_days")
+    return [line for line in (
+        f"Last order {profile['last_purchase_at']:%Y-%m-%d}; average order {money(profile.get('avg_order_value'))}",
+        f"Orders about every {cadence:.0f} days" if cadence else "Too few orders to see a rhythm",
+        ("Buys: " + ", ".join(f"{c} ({n})" for c, n in categories.items())) if not categories.empty else None,
+    ) if line]
+
+
+def social_lines(profile: dict) -> list[str]:
+    handles = [h.replace(":", " @", 1) for h in profile.get("handles") or []]
+    if not handles:
+        return ["No social accounts known."]
+    followers = profile.get("followers")
+    return [", ".join(handles),
+            f"{profile.get('post_count') or 0} posts about us; {sentiment_badge(profile.get('sentiment_overall'))}"
+            + (f"; {followers:,} followers" if followers else "")]
+
+
+def brief_markdown(brief: Brief) -> str:
+    """The brief as a Markdown file; customers' words are escaped so they read as text in any viewer."""
+    sections = [("Summary", brief.summary), ("What to bring up", brief.points),
+                ("Last five interactions", brief.interactions), ("Open issues", brief.open_issues or ["None."]),
+                ("Purchase pattern", brief.purchases), ("Social presence", brief.social)]
+    lines = [f"# Meeting brief: {markdown_escape(brief.name)}", ""]
+    for title, items in sections:
+        lines += [f"## {title}", ""] + [f"- {markdown_escape(item)}" for item in items] + [""]
+    return "\n".join(lines)

@@ -1,0 +1,41 @@
+"""Drill-down tables: the rows behind a chart point, each linked to its customer, exportable as CSV."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.safe import download_csv
+
+
+def with_customer_links(rows: pd.DataFrame) -> pd.DataFrame:
+    linked = rows.copy()
+    linked.insert(0, "profile", "./customer?customer=" + linked["customer_id"].astype(str))
+    return linked
+
+
+def drilldown_table(rows: pd.DataFrame, file_name: str, key: str) -> None:
+    """The rows, newest first, with a link to each customer's profile and a CSV export."""
+    if rows.empty:
+        st.info("Nothing behind this point with the current filters.")
+        return
+    st.dataframe(with_customer_links(rows), hide_index=True, width="stretch", key=key, column_config={
+        "profile": st.column_config.LinkColumn("Customer", display_text="Open ↗"),
+        "customer_id": None,
+        "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
+        "opened_at": st.column_config.DatetimeColumn("Opened", format="YYYY-MM-DD HH:mm"),
+        "sentiment": st.column_config.NumberColumn("Sentiment", format="%+.2f"),
+        "url": st.column_config.LinkColumn("Post"),
+    })
+    download_csv(rows, file_name, key=f"{key}-csv")
+
+
+def selected_point(event, custom_index: int = 0) -> tuple | None:
+    """(x, custom data) of the first point picked on a Plotly chart, if any."""
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
+        getattr(getattr(event, "selection", None), "points", []) or []
+    if not points:
+        return None
+    point = points[0]
+    custom = point.get("customdata") or [None]
+    return point.get("x"), custom[custom_index] if len(custom) > custom_index else None

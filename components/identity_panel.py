@@ -1,0 +1,77 @@
+"""The identity panel: the source records behind a profile, how each was linked, and staff decisions on them."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components.session import who
+from models.identity.decisions import DecisionError
+from queries import actions, customers
+
+METHOD_LABELS = {"key": "shared key", "probabilistic": "splink match", "manual": "staff decision",
+                 "single": "only record"}
+
+
+def identity_panel(customer_id: int) -> None:
+    records = customers.identity(customer_id)
+    shown = records.assign(link_method=records["link_method"].map(METHOD_LABELS))
+    st.dataframe(shown.drop(columns="record_key"), hide_index=True, width="stretch", column_config={
+        "kind": "Kind", "source": "Source", "source_id": "Record", "link_method": "Linked by",
+        "evidence": st.column_config.TextColumn("Why", width="large")})
+    split_form(customer_id, records)
+    duplicates_section(customer_id)
+    history_section(customer_id)
+
+
+def split_form(customer_id: int, records) -> None:
+    if len(records) < 2:
+        return
+    with st.form(f"split-{customer_id}"):
+        st.caption("Not the same person? Take a record out of this profile. It can be undone below.")
+        record = st.selectbox("Record", records["record_key"], key=f"split-record-{customer_id}")
+        reason = st.text_input("Why", key=f"split-reason-{customer_id}")
+        if st.form_submit_button("Not the same person", icon=":material/call_split:"):
+            act(lambda: actions.split_record(customer_id, record, reason, who()), "Record split out.")
+
+
+def duplicates_section(customer_id: int) -> None:
+    duplicates = customers.possible_duplicates(customer_id)
+    if duplicates.empty:
+        st.caption("No possible duplicates waiting for this profile.")
+        return
+    st.markdown("**Possible duplicates** — splink finds these alike but is not sure enough to merge.")
+    for row in duplicates.itertuples():
+        other = row.other_customer_id if row.customer_id == customer_id else row.customer_id
+        other_name = row.other_display_name if row.customer_id == customer_id else row.display_name
+        with st.container(border=True):
+            st.text(f"{other_name} (#{other}) — match probability {row.match_probability:.2f}")
+            st.text(row.reasons)
+            reason = st.text_input("Why", key=f"dup-reason-{other}")
+            merge, dismiss = st.columns(2)
+            if merge.button("Merge into this profile", key=f"merge-{other}", icon=":material/merge:"):
+                act(lambda o=other, r=reason: actions.merge_profiles(customer_id, o, r, who()), "Merged.")
+            if dismiss.button("Not a duplicate", key=f"dismiss-{other}", icon=":material/block:"):
+                act(lambda o=other, r=reason: actions.dismiss_duplicate(customer_id, o, r, who()), "Dismissed.")
+
+
+def history_section(customer_id: int) -> None:
+    history = actions.decision_history(customer_id)
+    if history.empty:
+        return
+    st.markdown("**Decisions about this profile**")
+    for row in history.itertuples():
+        state = f"undone by {row.undone_by}" if row.undone_at is not None and row.undone_at == row.undone_at else ""
+        st.text(f"{row.decided_at:%Y-%m-%d %H:%M} · {row.action} by {row.decided_by}: {row.reason} {state}".strip())
+        if not state and st.button("Undo", key=f"undo-{row.decision_id}", icon=":material/undo:"):
+            act(lambda d=row.decision_id: actions.undo_decision(d, who()), "Undone.")
+
+
+def act(action, done: str) -> None:
+    try:
+        with st.spinner("Saving and refreshing the profiles…"):
+            action()
+    except DecisionError as error:
+        st.error(str(error))
+        return
+    st.toast(done)
+    st.rerun()

@@ -1,0 +1,36 @@
+"""The customer search box and its results, shared by the customer and meeting-prep pages."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from queries import customers
+
+FIELD_LABELS = {"name": "Name", "email": "Email", "phone": "Phone", "handle": "Handle", "order": "Order",
+                "ticket": "Ticket"}
+
+
+def search_box(key: str = "search") -> int | None:
+    """A search box with a result list; returns the customer id the user picked, if any."""
+    text = st.text_input("Find a customer", key=key, placeholder="Name, email, phone, @handle, order or ticket no.",
+                         help="Typos are fine: exact matches come first, then close ones.")
+    if not text.strip():
+        st.caption("Type at least two characters to search.")
+        return None
+    with st.spinner("Searching…"):
+        results = customers.search(text)
+    if results.empty:
+        st.warning("No customer matches that. Try part of the name, the email or the last digits of a phone.")
+        return None
+    shown = pd.DataFrame({
+        "Customer": results["display_name"],
+        "Matched": results["field"].map(FIELD_LABELS) + ": " + results["term"],
+        "Open in new tab": "./customer?customer=" + results["customer_id"].astype(str),
+    })
+    picked = st.dataframe(shown, hide_index=True, width="stretch", key=f"{key}-results", on_select="rerun",
+                          selection_mode="single-row", column_config={
+                              "Open in new tab": st.column_config.LinkColumn(display_text="Open ↗")})
+    st.caption("Select a row to open the profile here.")
+    rows = picked.selection.rows if picked and picked.selection else []
+    return int(results["customer_id"].iloc[rows[0]]) if rows else None

@@ -1,0 +1,31 @@
+"""The unified timeline: newest first, an icon per kind, customers' words as plain text."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.icons import kind_label
+
+
+def timeline_table(events: pd.DataFrame, key: str = "timeline") -> None:
+    """Events as a table; bodies are cells of a data grid, which never renders Markdown or HTML."""
+    if events.empty:
+        st.info("No events match these filters. Widen the date range or clear the kind and channel filters.")
+        return
+    shown = pd.DataFrame({
+        "When": events["occurred_at"],
+        "What": events["kind"].map(kind_label),
+        "Channel": events["channel"],
+        "Title": events["title"],
+        "Text": events["body"].fillna("").str.slice(0, 500),
+        "Amount": events["amount"],
+        "Sentiment": events["sentiment"],
+        "Status": events["status"],
+    })
+    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config={
+        "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        "Amount": st.column_config.NumberColumn(format="%.2f"),
+        "Sentiment": st.column_config.NumberColumn(format="%+.2f"),
+        "Text": st.column_config.TextColumn(width="large"),
+    })

@@ -1,0 +1,71 @@
+"""Customer: find anyone, then one screen with who they are, what to say, and everything that happened."""
+
+from datetime import datetime, time
+
+import streamlit as st
+
+from components import charts
+from components.identity_panel import identity_panel
+from components.profile_card import profile_card
+from components.search import search_box
+from components.session import open_customer, role
+from components.talking_points import talking_points_list
+from components.timeline import timeline_table
+from queries import customers
+
+PAGE_SIZE = 25
+
+st.title("Customer")
+requested = st.query_params.get("customer")
+if requested is None:
+    st.caption("Search by name, email, phone, social handle, order or ticket number.")
+    picked = search_box()
+    if picked is not None:
+        open_customer(picked)
+    st.stop()
+
+customer_id = customers.resolve_customer_id(requested)
+if customer_id is None:
+    st.error("There is no customer with that id. It may have been erased, or the link is mistyped.")
+    if st.button("Search for a customer", icon=":material/search:"):
+        st.query_params.clear()
+        st.rerun()
+    st.stop()
+if str(customer_id) != str(requested):
+    st.info(f"Profile {requested} was merged into {customer_id}; showing the merged profile.")
+    st.query_params["customer"] = str(customer_id)
+
+with st.spinner("Loading the customer…"):
+    context = customers.context(customer_id, role())
+if st.button("Back to search", icon=":material/arrow_back:"):
+    st.query_params.clear()
+    st.rerun()
+
+profile_card(context.profile, customers.identity(customer_id))
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Talking points")
+    talking_points_list(context.points, context.timeline, role())
+with right:
+    for figure in (charts.spend_over_time(context.timeline), charts.sentiment_over_time(context.timeline)):
+        if figure is not None:
+            st.plotly_chart(figure, width="stretch")
+
+st.subheader("Timeline")
+kinds, channels, dates, page = st.columns([2, 2, 2, 1])
+kind_filter = kinds.multiselect("Kinds", sorted(context.timeline["kind"].unique()), key="kinds")
+channel_filter = channels.multiselect("Channels", sorted(context.timeline["channel"].dropna().unique()),
+                                      key="channels")
+date_range = dates.date_input("Dates", value=(), key="dates")
+total = customers.timeline_size(customer_id)
+page_number = page.number_input("Page", min_value=1, max_value=max(1, -(-total // PAGE_SIZE)), value=1, key="page")
+start = datetime.combine(date_range[0], time.min) if len(date_range) >= 1 else None
+end = datetime.combine(date_range[1], time.max) if len(date_range) == 2 else None
+events = customers.timeline(customer_id, kinds=kind_filter, channels=channel_filter, start=start, end=end,
+                            limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
+timeline_table(events)
+st.caption(f"{total} events in all, newest first; {PAGE_SIZE} per page.")
+
+with st.expander("Identity: which records make this profile, and why", icon=":material/fingerprint:"):
+    identity_panel(customer_id)

@@ -1,0 +1,89 @@
+"""Leadership: how customers feel and how fast we answer them, by channel and over time — with drill-down."""
+
+from datetime import datetime, time, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from components import charts
+from components.drilldown import drilldown_table, selected_point
+from components.safe import download_csv
+from queries import leadership
+
+st.title("Leadership")
+st.caption("Sentiment and response times by channel and over time. Pick a point or a row to see what is behind it.")
+
+available = leadership.options()
+if available["last"] is None:
+    st.info("No data yet: load some sources on the Data sources page.")
+    st.stop()
+last_day = available["last"].date()
+period, channels, segments = st.columns([2, 3, 2])
+dates = period.date_input("Period", value=(last_day - timedelta(days=180), last_day), key="period")
+chosen_channels = channels.multiselect("Channels and networks", available["channels"], key="channel-filter")
+chosen_segments = segments.multiselect("Segments", available["segments"], key="segment-filter")
+filters = leadership.Filters(
+    start=datetime.combine(dates[0], time.min) if len(dates) >= 1 else None,
+    end=datetime.combine(dates[1], time.max) if len(dates) == 2 else None,
+    channels=chosen_channels, segments=chosen_segments)
+
+with st.spinner("Adding up…"):
+    weekly = leadership.weekly_sentiment(filters)
+    times = leadership.response_times_by_channel(filters)
+    sla = leadership.sla_attainment(filters)
+    csat = leadership.csat_by_month(filters)
+    volume = leadership.ticket_volume(filters)
+    topics = leadership.complaint_topics(filters)
+
+st.header("Sentiment on social media")
+if weekly.empty:
+    st.info("No customer posts in this period and these channels.")
+else:
+    picked = st.plotly_chart(charts.weekly_sentiment_chart(weekly), key="sentiment-chart", on_select="rerun",
+                             selection_mode="points", width="stretch")
+    st.plotly_chart(charts.negative_share_chart(weekly), width="stretch")
+    weeks = sorted(weekly["week"].unique(), reverse=True)
+    point = selected_point(picked)
+    week_col, network_col = st.columns(2)
+    week = week_col.selectbox("Drill into week", weeks, format_func=lambda w: f"week of {pd.Timestamp(w):%d %b %Y}",
+                              index=weeks.index(pd.Timestamp(point[0])) if point and pd.Timestamp(point[0]) in weeks
+                              else 0, key="drill-week")
+    networks = sorted(weekly.loc[weekly["week"] == week, "network"].unique())
+    network = network_col.selectbox("Network", networks, key="drill-network",
+                                    index=networks.index(point[1]) if point and point[1] in networks else 0)
+    drilldown_table(leadership.posts_behind(pd.Timestamp(week).to_pydatetime(), network, filters),
+                    "posts.csv", "posts-drill")
+
+st.header("Response times")
+if times.empty:
+    st.info("No tickets opened in this period and these channels.")
+else:
+    st.plotly_chart(charts.response_times_chart(times), width="stretch")
+    sla_view = sla.assign(first_response_met=sla["first_response_met"] * 100,
+                          resolution_met=sla["resolution_met"] * 100)
+    st.dataframe(sla_view, hide_index=True, width="stretch", column_config={
+        "channel": "Channel", "tickets": "Tickets",
+        "first_response_target": st.column_config.NumberColumn("First reply target (min)"),
+        "first_response_met": st.column_config.ProgressColumn("First reply within target", format="%.0f%%",
+                                                              min_value=0, max_value=100),
+        "resolution_target": st.column_config.NumberColumn("Resolution target (min)"),
+        "resolution_met": st.column_config.ProgressColumn("Resolved within target", format="%.0f%%",
+                                                          min_value=0, max_value=100)})
+    download_csv(sla, "sla.csv", key="sla-csv")
+    channel = st.selectbox("Tickets behind channel", list(times["channel"]), key="drill-channel")
+    drilldown_table(leadership.tickets_behind(channel, filters), "tickets.csv", "tickets-drill")
+
+st.header("Satisfaction and volume")
+left, right = st.columns(2)
+if not csat.empty:
+    left.plotly_chart(charts.csat_chart(csat), width="stretch")
+if not volume.empty:
+    right.plotly_chart(charts.volume_chart(volume), width="stretch")
+
+st.header("What customers complain about")
+if topics.empty:
+    st.info("No complaints in this period.")
+else:
+    st.plotly_chart(charts.topics_chart(topics), width="stretch")
+    topic = st.selectbox("Complaints behind topic", list(topics["topic"]), key="drill-topic")
+    drilldown_table(leadership.complaints_behind(topic, filters), "complaints.csv", "topic-drill")

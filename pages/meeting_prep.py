@@ -1,0 +1,48 @@
+"""Meeting prep: a one-page brief on a customer for a sales conversation, printable and downloadable."""
+
+import streamlit as st
+
+from components.brief import brief_markdown, build_brief
+from components.safe import big_text
+from components.search import search_box
+from components.session import open_customer
+from queries import customers
+
+PRINT_STYLE = """<style>@media print {
+  [data-testid="stSidebar"], [data-testid="stHeader"], .stDownloadButton, .stTextInput, .stButton {display: none;}
+}</style>"""
+
+st.title("Meeting prep")
+requested = st.query_params.get("customer")
+customer_id = customers.resolve_customer_id(requested) if requested is not None else None
+if customer_id is None:
+    if requested is not None:
+        st.error("There is no customer with that id. Search for them instead.")
+    st.caption("Pick the customer you are meeting; you get a one-page brief to read, print or download.")
+    picked = search_box("prep-search")
+    if picked is not None:
+        open_customer(picked, "pages/meeting_prep.py")
+    st.stop()
+
+with st.spinner("Preparing the brief…"):
+    brief = build_brief(customers.context(customer_id, "sales"))
+st.html(PRINT_STYLE)
+top = st.columns([3, 1, 1])
+with top[0]:
+    big_text(brief.name)
+top[1].download_button("Download Markdown", brief_markdown(brief), file_name=f"brief-{customer_id}.md",
+                       mime="text/markdown", icon=":material/download:")
+if top[2].button("Another customer", icon=":material/search:"):
+    st.query_params.clear()
+    st.rerun()
+st.caption("Use your browser's Print to get a clean paper copy: the menus are left out.")
+
+for title, lines, empty in (
+    ("Summary", brief.summary, ""), ("What to bring up", brief.points, "Nothing in particular."),
+    ("Last five interactions", brief.interactions, "No interactions yet."),
+    ("Open issues to be aware of", brief.open_issues, "No open issues."),
+    ("Purchase pattern", brief.purchases, ""), ("Social presence", brief.social, ""),
+):
+    with st.container(border=True):
+        st.subheader(title)
+        st.text("\n".join(f"• {line}" for line in lines) if lines else empty)

@@ -1,0 +1,150 @@
+"""Every page on the demo company through Streamlit's AppTest: it renders, shows the right things, drills down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import store
+from queries import customers, leadership
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def app(page: str | None = None, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(page)
+        for key, value in query.items():
+            at.query_params[key] = value
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    return [t.value for t in at.text]
+
+
+def rich_customer(path: Path) -> tuple[int, str]:
+    """A customer with orders, tickets and posts, and their name."""
+    con = store.connect(path)
+    row = con.execute("""select customer_id, display_name from customer_profiles
+                         where order_count >= 2 and ticket_count >= 1 and post_count >= 1 and not is_prospect
+                         order by customer_id limit 1""").fetchall()[0]
+    con.close()
+    return row
+
+
+def test_customer_page_starts_with_a_search(app_store):
+    at = app()
+    assert at.title[0].value == "Customer"
+    assert at.text_input[0].label == "Find a customer"
+
+
+def test_search_lists_the_customer(app_store):
+    customer_id, name = rich_customer(app_store)
+    at = app()
+    at.text_input[0].set_value(name).run()
+    results = at.dataframe[0].value
+    assert results["Customer"].iloc[0] == name
+    assert results["Open in new tab"].iloc[0].endswith(f"customer={customer_id}")
+
+
+def test_deep_link_opens_the_profile(app_store):
+    customer_id, name = rich_customer(app_store)
+    at = app(customer=str(customer_id))
+    assert name in texts(at)
+    assert [m.label for m in at.metric][:3] == ["Lifetime value", "Orders", "Open tickets"]
+    assert at.subheader[0].value == "Talking points"
+    tables = [d.value for d in at.dataframe if "What" in d.value.columns]
+    assert tables and len(tables[0]) > 0
+    timeline = tables[-1]
+    assert list(timeline["When"]) == sorted(timeline["When"], reverse=True)
+
+
+@pytest.mark.parametrize("bad", ["999999", "<script>alert(1)</script>", "-1"])
+def test_unknown_or_malformed_customer_links_show_a_message(app_store, bad):
+    at = app(customer=bad)
+    assert "no customer with that id" in at.error[0].value
+
+
+def test_switching_role_reorders_talking_points(app_store):
+    con = store.connect(app_store)
+    candidates = [r[0] for r in con.execute("select customer_id from customer_profiles order by 1").fetchall()]
+    for customer_id in candidates:
+        support = [p.rule for p in customers.points(customer_id, "support", con=con)]
+        sales = [p.rule for p in customers.points(customer_id, "sales", con=con)]
+        if support and sales and support[0] != sales[0]:
+            break
+    else:
+        pytest.fail("no demo customer whose talking points differ by role")
+    con.close()
+    at = app(customer=str(customer_id))
+    first_for_support = next(t for t in texts(at) if t[:1] in "🔴🟠🟡🔵⚪")
+    at.sidebar.selectbox[0].set_value("Sales rep").run()
+    first_for_sales = next(t for t in texts(at) if t[:1] in "🔴🟠🟡🔵⚪")
+    assert first_for_support != first_for_sales
+
+
+def test_timeline_filters_by_kind(app_store):
+    customer_id, _ = rich_customer(app_store)
+    at = app(customer=str(customer_id))
+    at.multiselect(key="kinds").set_value(["purchase"]).run()
+    timeline = [d.value for d in at.dataframe if "What" in d.value.columns][-1]
+    assert set(timeline["What"]) == {"🛒 Purchase"}
+
+
+def test_meeting_prep_brief(app_store):
+    customer_id, name = rich_customer(app_store)
+    at = app("pages/meeting_prep.py", customer=str(customer_id))
+    assert at.title[0].value == "Meeting prep"
+    assert name in texts(at)
+    assert [s.value for s in at.subheader] == ["Summary", "What to bring up", "Last five interactions",
+                                               "Open issues to be aware of", "Purchase pattern", "Social presence"]
+
+
+def test_leadership_page_and_topic_drilldown(app_store):
+    at = app("pages/leadership.py")
+    assert at.title[0].value == "Leadership"
+    assert [h.value for h in at.header] == ["Sentiment on social media", "Response times", "Satisfaction and volume",
+                                            "What customers complain about"]
+    topic_box = at.selectbox(key="drill-topic")
+    topic = topic_box.options[0]
+    topic_box.set_value(topic).run()
+    shown = at.dataframe[-1].value  # the last table on the page: what is behind the chosen topic
+    con = store.connect(app_store)
+    options = leadership.options(con)
+    expected = leadership.complaints_behind(topic, leadership_filters(options), con)
+    con.close()
+    assert len(shown) == len(expected) > 0
+    assert set(shown["customer_id"]) == set(expected["customer_id"])
+
+
+def leadership_filters(options):
+    from datetime import datetime, time, timedelta
+
+    last = options["last"].date()
+    return leadership.Filters(start=datetime.combine(last - timedelta(days=180), time.min),
+                              end=datetime.combine(last, time.max))
+
+
+def test_leadership_sentiment_drilldown_lists_the_posts_of_that_week(app_store):
+    at = app("pages/leadership.py")
+    week = at.selectbox(key="drill-week").value
+    network = at.selectbox(key="drill-network").value
+    posts = next(d.value for d in at.dataframe if "text" in d.value.columns)
+    assert len(posts) > 0 and set(posts["network"]) == {network}
+    assert all(p.to_period("W") == week.to_period("W") for p in posts["occurred_at"])
+
+
+def test_data_sources_page_shows_identity_figures(app_store):
+    at = app("pages/data_sources.py")
+    assert [m.label for m in at.metric] == ["Customer profiles", "Source records", "Merge rate",
+                                            "Possible duplicates waiting"]
+    assert set(at.dataframe[0].value["source"]) >= {"crm", "shopify", "zendesk", "twitter", "social", "pos"}
