@@ -86,8 +86,9 @@ def social_lines(profile: dict) -> list[str]:
     if not handles:
         return ["No social accounts known."]
     followers = profile.get("followers")
+    mood = sentiment_badge(profile.get("sentiment_overall"))
     return [", ".join(handles),
-            f"{profile.get('post_count') or 0} posts about us; {sentiment_badge(profile.get('sentiment_overall'))}"
+            f"{profile.get('post_count') or 0} posts about us; sentiment {mood}"
             + (f"; {followers:,} followers" if followers else "")]
 
 

@@ -22,6 +22,12 @@ def drilldown_table(rows: pd.DataFrame, file_name: str, key: str) -> None:
     st.dataframe(with_customer_links(rows), hide_index=True, width="stretch", key=key, column_config={
         "profile": st.column_config.LinkColumn("Customer", display_text="Open ↗"),
         "customer_id": None,
+        "display_name": "Name", "kind": "What", "channel": "Channel", "network": "Network", "title": "Title",
+        "body": st.column_config.TextColumn("Text", width="large"),
+        "text": st.column_config.TextColumn("Text", width="large"),
+        "subject": "Subject", "status": "Status", "ticket": "Ticket", "satisfaction": "Rating",
+        "first_response_minutes": st.column_config.NumberColumn("First reply (min)"),
+        "resolution_minutes": st.column_config.NumberColumn("Resolved in (min)"),
         "occurred_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
         "opened_at": st.column_config.DatetimeColumn("Opened", format="YYYY-MM-DD HH:mm"),
         "sentiment": st.column_config.NumberColumn("Sentiment", format="%+.2f"),

@@ -18,9 +18,9 @@ def kind_label(kind: str) -> str:
 
 def sentiment_badge(compound: float | None) -> str:
     if compound is None or compound != compound:  # NaN
-        return "No posts yet"
+        return "—"
     if compound >= 0.05:
-        return f"🙂 Positive ({compound:+.2f})"
+        return f"🙂 {compound:+.2f}"
     if compound <= -0.05:
-        return f"🙁 Negative ({compound:+.2f})"
-    return f"😐 Neutral ({compound:+.2f})"
+        return f"🙁 {compound:+.2f}"
+    return f"😐 {compound:+.2f}"

@@ -42,7 +42,8 @@ def profile_card(profile: dict, identity: pd.DataFrame) -> None:
         columns[2].metric("Open tickets", profile.get("open_ticket_count") or 0)
         columns[3].metric("Customer since", since.strftime("%b %Y") if since else ("Prospect" if
                           profile.get("is_prospect") else "—"))
-        columns[4].metric("Sentiment", sentiment_badge(profile.get("sentiment_overall")))
+        columns[4].metric("Sentiment", sentiment_badge(profile.get("sentiment_overall")),
+                          help="VADER score of their posts: +0.05 and up is positive, -0.05 and down negative")
         reach = profile.get("preferred_channel")
         hours = profile.get("active_hours")
         st.text(f"Best reached by {reach}" + (f", usually active {hours}" if hours else "") if reach

@@ -10,7 +10,8 @@ import streamlit as st
 
 # a spreadsheet runs a cell that starts with one of these as a formula (CSV injection)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NAME_STYLE = "<style>.st-key-big-text p {font-size: 1.9rem; font-weight: 700; line-height: 1.2;}</style>"
+NAME_STYLE = ("<style>.st-key-big-text [data-testid='stText'], .st-key-big-text p "
+              "{font-size: 2rem; font-weight: 700; line-height: 1.25;}</style>")
 
 
 def neutralise_cell(value):

@@ -6,14 +6,14 @@ from store import quote_literal
 
 # (topic, keywords): order matters, the first match wins; keywords are lower-case regular expressions
 TOPIC_RULES: tuple[tuple[str, str], ...] = (
-    ("Refunds", r"refund|money back|charged twice|reimburs"),
-    ("Delivery", r"deliver|tracking|arriv|courier|dispatch|late|shipping|parcel"),
-    ("Size and fit", r"size|fit|too small|too big|exchange"),
-    ("Faulty product", r"broke|broken|faulty|defect|leak|snapped|ripped|tear|zip"),
-    ("Warranty", r"warrant|guarantee|repair"),
-    ("Stock", r"stock|available|sold out|back in"),
-    ("Discounts", r"discount|code|voucher|promo|coupon"),
-    ("Order changes", r"cancel|change my order|change the order|address"),
+    ("Refunds", r"\brefund|money back|charged twice|reimburs"),
+    ("Delivery", r"\bdeliver|\btracking|\barriv|\bcourier|\bdispatch|\blate\b|\bshipping|\bparcel"),
+    ("Size and fit", r"\bsizes?\b|\bfits?\b|too small|too big|\bexchange"),
+    ("Faulty product", r"\bbroke|\bfaulty|\bdefect|\bleak|\bsnapped|\bripped|\btorn\b|\bzip"),
+    ("Warranty", r"\bwarrant|\bguarantee|\brepair"),
+    ("Stock", r"\bstock|sold out|back in"),
+    ("Discounts", r"\bdiscount|\bcode\b|\bvoucher|\bpromo|\bcoupon"),
+    ("Order changes", r"\bcancel|change my order|change the order|\baddress"),
 )
 OTHER = "Other"
 

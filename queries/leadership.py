@@ -75,11 +75,12 @@ CUSTOMER_POSTS = f"""
     select * from events where kind = 'social_post' and author_type = 'customer'
 """
 
+# a complaint: a ticket or a post in which the customer sounds negative (a question is not a complaint)
 COMPLAINTS = f"""
     with events as ({FILTERED_EVENTS})
     select *, {topic_sql("lower(coalesce(title, '') || ' ' || coalesce(body, ''))")} as topic
     from events
-    where kind = 'ticket_opened' or (kind = 'social_post' and author_type = 'customer' and sentiment <= -0.05)
+    where kind in ('ticket_opened', 'social_post') and author_type = 'customer' and sentiment <= -0.05
 """
 
 
