@@ -9,6 +9,8 @@ st.set_page_config(page_title="Rapport", page_icon=":material/diversity_3:", lay
 navigation = st.navigation([
     st.Page("pages/customer.py", title="Customer", icon=":material/person_search:", default=True),
     st.Page("pages/meeting_prep.py", title="Meeting prep", icon=":material/event_note:"),
+    st.Page("pages/social_inbox.py", title="Social inbox", icon=":material/forum:"),
+    st.Page("pages/ideas.py", title="Ideas", icon=":material/lightbulb:"),
     st.Page("pages/leadership.py", title="Leadership", icon=":material/monitoring:"),
     st.Page("pages/data_sources.py", title="Data sources", icon=":material/database:"),
 ])

@@ -1,10 +1,10 @@
-"""`python -m bench load|identity [options]`: run one benchmark by name."""
+"""`python -m bench NAME [options]`: run one benchmark by name (load, identity, classify, ...)."""
 
 import sys
 
-from bench import identity, load
+from bench import classify, identity, load
 
-BENCHMARKS = {"load": load.main, "identity": identity.main}
+BENCHMARKS = {"load": load.main, "identity": identity.main, "classify": classify.main}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:

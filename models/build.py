@@ -6,14 +6,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
+from models.inbox import build_social_inbox
 from models.phones import refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.sql import MODELS_DIR, run_layer, run_model
 from store import Connection, transaction
 
-# marts in dependency order: the timeline feeds the profiles, the profiles feed search and the stats
-MARTS = ("customer_timeline", "customer_profiles", "customer_search", "customer_stats")
+# marts in dependency order: the timeline feeds the profiles, the profiles feed search, stats and the facts
+MARTS = ("customer_timeline", "customer_profiles", "customer_search", "customer_stats", "ticket_facts", "post_facts")
 
 
 @dataclass
@@ -40,6 +42,8 @@ def build(con: Connection, now: datetime | None = None) -> BuildReport:
         timed(report, "identity", resolve_identities, con, now)
         timed(report, "sentiment", score_new_texts, con)
         timed(report, "marts", build_marts, con)
+        timed(report, "social inbox", build_social_inbox, con, now)
+        timed(report, "ideas", build_ideas, con)
         report.customers, report.events = con.execute(
             "select (select count(*) from customer_profiles), (select count(*) from customer_timeline)").fetchone()
     return report

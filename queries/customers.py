@@ -38,14 +38,34 @@ def profile(customer_id: int, con: Connection | None = None) -> dict[str, Any] |
     return None if row is None else dict(zip([d[0] for d in found.description], row, strict=True))
 
 
+# staff notes and hand-offs are made between builds: they join the built timeline when it is read
+LIVE_EVENTS = """
+    select 'handoff:' || h.post_key as event_id, s.customer_id, h.created_at as occurred_at, 'handoff' as kind,
+           'social' as channel, 'Handed off to ' || h.team || ' by ' || h.created_by as title, h.note as body,
+           null::double as amount, null::double as sentiment, 'rapport' as source, h.post_key as source_id,
+           null as url, h.post_key as ref_id, 'open' as status, 'agent' as author_type, false as is_public,
+           null as network, null as in_reply_to, null as category, null as product, null as satisfaction
+    from handoffs h join customer_sources s on s.record_key = h.post_key
+    union all
+    select 'note:' || n.note_id, s.customer_id, n.created_at, 'note', 'internal',
+           'Note by ' || n.created_by, n.body, null, null, 'rapport', n.post_key, null, n.post_key, null,
+           'agent', false, null, null, null, null, null
+    from inbox_notes n join customer_sources s on s.record_key = n.post_key
+"""
+
+
 def timeline(customer_id: int, *, kinds: list[str] | None = None, channels: list[str] | None = None,
              start: datetime | None = None, end: datetime | None = None, limit: int = 50, offset: int = 0,
              con: Connection | None = None) -> pd.DataFrame:
     """The customer's events, newest first, filtered by kind, channel and date range, one page at a time."""
     return cursor(con).execute(f"""
-        select {TIMELINE_COLUMNS} from customer_timeline
-        where customer_id = $customer_id
-          and ($kinds is null or kind in (select unnest($kinds)))
+        with events as (
+            select {TIMELINE_COLUMNS} from customer_timeline where customer_id = $customer_id
+            union all
+            select * from ({LIVE_EVENTS}) where customer_id = $customer_id
+        )
+        select * from events
+        where ($kinds is null or kind in (select unnest($kinds)))
           and ($channels is null or channel in (select unnest($channels)))
           and ($start is null or occurred_at >= $start)
           and ($end is null or occurred_at < $end)
@@ -56,8 +76,9 @@ def timeline(customer_id: int, *, kinds: list[str] | None = None, channels: list
 
 
 def timeline_size(customer_id: int, con: Connection | None = None) -> int:
-    return cursor(con).execute("select count(*) from customer_timeline where customer_id = ?",
-                               [customer_id]).fetchone()[0]
+    return cursor(con).execute(f"""select (select count(*) from customer_timeline where customer_id = $id)
+                                          + (select count(*) from ({LIVE_EVENTS}) where customer_id = $id)""",
+                               {"id": customer_id}).fetchall()[0][0]
 
 
 def points(customer_id: int, role: str = "anyone", now: datetime | None = None,

@@ -12,8 +12,6 @@ from models.topics import topic_sql
 from queries.connection import cursor
 from store import Connection
 
-SOCIAL_CHANNELS = ("twitter", "facebook", "instagram", "mastodon", "linkedin", "tiktok")
-
 
 @dataclass(frozen=True)
 class Filters:
@@ -42,37 +40,18 @@ FILTERED_EVENTS = """
 """
 
 # tickets are cut by when they were opened, so a ticket solved after the range still counts as solved
-TICKETS = f"""
-    with events as (
-        select t.*, p.segment, p.display_name
-        from customer_timeline t join customer_profiles p using (customer_id)
-        where t.kind in ('ticket_opened', 'ticket_replied', 'ticket_solved')
-    ),
-    tickets as (
-        select source, ref_id, any_value(customer_id) as customer_id, any_value(display_name) as display_name,
-               any_value(channel) as channel, any_value(segment) as segment,
-               min(occurred_at) filter (where kind = 'ticket_opened') as opened_at,
-               min(occurred_at) filter (where kind = 'ticket_replied') as first_reply_at,
-               max(occurred_at) filter (where kind = 'ticket_solved') as solved_at,
-               any_value(title) filter (where kind = 'ticket_opened') as subject,
-               any_value(status) filter (where kind = 'ticket_opened') as status,
-               any_value(satisfaction) filter (where kind = 'ticket_opened') as satisfaction
-        from events
-        group by source, ref_id
-    )
-    select *, date_diff('minute', opened_at, first_reply_at) as first_response_minutes,
-           date_diff('minute', opened_at, solved_at) as resolution_minutes,
-           case when channel in {SOCIAL_CHANNELS} then 'social' else channel end as channel_group
-    from tickets
-    where opened_at is not null
-      and ($start is null or opened_at >= $start) and ($end is null or opened_at < $end)
+TICKETS = """
+    select * from ticket_facts
+    where ($start is null or opened_at >= $start) and ($end is null or opened_at < $end)
       and ($channels is null or channel in (select unnest($channels)))
       and ($segments is null or segment in (select unnest($segments)))
 """
 
-CUSTOMER_POSTS = f"""
-    with events as ({FILTERED_EVENTS})
-    select * from events where kind = 'social_post' and author_type = 'customer'
+CUSTOMER_POSTS = """
+    select * from post_facts
+    where ($start is null or occurred_at >= $start) and ($end is null or occurred_at < $end)
+      and ($channels is null or channel in (select unnest($channels)))
+      and ($segments is null or segment in (select unnest($segments)))
 """
 
 # a complaint: a ticket or a post in which the customer sounds negative (a question is not a complaint)

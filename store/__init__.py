@@ -68,16 +68,16 @@ def schema_version(con: Connection) -> int:
 
 
 def migrate(con: Connection) -> int:
-    """Apply every migration newer than the store's version, each in its own transaction."""
-    current = schema_version(con)
+    """Apply every migration this store has not had, in order, each in its own transaction."""
+    schema_version(con)
+    applied = {r[0] for r in con.execute("select version from schema_version").fetchall()}
     for version, path in migrations():
-        if version <= current:
+        if version in applied:
             continue
         with transaction(con):
             con.execute(path.read_text())
             con.execute("insert into schema_version values (?, now()::timestamp)", [version])
-        current = version
-    return current
+    return schema_version(con)
 
 
 def quote_identifier(name: str) -> str:

@@ -148,3 +148,26 @@ def test_data_sources_page_shows_identity_figures(app_store):
     assert [m.label for m in at.metric] == ["Customer profiles", "Source records", "Merge rate",
                                             "Possible duplicates waiting"]
     assert set(at.dataframe[0].value["source"]) >= {"crm", "shopify", "zendesk", "twitter", "social", "pos"}
+
+
+def test_social_inbox_lists_routed_posts_breached_first(app_store):
+    at = app("pages/social_inbox.py")
+    assert at.title[0].value == "Social inbox"
+    assert [m.label for m in at.metric] == ["In the queue", "Past their target", "Unassigned"]
+    queue = at.dataframe[0].value
+    assert len(queue) > 0 and set(queue["Status"]) <= {"New", "In progress"}
+    late = list(queue["Clock"] == "⏰ late")
+    assert late == sorted(late, reverse=True)
+    at.multiselect(key="inbox-team").set_value(["product"]).run()
+    assert set(at.dataframe[0].value["Team"]) == {"product"}
+
+
+def test_ideas_page_groups_ideas_and_lists_who_asked(app_store):
+    at = app("pages/ideas.py")
+    assert at.title[0].value == "Ideas"
+    groups = at.dataframe[0].value
+    assert groups["customers"].iloc[0] >= groups["customers"].iloc[-1]
+    asked = at.dataframe[-1].value
+    assert len(asked) == groups["posts"].iloc[0]
+    at.selectbox(key="idea-status").set_value("planned").run()
+    assert at.dataframe[0].value["status"].iloc[0] == "planned"

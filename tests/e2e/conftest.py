@@ -41,26 +41,39 @@ def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 90)
     raise TimeoutError(f"streamlit did not answer at {url} within {seconds} s")
 
 
-@pytest.fixture(scope="session")
-def dashboard(demo_store, tmp_path_factory):
-    """The dashboard's URL, served by `streamlit run` from its own copy of the demo store."""
-    folder = tmp_path_factory.mktemp("e2e")
-    store_file = folder / "e2e.duckdb"
-    shutil.copy(demo_store, store_file)
-    port = free_port()
+def start_dashboard(store_file: Path, port: int, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on 127.0.0.1 over `store_file`; returns the process and its URL once healthy."""
     env = {**os.environ, "RAPPORT_DB": str(store_file)}
-    log = (folder / "streamlit.log").open("w")
+    log = log_path.open("w")
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
                                 "--server.port", str(port), "--server.headless", "true"],
                                cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
+    except Exception:
+        stop_dashboard(process)
+        raise
+    return process, url
+
+
+def stop_dashboard(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
         process.wait(timeout=20)
-        log.close()
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def dashboard(demo_store, tmp_path_factory):
+    """The dashboard's URL, served by `streamlit run` from its own copy of the demo store."""
+    folder = tmp_path_factory.mktemp("e2e")
+    store_file = folder / "e2e.duckdb"
+    shutil.copy(demo_store, store_file)
+    process, url = start_dashboard(store_file, free_port(), folder / "streamlit.log")
+    yield url
+    stop_dashboard(process)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,86 @@
+"""Loads handed to the process that holds the store. DuckDB lets one process open a file for writing, and while
+the dashboard runs it is that process: a command-line load then drops a job file beside the store, the dashboard's
+worker runs it on its own connection, and writes the result back for the command line to print."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+JOB = ".job.json"
+RUNNING = ".running.json"
+RESULT = ".result.json"
+
+
+class NoWorker(RuntimeError):
+    """Nobody picked the job up: the store is locked by a process that does not run jobs."""
+
+
+def jobs_dir(db: Path) -> Path:
+    return db.parent / f"{db.name}.jobs"
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """DuckDB's refusal to open a file another process holds."""
+    return "lock" in str(exc).lower()
+
+
+def write_atomically(path: Path, payload: dict) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(payload))
+    os.replace(temporary, path)
+
+
+def submit(db: Path, job: dict) -> str:
+    """Queue a job for the process holding `db`; returns its id."""
+    folder = jobs_dir(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    job_id = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}"
+    write_atomically(folder / f"{job_id}{JOB}", job)
+    return job_id
+
+
+def wait_for_result(db: Path, job_id: str, timeout: float = 600, pickup_timeout: float = 15,
+                    poll: float = 0.2) -> dict:
+    """The job's result once the worker wrote it; NoWorker if nobody started it within `pickup_timeout`."""
+    folder = jobs_dir(db)
+    queued, result = folder / f"{job_id}{JOB}", folder / f"{job_id}{RESULT}"
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if result.exists():
+            payload = json.loads(result.read_text())
+            result.unlink(missing_ok=True)
+            return payload
+        if queued.exists() and time.monotonic() - started > pickup_timeout:
+            queued.unlink(missing_ok=True)
+            raise NoWorker(f"the store {db} is locked by another process that does not take jobs; "
+                           f"stop it or wait until it finishes")
+        time.sleep(poll)
+    raise TimeoutError(f"job {job_id} did not finish within {timeout:.0f} s")
+
+
+def run_pending(db: Path, handle: Callable[[dict], dict]) -> int:
+    """Run every queued job, oldest first; each is claimed by renaming it, so two workers never run one twice."""
+    folder = jobs_dir(db)
+    if not folder.is_dir():
+        return 0
+    done = 0
+    for queued in sorted(folder.glob(f"*{JOB}")):
+        job_id = queued.name.removesuffix(JOB)
+        running = folder / f"{job_id}{RUNNING}"
+        try:
+            os.replace(queued, running)
+        except FileNotFoundError:
+            continue  # another worker claimed it
+        try:
+            result = handle(json.loads(running.read_text()))
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the waiting command line, not kill the worker
+            result = {"ok": False, "error": str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)}
+        write_atomically(folder / f"{job_id}{RESULT}", result)
+        running.unlink(missing_ok=True)
+        done += 1
+    return done

@@ -1,0 +1,141 @@
+"""Product ideas customers post, grouped when they ask for the same thing (weighted word overlap, synonyms folded)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+
+import numpy as np
+import pandas as pd
+
+from store import Connection
+
+SIMILAR_FROM = 0.3  # IDF-weighted overlap with a group's common words: from here, an idea asks for the same thing
+THEME_WEIGHT = 2.0  # a shared wish word ("kid", "rent", "repair", ...) counts double: it is what the idea is about
+STOPWORD_TEXT = """
+a about above after again all also am an and any are as at be because been before being below between both but by
+can could did do does doing down during each few for from further had has have having he her here hers him his how i
+if in into is it its itself just let like love loved lot lots me more most my myself no nor not now of off on once only
+or other our ours out over own please really same she should so some such than that the their them then there these
+they this those through to too under until up us very was we were what when where which while who whom why will with
+would you your yours yes yeah hey hi thanks thank guys team maybe great amazing awesome idea ideas suggestion wish
+make made get got go going want wanted think thought see some someone something day days one two still even ever
+im ive id dont cant wont youre theyre thats whats its
+"""
+STOPWORDS = frozenset(STOPWORD_TEXT.split())
+BRAND_WORDS = {"fernwood", "fernwoodhelp", "fernwoodoutdoor"}
+# words people use for the same wish, folded so that "kids' sizes" and "children's version" meet
+SYNONYMS = {
+    "kid": "kid", "kids": "kid", "child": "kid", "children": "kid", "childrens": "kid", "son": "kid",
+    "daughter": "kid", "junior": "kid", "youth": "kid", "toddler": "kid",
+    "rent": "rent", "rental": "rent", "rentals": "rent", "renting": "rent", "hire": "rent", "borrow": "rent",
+    "repair": "repair", "repairs": "repair", "fix": "repair", "fixing": "repair", "mend": "repair",
+    "mending": "repair", "patch": "repair",
+    "vegan": "vegan", "leather": "vegan", "animal": "vegan", "plant": "vegan",
+    "loyalty": "loyalty", "points": "loyalty", "rewards": "loyalty", "reward": "loyalty", "member": "loyalty",
+    "membership": "loyalty", "discount": "loyalty",
+    "recycle": "takeback", "recycling": "takeback", "takeback": "takeback", "trade": "takeback",
+    "secondhand": "takeback", "resell": "takeback", "return": "takeback", "old": "takeback",
+}
+
+
+THEMES = frozenset(SYNONYMS.values())
+
+
+def theme_weight(word: str) -> float:
+    return THEME_WEIGHT if word in THEMES else 1.0
+
+
+def content_words(text: str) -> set[str]:
+    """The words that carry meaning: lower-case, no mentions, links, stop words or brand names, synonyms folded."""
+    text = re.sub(r"https?://\S+|[@#]\w+", " ", (text or "").lower())
+    words = set()
+    for word in re.findall(r"[a-z]+(?:'[a-z]+)?", text):
+        word = word.replace("'", "")
+        word = SYNONYMS.get(word, word)
+        if len(word) > 2 and word not in STOPWORDS and word not in BRAND_WORDS:
+            words.add(SYNONYMS.get(word.rstrip("s"), word))
+    return words
+
+
+def group_ideas(texts: list[str]) -> np.ndarray:
+    """A group number per text, taken in order: a text joins the group whose common words it shares most
+    (IDF-weighted overlap at least SIMILAR_FROM), else starts a group. Comparing with a group's common words,
+    not with any one member, keeps chains of loosely similar posts from swallowing different wishes."""
+    bags = [content_words(t) for t in texts]
+    frequency = Counter(word for bag in bags for word in bag)
+    idf = {word: math.log((1 + len(bags)) / (1 + count)) + 1 for word, count in frequency.items()}
+    groups: list[Counter] = []
+    sizes: list[int] = []
+    holders: dict[str, set[int]] = defaultdict(set)
+    labels = np.zeros(len(texts), dtype=np.int64)
+    for index, bag in enumerate(bags):
+        best, best_score = None, SIMILAR_FROM
+        for group in {g for word in bag for g in holders[word]}:
+            core = {w for w, n in groups[group].items() if n >= max(1, 0.3 * sizes[group])}
+            smaller = min(sum(idf[w] for w in bag), sum(idf[w] for w in core))
+            score = sum(idf[w] * theme_weight(w) for w in bag & core) / smaller if smaller else 0.0
+            if score >= best_score:
+                best, best_score = group, score
+        if best is None:
+            best = len(groups)
+            groups.append(Counter())
+            sizes.append(0)
+        groups[best].update(bag)
+        sizes[best] += 1
+        for word in bag:
+            holders[word].add(best)
+        labels[index] = best
+    return first_member_numbers(merge_by_theme(labels, groups, sizes))
+
+
+def merge_by_theme(labels: np.ndarray, groups: list[Counter], sizes: list[int]) -> np.ndarray:
+    """Groups most of whose posts name the same wish word ("vegan", "rent", ...) are one idea said differently."""
+    owner: dict[str, int] = {}
+    target = list(range(len(groups)))
+    for group, words in enumerate(groups):
+        themes = [(n, w) for w, n in words.items() if w in THEMES and n >= 0.5 * sizes[group]]
+        if themes:
+            theme = max(themes)[1]
+            target[group] = owner.setdefault(theme, group)
+    return np.array([target[label] for label in labels], dtype=np.int64)
+
+
+def first_member_numbers(labels: np.ndarray) -> np.ndarray:
+    """Relabel groups by the index of their first member, so a group's number is the position of its first post."""
+    first: dict[int, int] = {}
+    for index, label in enumerate(labels):
+        first.setdefault(int(label), index)
+    return np.array([first[int(label)] for label in labels], dtype=np.int64)
+
+
+def label_of(texts: list[str]) -> str:
+    """A short name for a group: its most common content words."""
+    counts = Counter(word for text in texts for word in content_words(text))
+    return ", ".join(word for word, _ in counts.most_common(3)) or "misc"
+
+
+def build_ideas(con: Connection) -> None:
+    """idea_posts and idea_groups; a group's key is its earliest post, so its status survives new ideas joining."""
+    ideas = con.execute("""
+        select t.event_id, t.customer_id, t.body as text, t.occurred_at as posted_at, t.network
+        from customer_timeline t join post_intents i using (event_id)
+        where i.intent = 'idea'
+        order by t.occurred_at, t.event_id
+    """).df()
+    groups = group_ideas(list(ideas["text"].fillna(""))) if not ideas.empty else np.zeros(0, dtype=np.int64)
+    ideas["idea_key"] = ideas["event_id"].to_numpy()[groups] if len(ideas) else pd.Series(dtype=str)
+    labels = {key: label_of(list(part["text"].fillna(""))) for key, part in ideas.groupby("idea_key")}
+    ideas["label"] = ideas["idea_key"].map(labels)
+    con.register("_ideas", ideas)
+    con.execute("create or replace table idea_posts as select * from _ideas")
+    con.unregister("_ideas")
+    con.execute("""create or replace table idea_groups as
+                   select i.idea_key, any_value(i.label) as label, count(distinct i.customer_id) as customers,
+                          count(*) as posts, min(i.posted_at) as first_at, max(i.posted_at) as last_at,
+                          (select coalesce(sum(p.lifetime_value), 0) from customer_profiles p
+                           where p.customer_id in (select customer_id from idea_posts x
+                                                   where x.idea_key = i.idea_key)) as combined_lifetime_value
+                   from idea_posts i group by i.idea_key
+                   order by customers desc, posts desc""")

@@ -1,0 +1,90 @@
+"""The social inbox model: classify customers' posts, route the recent ones to a team with a response clock."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from models.classify import RULES_VERSION, classify
+from models.routing import Post, load_rules, route
+from store import Connection
+
+INBOX_WINDOW = timedelta(days=90)  # older posts need no action any more; their history stays on the timeline
+
+
+def build_social_inbox(con: Connection, now: datetime) -> None:
+    classify_new_texts(con)
+    con.execute("""create or replace table post_intents as
+                   select t.event_id, t.customer_id, c.intent, c.urgency, c.explanation
+                   from customer_timeline t
+                   join post_classifications c on c.text_hash = md5(coalesce(t.body, '')) and c.rules_version = $v
+                   where t.kind = 'social_post' and t.author_type = 'customer'""", {"v": RULES_VERSION})
+    recent = recent_posts(con, now - INBOX_WINDOW)
+    rules = load_rules()
+    routes = [route(post_of(row), rules) for row in recent.itertuples()]
+    recent["team"] = [r.team if r else None for r in routes]
+    recent["rule"] = [r.rule if r else None for r in routes]
+    recent["target_minutes"] = [r.target_minutes if r else None for r in routes]
+    con.register("_routed", recent.drop(columns=["categories"]))
+    con.execute("""create or replace table social_inbox as
+                   select *, posted_at + to_minutes(target_minutes::bigint) as due_at from _routed
+                   order by posted_at desc""")
+    con.unregister("_routed")
+
+
+def classify_new_texts(con: Connection) -> int:
+    """Classify each distinct customer post text once per rules version."""
+    texts = con.execute("""
+        select distinct coalesce(body, '') as text, sentiment from customer_timeline
+        where kind = 'social_post' and author_type = 'customer'
+          and md5(coalesce(body, '')) not in (select text_hash from post_classifications where rules_version = $v)
+    """, {"v": RULES_VERSION}).fetchall()
+    seen, rows = set(), []
+    for text, sentiment in texts:
+        digest = hashlib.md5(text.encode()).hexdigest()
+        if digest in seen:
+            continue
+        seen.add(digest)
+        found = classify(text, sentiment)
+        rows.append((digest, RULES_VERSION, found.intent, found.urgency, found.explanation))
+    if rows:
+        frame = pd.DataFrame(rows, columns=["text_hash", "rules_version", "intent", "urgency", "explanation"])
+        con.register("_classified", frame)
+        con.execute("insert into post_classifications select * from _classified")
+        con.unregister("_classified")
+    return len(rows)
+
+
+def recent_posts(con: Connection, since: datetime) -> pd.DataFrame:
+    """Customers' posts since `since`, with their classification, author and whether the brand replied."""
+    return con.execute("""
+        with replies as (
+            select customer_id, in_reply_to, min(occurred_at) as brand_replied_at
+            from customer_timeline
+            where kind = 'social_post' and author_type = 'company'
+            group by all
+        ),
+        bought as (
+            select customer_id, list(distinct category) as categories
+            from customer_timeline where kind = 'purchase' and category is not null group by customer_id
+        )
+        select 'social_posts:' || t.source || ':' || t.source_id as post_key, t.event_id, t.customer_id,
+               p.display_name, p.is_prospect, p.segment, p.lifetime_value, coalesce(b.categories, []) as categories,
+               t.occurred_at as posted_at, t.network, t.title, t.body as text, t.url, t.sentiment,
+               i.intent, i.urgency, i.explanation, r.brand_replied_at
+        from customer_timeline t
+        join customer_profiles p using (customer_id)
+        join post_intents i using (event_id)
+        left join bought b using (customer_id)
+        left join replies r on r.customer_id = t.customer_id and r.in_reply_to = t.ref_id
+        where t.kind = 'social_post' and t.author_type = 'customer' and t.occurred_at >= $since
+          and i.intent <> 'other'
+    """, {"since": since}).df()
+
+
+def post_of(row) -> Post:
+    return Post(text=row.text or "", intent=row.intent, urgency=row.urgency, network=row.network,
+                categories=tuple(row.categories), segment=row.segment, is_prospect=bool(row.is_prospect),
+                lifetime_value=float(row.lifetime_value or 0.0))

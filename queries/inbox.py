@@ -1,0 +1,103 @@
+"""The social inbox: posts that need action with their team, status and response clock; staff edits; ideas."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from models import operations
+from queries.connection import cursor
+from store import Connection
+
+# a post's live state: a staff edit wins; a brand reply found in the data counts as answered
+QUEUE = """
+    select i.post_key, i.event_id, i.customer_id, i.display_name, i.is_prospect, i.network, i.title, i.text, i.url,
+           i.posted_at, i.intent, i.urgency, i.sentiment, i.explanation, i.team, i.rule, i.target_minutes, i.due_at,
+           coalesce(s.status, case when i.brand_replied_at is not null then 'answered' else 'new' end) as status,
+           s.assignee,
+           coalesce(s.answered_at, i.brand_replied_at) as answered_at,
+           s.closed_at,
+           exists (select 1 from handoffs h where h.post_key = i.post_key) as handed_off
+    from social_inbox i
+    left join inbox_state s using (post_key)
+"""
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def queue(teams: list[str] | None = None, statuses: list[str] | None = None, networks: list[str] | None = None,
+          intents: list[str] | None = None, now: datetime | None = None, con: Connection | None = None) -> pd.DataFrame:
+    """Posts needing action, breached response clocks first, then the soonest due."""
+    return cursor(con).execute(f"""
+        with q as ({QUEUE})
+        select *,
+               date_diff('minute', posted_at, coalesce(answered_at, $now)) as minutes_to_answer,
+               date_diff('minute', posted_at, coalesce(answered_at, $now)) > target_minutes as breached
+        from q
+        where ($teams is null or team in (select unnest($teams)))
+          and ($statuses is null or status in (select unnest($statuses)))
+          and ($networks is null or network in (select unnest($networks)))
+          and ($intents is null or intent in (select unnest($intents)))
+        order by (status in ('new', 'in_progress') and breached) desc, status in ('answered', 'closed'), due_at
+    """, {"teams": teams or None, "statuses": statuses or None, "networks": networks or None,
+          "intents": intents or None, "now": now or now_utc()}).df()
+
+
+def choices(con: Connection | None = None) -> dict[str, list[str]]:
+    con = cursor(con)
+    return {column: [r[0] for r in con.execute(f"select distinct {column} from social_inbox "
+                                               f"where {column} is not null order by 1").fetchall()]
+            for column in ("team", "network", "intent")}
+
+
+def notes(post_key: str, con: Connection | None = None) -> pd.DataFrame:
+    return cursor(con).execute("""select created_at, created_by, body from inbox_notes where post_key = ?
+                                  order by created_at""", [post_key]).df()
+
+
+def audit_trail(object_id: str | None = None, limit: int = 200, con: Connection | None = None) -> pd.DataFrame:
+    return cursor(con).execute("""select happened_at, actor, action, object_type, object_id, details from audit_log
+                                  where $id is null or object_id = $id order by audit_id desc limit $limit""",
+                               {"id": object_id, "limit": limit}).df()
+
+
+def assign(post_key: str, assignee: str | None, actor: str, con: Connection | None = None) -> None:
+    operations.assign(cursor(con), post_key, assignee, actor)
+
+
+def set_status(post_key: str, status: str, actor: str, con: Connection | None = None) -> None:
+    operations.set_status(cursor(con), post_key, status, actor)
+
+
+def add_note(post_key: str, body: str, actor: str, con: Connection | None = None) -> int:
+    return operations.add_note(cursor(con), post_key, body, actor)
+
+
+def hand_off(post_key: str, team: str, note: str | None, actor: str, con: Connection | None = None) -> None:
+    operations.hand_off(cursor(con), post_key, team, note, actor)
+
+
+def ideas(con: Connection | None = None) -> pd.DataFrame:
+    """Idea groups, most-asked first, with their status."""
+    return cursor(con).execute("""
+        select g.idea_key, g.label, g.customers, g.posts, g.combined_lifetime_value, g.first_at, g.last_at,
+               coalesce(s.status, 'new') as status
+        from idea_groups g left join idea_state s using (idea_key)
+        order by g.customers desc, g.combined_lifetime_value desc
+    """).df()
+
+
+def idea_posts(idea_key: str, con: Connection | None = None) -> pd.DataFrame:
+    """Every post in one idea group, with its author, so they can be told when it ships."""
+    return cursor(con).execute("""
+        select i.posted_at, i.customer_id, p.display_name, p.is_prospect, i.network, i.text
+        from idea_posts i join customer_profiles p using (customer_id)
+        where i.idea_key = ? order by i.posted_at
+    """, [idea_key]).df()
+
+
+def set_idea_status(idea_key: str, status: str, actor: str, con: Connection | None = None) -> None:
+    operations.set_idea_status(cursor(con), idea_key, status, actor)

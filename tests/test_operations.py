@@ -1,0 +1,74 @@
+"""Staff edits: every change is stored, audited, and survives model rebuilds and new loads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from connectors.loader import load_file
+from models import operations
+from models.build import build
+from queries import customers, inbox
+from tests.conftest import rows
+from tests.model_fixtures import NOW, load_world, write_jsonl
+
+
+@pytest.fixture
+def world(con, tmp_path):
+    load_world(con, tmp_path)
+    build(con, NOW)
+    return con
+
+
+def test_edits_are_audited_with_who_what_and_when(world):
+    operations.assign(world, "social_posts:social:S2", "lee@corp", "kim@corp")
+    operations.set_status(world, "social_posts:social:S2", "answered", "lee@corp")
+    operations.add_note(world, "social_posts:social:S2", "called him back", "lee@corp")
+    trail = rows(world, "select actor, action, object_id, details from audit_log order by audit_id")
+    assert [(a, b, c) for a, b, c, _ in trail] == [
+        ("kim@corp", "assign", "social_posts:social:S2"), ("lee@corp", "status", "social_posts:social:S2"),
+        ("lee@corp", "note", "social_posts:social:S2")]
+    assert json.loads(trail[0][3]) == {"assignee": "lee@corp"}
+    assert rows(world, "select status, assignee from inbox_state") == [("answered", "lee@corp")]
+
+
+def test_assigning_a_new_post_starts_it(world):
+    operations.assign(world, "social_posts:social:S2", "lee@corp", "kim@corp")
+    assert rows(world, "select status from inbox_state") == [("in_progress",)]
+
+
+def test_bad_edits_are_refused_and_change_nothing(world):
+    with pytest.raises(operations.OperationError):
+        operations.set_status(world, "social_posts:social:S2", "lost", "kim@corp")
+    with pytest.raises(operations.OperationError):
+        operations.add_note(world, "social_posts:social:S2", "  ", "kim@corp")
+    with pytest.raises(operations.OperationError):
+        operations.assign(world, "social_posts:social:S2", "x", "")
+    assert rows(world, "select count(*) from audit_log")[0][0] == 0
+    assert rows(world, "select count(*) from inbox_state")[0][0] == 0
+
+
+def test_edits_survive_rebuilds_and_new_loads(world, tmp_path):
+    operations.assign(world, "social_posts:social:S2", "lee@corp", "kim@corp")
+    operations.hand_off(world, "social_posts:social:S2", "support", "please call", "kim@corp")
+    load_file(world, "social_posts", write_jsonl(tmp_path / "more.jsonl", [
+        {"post_id": "S7", "posted_at": "2026-02-28T10:00:00", "network": "twitter", "handle": "TrailTom",
+         "text": "Still waiting for an answer about the stove"}]), source="social")
+    build(world, NOW)
+    assert rows(world, "select assignee from inbox_state") == [("lee@corp",)]
+    tom = rows(world, "select customer_id from customer_sources where source_id = 'S2'")[0][0]
+    events = customers.timeline(tom, con=world)
+    assert "handoff:social_posts:social:S2" in set(events["event_id"])
+    assert "post:social:S7" in set(events["event_id"])
+
+
+def test_the_queue_puts_breached_posts_first(world):
+    queue = inbox.queue(now=NOW, con=world)
+    assert not queue.empty
+    assert set(queue["status"]) <= {"new", "in_progress", "answered", "closed"}
+    breached = list(queue["breached"] & queue["status"].isin(["new", "in_progress"]))
+    assert breached == sorted(breached, reverse=True)
+    tom = queue[queue["text"].str.contains("Alpine stove")].iloc[0]
+    assert tom["status"] == "answered", "the brand replied to Tom's question on twitter"
+    assert tom["team"] == "sales" and tom["is_prospect"]
