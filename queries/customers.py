@@ -140,33 +140,38 @@ def possible_duplicates(customer_id: int | None = None, con: Connection | None =
 
 
 FUZZY_SIMILARITY = 0.88  # Jaro-Winkler: one or two typos in a name still match; different names do not
+HIGHEST = chr(0x10FFFF)  # sorts after every character: [q, q + HIGHEST) is every term starting with q
 
 
 def search(text: str, limit: int = 20, con: Connection | None = None) -> pd.DataFrame:
-    """Customers matching a name, email, phone, handle, order or ticket number; exact hits first, then
-    prefixes, then contained text, then names and handles within a typo or two."""
-    query = text.strip().lower().lstrip("@#")
+    """Customers matching a name or name word, email, phone, handle, order or ticket number; exact hits first,
+    then prefixes, then names and handles within a typo or two.
+
+    customer_search is sorted by term, so every branch below is a range of it: exact and prefix hits read
+    only the terms starting with the query, and the typo-tolerant branch only those sharing its first letter
+    (a typo in the very first letter is the one it does not forgive).
+    """
+    query = " ".join(text.strip().lower().lstrip("@#").split())
     if len(query) < 2:
         return pd.DataFrame(columns=["customer_id", "display_name", "field", "term", "rank", "similarity"])
     digits = re.sub(r"\D", "", query)
-    # compare a phone by its last digits: the trunk 0 or a country code in front varies with who wrote it
     looks_like_phone = len(digits) >= 6 and len(digits) >= len(query.replace(" ", "")) - 4
-    phone_suffix = digits[-9:] if looks_like_phone else None
+    probe = digits[-9:] if looks_like_phone else query
     return cursor(con).execute("""
-        with hits as (
-            select customer_id, field, term,
-                   case when term = $q then 0
-                        when starts_with(term, $q) then 1
-                        when contains(term, $q) then 2
-                        when $phone is not null and field = 'phone' and ends_with(term, $phone) then 1
-                        else 3 end as rank,
-                   jaro_winkler_similarity(term, $q) as similarity
+        with prefix_hits as (
+            select customer_id, field, term, case when term = $probe then 0 else 1 end as rank,
+                   jaro_winkler_similarity(term, $probe) as similarity
             from customer_search
-            where term = $q or starts_with(term, $q) or contains(term, $q)
-               or ($phone is not null and field = 'phone' and ends_with(term, $phone))
-               or (field in ('name', 'handle') and abs(length(term) - length($q)) <= 3
-                   and jaro_winkler_similarity(term, $q) >= $fuzzy)
+            where term >= $probe and term < $probe || $highest
         ),
+        typo_hits as (
+            select customer_id, field, term, 2 as rank, jaro_winkler_similarity(term, $q) as similarity
+            from customer_search
+            where term >= left($q, 1) and term < left($q, 1) || $highest
+              and field in ('name', 'handle') and abs(length(term) - length($q)) <= 2
+              and jaro_winkler_similarity(term, $q) >= $fuzzy
+        ),
+        hits as (select * from prefix_hits union all select * from typo_hits),
         best as (
             select customer_id, arg_min(field, (rank, -similarity)) as field,
                    arg_min(term, (rank, -similarity)) as term, min(rank) as rank, max(similarity) as similarity
@@ -176,4 +181,4 @@ def search(text: str, limit: int = 20, con: Connection | None = None) -> pd.Data
         from best b join customer_profiles p using (customer_id)
         order by b.rank, b.similarity desc, p.lifetime_value desc, b.customer_id
         limit $limit
-    """, {"q": query, "phone": phone_suffix, "fuzzy": FUZZY_SIMILARITY, "limit": limit}).df()
+    """, {"q": query, "probe": probe, "highest": HIGHEST, "fuzzy": FUZZY_SIMILARITY, "limit": limit}).df()

@@ -1,4 +1,5 @@
--- grain: one row per (customer, searchable term): names, emails, phones, handles, order and ticket numbers
+-- grain: one row per (customer, searchable term): full names and each name word, emails, phones and their last
+-- nine digits, handles, order and ticket numbers; sorted by term, so a lookup or prefix reads a sliver of it
 with profiles as (
     select customer_id, display_name, emails, phones, handles from customer_profiles
 ),
@@ -6,9 +7,14 @@ with profiles as (
 terms as (
     select customer_id, 'name' as field, lower(display_name) as term from profiles
     union all
+    select customer_id, 'name', unnest(string_split_regex(lower(display_name), '[\s,.]+')) from profiles
+    union all
     select customer_id, 'email', unnest(emails) from profiles
     union all
     select customer_id, 'phone', unnest(phones) from profiles
+    union all
+    -- the last nine digits find a number however it was written: with +44, with the trunk 0, or neither
+    select customer_id, 'phone', right(regexp_replace(unnest(phones), '\D', '', 'g'), 9) from profiles
     union all
     select customer_id, 'handle', regexp_replace(unnest(handles), '^[^:]*:', '') from profiles
     union all
@@ -20,7 +26,7 @@ terms as (
 final as (
     select distinct customer_id, field, term
     from terms
-    where term is not null and term <> ''
+    where term is not null and length(term) >= 2
 )
 
 select * from final
