@@ -229,3 +229,13 @@ def test_an_order_number_mentioned_in_a_post_links_the_author(world, tmp_path):
               source="shop-eu")
     build(world, NOW)
     assert customer_of(world, "social_posts", "S9") != customer_of(world, "customers", "C4")
+
+
+def test_a_contact_without_an_email_still_links_by_phone(world, tmp_path):
+    load_file(world, "customers", write_jsonl(tmp_path / "c.jsonl", [
+        {"source_id": "C9", "first_name": "Nia", "last_name": "Okoro", "phone": "07700 900999"}]), source="crm2")
+    load_file(world, "purchases", write_jsonl(tmp_path / "p.jsonl", [
+        {"order_id": "N1", "ordered_at": "2026-02-01T10:00:00", "amount": "5", "phone": "+447700900999"}]),
+              source="shop3")
+    build(world, NOW)
+    assert customer_of(world, "purchases", "N1") == customer_of(world, "customers", "C9")

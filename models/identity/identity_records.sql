@@ -13,9 +13,10 @@ with customers as (
         lower(city) as city,
         lower(street) as street,
         split_part(emails[1], '@', 1) as email_local,
-        ['email:' || e for e in emails]
-            || ['phone:' || p for p in phones]
-            || ['handle:' || h for h in handles]
+        -- coalesce: a contact without an email must still link by its phone and handles
+        ['email:' || e for e in coalesce(emails, [])]
+            || ['phone:' || p for p in coalesce(phones, [])]
+            || ['handle:' || h for h in coalesce(handles, [])]
             || ['ref:' || source_id]
             || [k for k in ['ref:' || customer_ref] if k is not null] as keys
     from stg_customers

@@ -15,7 +15,8 @@ renamed as (
         coalesce(name, nullif(concat_ws(' ', first_name, last_name), '')) as full_name,
         coalesce(first_name, nullif(split_part(name, ' ', 1), '')) as first_name,
         coalesce(last_name, nullif(regexp_extract(name, '\s(\S+)$', 1), '')) as last_name,
-        list_distinct([lower(e) for e in string_split_regex(email, '[;,\s]+') if e like '%_@_%']) as emails,
+        coalesce(list_distinct([lower(e) for e in string_split_regex(email, '[;,\s]+') if e like '%_@_%']), [])
+            as emails,
         [p for p in string_split_regex(phone, '\s*[;,/]\s*') if p <> ''] as raw_phones,
         company,
         street,
