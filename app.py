@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from components.frame import follow_requested_page, mark_frame
 from components.icons import ROLES
 
 st.set_page_config(page_title="Rapport", page_icon=":material/diversity_3:", layout="wide")
@@ -18,4 +19,6 @@ with st.sidebar:
     st.selectbox("Your role", list(ROLES), key="role_label",
                  help="Orders talking points and what each page puts first.")
     st.caption("Rapport — every customer on one screen")
+mark_frame()
+follow_requested_page()
 navigation.run()

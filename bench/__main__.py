@@ -2,9 +2,10 @@
 
 import sys
 
-from bench import classify, identity, load
+from bench import classify, identity, load, scale, sync
 
-BENCHMARKS = {"load": load.main, "identity": identity.main, "classify": classify.main}
+BENCHMARKS = {"load": load.main, "identity": identity.main, "classify": classify.main, "scale": scale.main,
+              "sync": sync.main}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:

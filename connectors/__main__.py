@@ -1,22 +1,27 @@
-"""Command line: `python -m connectors load KIND PATH`, `status`, `quarantine`, `mappings`, `demo`.
+"""Command line: `python -m connectors load KIND PATH`, `sync [NAME ...]`, `status`, `quarantine`, `mappings`, `demo`.
 
-A load or demo refreshes the models afterwards, so the dashboard shows the new data at once."""
+A load, sync or demo refreshes the models afterwards, so the dashboard shows the new data at once. While the
+dashboard has the store open (DuckDB admits one writing process), a load or sync is handed over to it."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
 import store
+from connectors.api.sources import SourcesError, sources_path
 from connectors.demo import load_demo
 from connectors.files import FatalLoadError
+from connectors.jobs import NoWorker, is_lock_error, submit, wait_for_result
 from connectors.loader import load_file
 from connectors.mapping import MAPPINGS_DIR, MappingError, load_mapping
 from connectors.schema import KINDS, UnknownKind
 from connectors.status import quarantined_rows, source_status
+from connectors.sync import sync_all
 from models.build import build
 
 
@@ -38,6 +43,9 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--source", help="the source's name (default: the mapping's, else the kind)")
     load.add_argument("--mapping", help="a mapping file, or the name of a shipped one (see `mappings`)")
     load.set_defaults(run=run_load)
+    sync = commands.add_parser("sync", help="pull what changed from the API sources in sources.toml")
+    sync.add_argument("names", nargs="*", metavar="NAME", help="the sources to sync (default: all)")
+    sync.set_defaults(run=run_sync)
     status = commands.add_parser("status", help="rows, last load and rejected rows per source")
     status.set_defaults(run=run_status)
     quarantine = commands.add_parser("quarantine", help="rows that were refused, with the reason")
@@ -53,8 +61,42 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def open_store_or_none() -> store.Connection | None:
+    """The store, or None when the running dashboard holds it (then the work is handed over to it)."""
+    try:
+        return store.connect()
+    except duckdb.IOException as exc:
+        if is_lock_error(exc):
+            return None
+        raise
+
+
+def hand_over(job: dict) -> int:
+    """Give the job to the dashboard holding the store, wait for it, and print what it did."""
+    print("the dashboard has the store open: handing this over to it…", file=sys.stderr)
+    db = store.db_path()
+    try:
+        result = wait_for_result(db, submit(db, job))
+    except (NoWorker, TimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not result.get("ok"):
+        print(f"error: {result.get('error')}", file=sys.stderr)
+        return 1
+    for warning in result.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
+    print("\n".join(result.get("summaries", [])))
+    return 0 if result.get("all_ok", True) else 1
+
+
 def run_load(args: argparse.Namespace) -> int:
-    con = store.connect()
+    con = open_store_or_none()
+    if con is None:
+        mapping = args.mapping
+        if mapping and Path(mapping).exists():
+            mapping = str(Path(mapping).resolve())
+        return hand_over({"command": "load", "kind": args.kind, "path": str(Path(args.path).resolve()),
+                          "source": args.source, "mapping": mapping})
     result = load_file(con, args.kind, args.path, source=args.source, mapping=args.mapping)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -63,6 +105,27 @@ def run_load(args: argparse.Namespace) -> int:
         print(f"see the reasons with: python -m connectors quarantine --source {result.source}")
     print(build(con).summary())
     return 0
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    con = open_store_or_none()
+    if con is None:
+        return hand_over({"command": "sync", "names": args.names or None})
+    try:
+        results = sync_all(con, args.names or None)
+    except SourcesError as exc:
+        print(f"error: {one_line(exc)}", file=sys.stderr)
+        return 1
+    if not results:
+        print(f"no sources configured: {sources_path()} does not exist or lists none "
+              f"(see sources.example.toml; RAPPORT_SOURCES names another file)")
+        return 0
+    for result in results:
+        print(result.summary())
+        if result.error:
+            print(f"error: {result.error}", file=sys.stderr)
+    print(build(con).summary())
+    return 0 if all(r.outcome == "ok" for r in results) else 1
 
 
 def run_status(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -86,13 +87,82 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def load_records(con: Connection, kind_name: str, records: list | str, *, source: str,
+                 mapping: str | Path | Mapping | None = None, label: str, records_path: str = "$[*]") -> LoadResult:
+    """Load in-memory JSON records (say, one page of an API) as `kind_name` records of `source`: a list, or JSON
+    text holding them (serialised beforehand, or as an API sent it) at `records_path`, `$[*]` for an array;
+    `$[*].data[*]` takes the records of several answers, `[answer, answer, ...]`, that list them under `data`.
+
+    Runs inside the caller's transaction, so the caller can commit the rows together with what they cover (a sync
+    cursor), and logs the load as ok in that same transaction. `label` names the batch where a file load names
+    the file: in the load log, the raw rows' `_file` and the quarantine, whose entries for the same label it
+    replaces. A record that is not an object, or lacks a required value, is quarantined; unlike a file, a batch
+    in which no record has some required field is not refused as a whole, so one bad page cannot stall a sync.
+    On an error this logs nothing: the caller rolls back and records the failure.
+    """
+    kind = find_kind(kind_name)
+    mapping = resolve_mapping(mapping, kind)
+    source = check_source_name(source)
+    load_id = con.execute("select nextval('load_id_seq')").fetchone()[0]
+    started_at = utc_now()
+    staged = stage_records(con, records, mapping_paths(mapping), records_path)
+    result = load_staged(con, kind, mapping, staged, source, label, load_id, label, whole_file_checks=False)
+    log_load(con, result, started_at, "ok", None)
+    drop_temp_tables(con)  # on success only: an error aborts the caller's transaction, whose rollback drops them
+    return result
+
+
+@dataclass(frozen=True)
+class StagedRecords(Staged):
+    """Records staged with every path a mapping reads extracted at once, into the list `_v`: parsing a record once
+    rather than once per field makes loading API pages markedly faster."""
+
+    paths: tuple[str, ...] = ()
+
+
+def mapping_paths(mapping: Mapping) -> tuple[str, ...]:
+    """Every column or JSON path a mapping reads, once each."""
+    found = [c for source in mapping.fields.values() for c in (*source.referenced_columns, source.same_for) if c]
+    return tuple(dict.fromkeys(found))
+
+
+def stage_records(con: Connection, records: list | str, paths: tuple[str, ...] = (),
+                  records_path: str = "$[*]") -> StagedRecords:
+    """Stage records as a JSON file's would be, `_stage(_line, _json)` in order with non-objects in the rejects,
+    plus `_v`: the values at `paths`."""
+    drop_temp(con, STAGE)
+    con.execute(f"create or replace temp table {STAGE_REJECTS} (_line bigint, raw_record varchar, reason varchar)")
+    values = f", json_extract_string(value, [{', '.join(quote_literal(json_path(p)) for p in paths)}]) as _v"
+    found = ("select key::bigint + 1 as _line, value from json_each($doc)" if records_path == "$[*]" else
+             "select unnest(range(1, len(found) + 1)) as _line, unnest(found) as value "
+             "from (select json_extract($doc, $path) as found)")
+    # one pass over the records; the stage is a view
+    con.execute(f"""create or replace temp table _records as
+                    select _line, value as _json, json_type(value) = 'OBJECT' as _is_object {values if paths else ''}
+                    from ({found})""",
+                {"doc": records if isinstance(records, str) else json.dumps(records, ensure_ascii=False),
+                 **({} if records_path == "$[*]" else {"path": records_path})})
+    con.execute(f"create temp view {STAGE} as select * exclude (_is_object) from _records where _is_object")
+    con.execute(f"""insert into {STAGE_REJECTS} select _line, _json::varchar, 'not a JSON object'
+                    from _records where not _is_object""")
+    count = con.execute(f"select count(*) from {STAGE}").fetchone()[0]
+    return StagedRecords(format="json", columns=None, record_count=count, paths=paths)
+
+
 def load_in_transaction(con: Connection, kind: Kind, mapping: Mapping, path: Path, source: str, label: str,
                         load_id: int) -> LoadResult:
     fmt = detect_format(path, mapping.format, mapping.records)
     staged = stage_file(con, path, fmt, delimiter=mapping.delimiter, records_path=mapping.records)
+    return load_staged(con, kind, mapping, staged, source, label, load_id, path.name)
+
+
+def load_staged(con: Connection, kind: Kind, mapping: Mapping, staged: Staged, source: str, label: str,
+                load_id: int, name: str, *, whole_file_checks: bool = True) -> LoadResult:
+    """Check the staged records, quarantine the bad ones and upsert the good ones: the core of every load."""
     result = LoadResult(load_id, source, kind.name, label)
-    expressions = extraction_expressions(kind, mapping, staged, path.name, result.warnings)
-    check_required_paths_exist(con, kind, expressions, staged, path.name)
+    expressions = extraction_expressions(kind, mapping, staged, name, result.warnings)
+    if whole_file_checks:
+        check_required_paths_exist(con, kind, expressions, staged, name)
     con.execute(checked_rows_sql(kind, mapping, expressions))
     refuse_duplicates(con)
     raw = "s._json::varchar" if staged.columns is None else "json_remove(to_json(s), '$._line')"
@@ -176,11 +246,17 @@ def source_expression(source: FieldSource, staged: Staged) -> str | None:
 def column_reference(column: str, staged: Staged) -> str | None:
     """A column of a tabular stage (matched ignoring case), or a dotted path into a JSON record; trimmed, and
     NULL when empty."""
+    if isinstance(staged, StagedRecords) and column in staged.paths:
+        return f"nullif(trim(s._v[{staged.paths.index(column) + 1}]), '')"
     if staged.columns is None:
-        path = "$" + "".join(f'."{part}"' for part in column.split("."))
-        return f"nullif(trim(json_extract_string(s._json, {quote_literal(path)})), '')"
+        return f"nullif(trim(json_extract_string(s._json, {quote_literal(json_path(column))})), '')"
     actual = staged.columns.get(column.strip().lower())
     return trimmed(f"s.{quote_identifier(actual)}") if actual else None
+
+
+def json_path(column: str) -> str:
+    """A dotted path ("via.source.from") as a JSON path, each part quoted."""
+    return "$" + "".join(f'."{part}"' for part in column.split("."))
 
 
 def trimmed(value: str) -> str:
@@ -358,7 +434,14 @@ def log_load(con: Connection, result: LoadResult, started_at: datetime, outcome:
                  result.inserted, result.updated, result.unchanged, result.rejected, error])
 
 
+TEMP_TABLES = (STAGE, STAGE_REJECTS, "_reject_lines", "_checked", "_changes", "_duplicates", "_csv_rejects",
+               "_csv_scans", "_csv_raw", "_lines", "_records", "_parquet_raw")
+
+
 def drop_temp_tables(con: Connection) -> None:
-    for name in (STAGE, STAGE_REJECTS, "_reject_lines", "_checked", "_changes", "_duplicates", "_csv_rejects",
-                 "_csv_scans", "_csv_raw", "_lines", "_records", "_parquet_raw"):
-        drop_temp(con, name)
+    """Drop the load's temp tables and views, asking the catalog once (an API sync loads many small pages)."""
+    existing = dict(con.execute("select table_name, 'table' from duckdb_tables() where temporary union all "
+                                "select view_name, 'view' from duckdb_views() where temporary").fetchall())
+    for name in TEMP_TABLES:
+        if name in existing:
+            con.execute(f"drop {existing[name]} {name}")

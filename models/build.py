@@ -15,6 +15,8 @@ from models.sql import MODELS_DIR, run_layer, run_model
 from store import Connection, transaction
 
 # marts in dependency order: the timeline feeds the profiles, the profiles feed search, stats and the facts
+# bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
+MODEL_VERSION = 2
 MARTS = ("customer_timeline", "customer_profiles", "customer_search", "customer_stats", "ticket_facts", "post_facts")
 
 
@@ -36,7 +38,8 @@ def build(con: Connection, now: datetime | None = None) -> BuildReport:
     now = now or datetime.now(UTC).replace(tzinfo=None)
     report = BuildReport()
     with transaction(con):
-        con.execute("create or replace table model_build as select $now::timestamp as built_at", {"now": now})
+        con.execute("create or replace table model_build as select $now::timestamp as built_at, $v as model_version",
+                    {"now": now, "v": MODEL_VERSION})
         timed(report, "phones", refresh_phone_numbers, con)
         timed(report, "staging", run_layer, con, "staging")
         timed(report, "identity", resolve_identities, con, now)
@@ -47,6 +50,15 @@ def build(con: Connection, now: datetime | None = None) -> BuildReport:
         report.customers, report.events = con.execute(
             "select (select count(*) from customer_profiles), (select count(*) from customer_timeline)").fetchone()
     return report
+
+
+def is_current(con: Connection) -> bool:
+    """Whether the store's models exist and were built by this version of the models."""
+    found = con.execute("""select count(*) from duckdb_columns()
+                           where table_name = 'model_build' and column_name = 'model_version'""").fetchall()[0][0]
+    if not found:
+        return False
+    return con.execute("select max(model_version) from model_build").fetchall()[0][0] == MODEL_VERSION
 
 
 def build_marts(con: Connection) -> None:

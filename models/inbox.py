@@ -58,7 +58,8 @@ def classify_new_texts(con: Connection) -> int:
 
 
 def recent_posts(con: Connection, since: datetime) -> pd.DataFrame:
-    """Customers' posts since `since`, with their classification, author and whether the brand replied."""
+    """Customers' posts since `since` (and older ones still being worked on), with their classification, author
+    and whether the brand replied."""
     return con.execute("""
         with replies as (
             select customer_id, in_reply_to, min(occurred_at) as brand_replied_at
@@ -79,8 +80,11 @@ def recent_posts(con: Connection, since: datetime) -> pd.DataFrame:
         join post_intents i using (event_id)
         left join bought b using (customer_id)
         left join replies r on r.customer_id = t.customer_id and r.in_reply_to = t.ref_id
-        where t.kind = 'social_post' and t.author_type = 'customer' and t.occurred_at >= $since
-          and i.intent <> 'other'
+        where t.kind = 'social_post' and t.author_type = 'customer' and i.intent <> 'other'
+          and (t.occurred_at >= $since
+               -- a post someone is still working on stays in the queue, however old it gets
+               or 'social_posts:' || t.source || ':' || t.source_id in (
+                   select post_key from inbox_state where status in ('new', 'in_progress')))
     """, {"since": since}).df()
 
 

@@ -5,6 +5,7 @@ from datetime import datetime, time
 import streamlit as st
 
 from components import charts
+from components.frame import require_frame
 from components.identity_panel import identity_panel
 from components.profile_card import profile_card
 from components.search import search_box
@@ -12,6 +13,8 @@ from components.session import open_customer, role
 from components.talking_points import talking_points_list
 from components.timeline import timeline_table
 from queries import customers
+
+require_frame("pages/customer.py")
 
 PAGE_SIZE = 25
 

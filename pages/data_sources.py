@@ -2,11 +2,14 @@
 
 import streamlit as st
 
+from components.frame import require_frame
 from components.safe import download_csv
 from connectors.files import FatalLoadError
 from connectors.mapping import MappingError
 from connectors.schema import KINDS
 from queries import actions, sources
+
+require_frame("pages/data_sources.py")
 
 st.title("Data sources")
 st.caption("Every file and system Rapport loads from, the rows it refused, and how identities were resolved.")
@@ -20,6 +23,22 @@ else:
         "last_load_at": st.column_config.DatetimeColumn("Last load", format="YYYY-MM-DD HH:mm"),
         "last_outcome": "Outcome", "rejected_rows": st.column_config.NumberColumn("Rejected", format="%d"),
         "last_error": "Last error"})
+
+st.header("API sources")
+configured = actions.configured_sources()
+synced = actions.sync_status()
+if not configured:
+    st.caption("No API sources configured. Copy sources.example.toml to sources.toml, fill it in and export the "
+               "tokens it names; set RAPPORT_SYNC_MINUTES to have the dashboard sync by itself.")
+else:
+    if not synced.empty:
+        st.dataframe(synced, hide_index=True, width="stretch", column_config={
+            "last_sync_at": st.column_config.DatetimeColumn("Last sync", format="YYYY-MM-DD HH:mm"),
+            "last_outcome": "Outcome", "last_error": "Error", "records": "Records", "cursor": "Cursor"})
+    if st.button("Sync now", icon=":material/sync:", key="sync-now"):
+        with st.spinner("Pulling what changed and refreshing the profiles…"):
+            results = actions.sync_now()
+        st.text("\n".join(result.summary() for result in results))
 
 st.header("Identity resolution")
 figures = sources.identity_figures()

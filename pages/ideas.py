@@ -3,9 +3,12 @@
 import streamlit as st
 
 from components.drilldown import drilldown_table
+from components.frame import require_frame
 from components.session import who
 from models.operations import IDEA_STATUSES
 from queries import inbox
+
+require_frame("pages/ideas.py")
 
 STATUS_LABELS = {"new": "New", "under_review": "Under review", "planned": "Planned", "shipped": "Shipped"}
 

@@ -7,8 +7,11 @@ import streamlit as st
 
 from components import charts
 from components.drilldown import drilldown_table, selected_point
+from components.frame import require_frame
 from components.safe import download_csv
 from queries import leadership
+
+require_frame("pages/leadership.py")
 
 st.title("Leadership")
 st.caption("Sentiment and response times by channel and over time. Pick a point or a row to see what is behind it.")

@@ -3,10 +3,13 @@
 import streamlit as st
 
 from components.brief import brief_markdown, build_brief
+from components.frame import require_frame
 from components.safe import big_text
 from components.search import search_box
 from components.session import open_customer
 from queries import customers
+
+require_frame("pages/meeting_prep.py")
 
 PRINT_STYLE = """<style>@media print {
   [data-testid="stSidebar"], [data-testid="stHeader"], .stDownloadButton, .stTextInput, .stButton {display: none;}

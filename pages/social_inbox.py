@@ -3,10 +3,13 @@
 import pandas as pd
 import streamlit as st
 
+from components.frame import require_frame
 from components.safe import download_csv
 from components.session import open_customer, who
 from models.operations import INBOX_STATUSES, OperationError
 from queries import inbox
+
+require_frame("pages/social_inbox.py")
 
 STATUS_LABELS = {"new": "New", "in_progress": "In progress", "answered": "Answered", "closed": "Closed"}
 
@@ -38,9 +41,10 @@ if queue.empty:
 shown = pd.DataFrame({
     "Clock": ["⏰ late" if b and s in ("new", "in_progress") else "on time" for b, s in
               zip(queue["breached"], queue["status"], strict=True)],
+    "Status": queue["status"].map(STATUS_LABELS), "Assignee": queue["assignee"], "Team": queue["team"],
+    "Intent": queue["intent"], "Urgency": queue["urgency"],
     "Waited (h)": queue["minutes_to_answer"] / 60, "Target (h)": queue["target_minutes"] / 60,
-    "Team": queue["team"], "Intent": queue["intent"], "Urgency": queue["urgency"],
-    "Status": queue["status"].map(STATUS_LABELS), "Assignee": queue["assignee"], "Network": queue["network"],
+    "Network": queue["network"],
     "Author": queue["display_name"] + queue["is_prospect"].map({True: " (prospect)", False: ""}),
     "Post": queue["text"], "Posted": queue["posted_at"],
 })
@@ -72,7 +76,8 @@ with st.container(border=True, key="inbox-post"):
         if st.form_submit_button("Save", icon=":material/save:"):
             try:
                 inbox.assign(post["post_key"], assignee.strip() or None, who())
-                inbox.set_status(post["post_key"], status, who())
+                if status != post["status"]:  # assigning moves a new post along by itself
+                    inbox.set_status(post["post_key"], status, who())
             except OperationError as error:
                 st.error(str(error))
             else:

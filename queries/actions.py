@@ -58,3 +58,27 @@ def load_upload(kind: str, file_name: str, data: bytes, source: str | None, mapp
                            file_label=f"upload:{Path(file_name).name}")
     build(con)
     return result
+
+
+def configured_sources() -> list[str]:
+    """The API sources named in the sources file (none without one)."""
+    from connectors.api.sources import load_sources
+
+    return [source.name for source in load_sources()]
+
+
+def sync_now(names: list[str] | None = None, con: Connection | None = None):
+    """Pull what changed from the configured API sources, then refresh the models once."""
+    from connectors.sync import sync_all
+
+    con = cursor(con)
+    results = sync_all(con, names)
+    if results:
+        build(con)
+    return results
+
+
+def sync_status(con: Connection | None = None):
+    from connectors.sync import sync_status as status
+
+    return status(cursor(con))

@@ -72,3 +72,9 @@ def test_the_queue_puts_breached_posts_first(world):
     tom = queue[queue["text"].str.contains("Alpine stove")].iloc[0]
     assert tom["status"] == "answered", "the brand replied to Tom's question on twitter"
     assert tom["team"] == "sales" and tom["is_prospect"]
+
+
+def test_a_post_being_worked_on_stays_in_the_queue_when_it_ages(world):
+    operations.assign(world, "social_posts:social:S2", "lee@corp", "kim@corp")
+    build(world, NOW.replace(year=NOW.year + 1))  # a year later: far outside the inbox window
+    assert list(inbox.queue(con=world)["post_key"]) == ["social_posts:social:S2"]

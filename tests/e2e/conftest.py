@@ -46,7 +46,8 @@ def start_dashboard(store_file: Path, port: int, log_path: Path) -> tuple[subpro
     env = {**os.environ, "RAPPORT_DB": str(store_file)}
     log = log_path.open("w")
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-                                "--server.port", str(port), "--server.headless", "true"],
+                                "--server.port", str(port), "--server.headless", "true",
+                                "--server.fileWatcherType", "none"],
                                cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -1,0 +1,44 @@
+"""Loading while the dashboard holds the store: the command line hands the load to the dashboard's worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+import store
+from models.build import build
+from models.operations import assign
+from queries.connection import start_job_worker
+from tests.model_fixtures import NOW, load_world
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def test_a_command_line_load_is_handed_to_the_process_holding_the_store(tmp_path, monkeypatch):
+    db = tmp_path / "held.duckdb"
+    monkeypatch.setenv("RAPPORT_DB", str(db))
+    st.cache_resource.clear()
+    con = store.connect(db)  # this process now holds the store, as the dashboard does
+    load_world(con, tmp_path)
+    build(con, NOW)
+    assign(con, "social_posts:social:S2", "lee@corp", "kim@corp")
+    start_job_worker(con)
+    posts = tmp_path / "late.jsonl"
+    posts.write_text(json.dumps({"post_id": "L1", "posted_at": "2026-02-28T09:00:00", "network": "twitter",
+                                 "handle": "TrailTom", "text": "Still no answer about the stove?"}) + "\n")
+    load = subprocess.run([sys.executable, "-m", "connectors", "load", "social_posts", str(posts), "--source",
+                           "social"], cwd=PROJECT, env={**os.environ, "RAPPORT_DB": str(db)},
+                          capture_output=True, text=True, timeout=300)
+    assert load.returncode == 0, load.stderr
+    assert "handing this over" in load.stderr and "lock" not in load.stderr.lower()
+    assert "social_posts from late.jsonl into source 'social': 1 inserted" in load.stdout
+    check = con.cursor()
+    assert check.execute("select count(*) from customer_timeline where event_id = 'post:social:L1'").fetchall() == [
+        (1,)], "the worker rebuilt the model"
+    assert check.execute("select assignee from inbox_state").fetchall() == [("lee@corp",)]
+    con.close()
