@@ -1,0 +1,1 @@
+"""HTTP connectors: each API speaks its own paging and auth; all of them load through the file loader."""
