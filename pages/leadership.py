@@ -1,6 +1,6 @@
 """Leadership: how customers feel and how fast we answer them, by channel and over time — with drill-down."""
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -75,6 +75,20 @@ else:
     download_csv(sla, "sla.csv", key="sla-csv")
     channel = st.selectbox("Tickets behind channel", list(times["channel"]), key="drill-channel")
     drilldown_table(leadership.tickets_behind(channel, filters), "tickets.csv", "tickets-drill")
+
+st.subheader("Social issues next to tickets")
+st.caption("Complaints and questions posted on social media, from post to first answer (a brand reply or the "
+           "inbox marking it answered) and to closing in the inbox, next to each ticket channel.")
+social = leadership.social_vs_ticket_response(filters)
+st.dataframe(social, hide_index=True, width="stretch", column_config={
+    "channel": "Channel", "items": "Items",
+    "median_first_response_minutes": st.column_config.NumberColumn("Median first answer (min)", format="%.0f"),
+    "median_close_minutes": st.column_config.NumberColumn("Median to close (min)", format="%.0f")})
+breaches = leadership.breaches_by_team(datetime.now(UTC).replace(tzinfo=None))
+st.dataframe(breaches, hide_index=True, width="stretch", column_config={
+    "team": "Team", "items": "Social items", "breached": "Missed target",
+    "breached_open": "Missed and still open"})
+download_csv(breaches, "breaches-by-team.csv", key="breaches-csv")
 
 st.header("Satisfaction and volume")
 left, right = st.columns(2)

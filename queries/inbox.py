@@ -16,7 +16,7 @@ QUEUE = """
            i.posted_at, i.intent, i.urgency, i.sentiment, i.explanation, i.team, i.rule, i.target_minutes, i.due_at,
            coalesce(s.status, case when i.brand_replied_at is not null then 'answered' else 'new' end) as status,
            s.assignee,
-           coalesce(s.answered_at, i.brand_replied_at) as answered_at,
+           least(s.answered_at, i.brand_replied_at) as answered_at,
            s.closed_at,
            exists (select 1 from handoffs h where h.post_key = i.post_key) as handed_off
     from social_inbox i

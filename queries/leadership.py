@@ -184,3 +184,45 @@ def complaints_behind(topic: str, filters: Filters = NO_FILTERS, con: Connection
         select occurred_at, customer_id, display_name, kind, channel, title, body, sentiment
         from ({COMPLAINTS}) where topic = $topic order by occurred_at desc
     """, filters, con, topic=topic)
+
+
+def social_vs_ticket_response(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+    """Median minutes to the first answer and to closing, for social issues next to every ticket channel.
+
+    A social issue is a complaint or question posted on a network; it is answered when the brand replied or staff
+    marked it answered in the inbox, and closed when staff closed it there."""
+    return _query(f"""
+        with social as (
+            select 'social: ' || i.network as channel, count(*) as items,
+                   median(date_diff('minute', i.posted_at, least(s.answered_at, i.brand_replied_at)))
+                       as median_first_response_minutes,
+                   median(date_diff('minute', i.posted_at, s.closed_at)) as median_close_minutes
+            from social_inbox i left join inbox_state s using (post_key)
+            where i.intent in ('complaint', 'question')
+              and ($start is null or i.posted_at >= $start) and ($end is null or i.posted_at < $end)
+              and ($segments is null or i.segment in (select unnest($segments)))
+            group by i.network
+        ),
+        tickets as (
+            select 'ticket: ' || channel as channel, count(*) as items,
+                   median(first_response_minutes) as median_first_response_minutes,
+                   median(resolution_minutes) as median_close_minutes
+            from ({TICKETS}) group by channel
+        )
+        select * from social union all select * from tickets order by items desc
+    """, filters, con)
+
+
+def breaches_by_team(now: datetime, con: Connection | None = None) -> pd.DataFrame:
+    """Per team: social items in the inbox, and how many missed their response-time target."""
+    return cursor(con).execute("""
+        select i.team, count(*) as items,
+               count(*) filter (
+                   where date_diff('minute', i.posted_at, coalesce(least(s.answered_at, i.brand_replied_at), $now))
+                         > i.target_minutes) as breached,
+               count(*) filter (where coalesce(s.status, case when i.brand_replied_at is not null then 'answered'
+                                                            else 'new' end) in ('new', 'in_progress')
+                                  and date_diff('minute', i.posted_at, $now) > i.target_minutes) as breached_open
+        from social_inbox i left join inbox_state s using (post_key)
+        group by i.team order by breached desc
+    """, {"now": now}).df()

@@ -78,3 +78,24 @@ def test_a_post_being_worked_on_stays_in_the_queue_when_it_ages(world):
     operations.assign(world, "social_posts:social:S2", "lee@corp", "kim@corp")
     build(world, NOW.replace(year=NOW.year + 1))  # a year later: far outside the inbox window
     assert list(inbox.queue(con=world)["post_key"]) == ["social_posts:social:S2"]
+
+
+def test_leadership_puts_social_issues_next_to_ticket_channels(world):
+    from queries import leadership
+
+    operations.set_status(world, "social_posts:social:S2", "closed", "kim@corp")
+    table = leadership.social_vs_ticket_response(con=world).set_index("channel")
+    assert {"social: twitter", "ticket: email", "ticket: phone", "ticket: web"} <= set(table.index)
+    assert table.loc["social: twitter", "median_first_response_minutes"] == 30, "the brand replied after 30 min"
+    assert table.loc["ticket: email", "median_first_response_minutes"] == 90
+    teams = leadership.breaches_by_team(NOW, con=world).set_index("team")
+    assert teams.loc["sales", "items"] == 1 and teams.loc["sales", "breached"] == 0
+
+
+def test_identity_decisions_are_in_the_audit_log(world):
+    from models.identity import decisions
+
+    decision = decisions.dismiss_duplicate(world, 1, 2, reason="different people", decided_by="kim@corp")
+    decisions.undo(world, decision, undone_by="lee@corp")
+    assert rows(world, "select actor, action from audit_log order by audit_id") == [
+        ("kim@corp", "identity_not_duplicate"), ("lee@corp", "identity_undo")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from models.operations import audit
 from store import Connection
 
 
@@ -23,10 +24,12 @@ def record(con: Connection, action: str, *, reason: str, decided_by: str, record
         raise DecisionError("say why: a decision needs a reason")
     if not decided_by:
         raise DecisionError("a decision needs the name of who took it")
-    decision_id = con.execute("select nextval('identity_decision_id_seq')").fetchone()[0]
+    decision_id = con.execute("select nextval('identity_decision_id_seq')").fetchall()[0][0]
     con.execute("insert into identity_decisions values (?, ?, ?, ?, ?, ?, ?, ?, null, null)",
                 [decision_id, action, record_key, customer_id, other_customer_id, reason.strip(), decided_by,
                  utc_now()])
+    audit(con, decided_by, f"identity_{action}", "customer", str(customer_id), decision_id=decision_id,
+          other_customer_id=other_customer_id, record_key=record_key)
     return decision_id
 
 
@@ -71,6 +74,7 @@ def undo(con: Connection, decision_id: int, *, undone_by: str) -> None:
                           [undone_by, utc_now(), decision_id]).fetchall()
     if not changed:
         raise DecisionError(f"decision {decision_id} does not exist or is already undone")
+    audit(con, undone_by, "identity_undo", "decision", str(decision_id))
 
 
 def history(con: Connection, customer_id: int | None = None):
