@@ -10,7 +10,7 @@ from pathlib import Path
 
 from connectors.files import STAGE, STAGE_REJECTS, FatalLoadError, Staged, detect_format, drop_temp, stage_file
 from connectors.mapping import FieldSource, Mapping, canonical_mapping, load_mapping
-from connectors.schema import Field, Kind
+from connectors.schema import SOCIAL_NETWORKS, Field, Kind
 from connectors.schema import kind as find_kind
 from store import Connection, quote_identifier, quote_literal, transaction
 
@@ -36,11 +36,13 @@ class LoadResult:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    suppressed: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"{self.kind} from {Path(self.file).name} into source {self.source!r}: {self.inserted} inserted, "
-                f"{self.updated} updated, {self.unchanged} unchanged, {self.rejected} rejected")
+                f"{self.updated} updated, {self.unchanged} unchanged, {self.rejected} rejected, "
+                f"{self.suppressed} suppressed")
 
 
 def load_file(con: Connection, kind_name: str, path: str | Path, *, source: str | None = None,
@@ -165,6 +167,7 @@ def load_staged(con: Connection, kind: Kind, mapping: Mapping, staged: Staged, s
         check_required_paths_exist(con, kind, expressions, staged, name)
     con.execute(checked_rows_sql(kind, mapping, expressions))
     refuse_duplicates(con)
+    result.suppressed = drop_suppressed_rows(con, kind, source)
     raw = "s._json::varchar" if staged.columns is None else "json_remove(to_json(s), '$._line')"
     replace_quarantine(con, kind, source, label, load_id, raw)
     result.rejected = con.execute("select count(*) from quarantine where load_id = ?", [load_id]).fetchone()[0]
@@ -376,6 +379,59 @@ def refuse_duplicates(con: Connection) -> None:
                     where c.record_id = d.record_id and c._reason is null and c._line > d.first_line""")
 
 
+# --- suppression (erased people) ------------------------------------------------------------------------------
+
+def phone_key(phone: str) -> str:
+    """SQL giving a written phone number's identity key without `phonenumbers`: its digits ("(0)" trunk marks
+    dropped) with leading zeros stripped, as `phone:+<digits>` when written internationally (+ or 00) — the E.164
+    form — else `phone:<digits>`, the national number (an erasure suppresses both forms of each number)."""
+    digits = rf"ltrim(regexp_replace(replace({phone}, '(0)', ''), '[^0-9]', '', 'g'), '0')"
+    return rf"(case when regexp_matches({phone}, '^\s*(\+|00)') then 'phone:+' else 'phone:' end || {digits})"
+
+
+def handle_key(network: str, handle: str, strip: str = "^.*/|^@") -> str:
+    return f"'handle:' || {network} || ':' || lower(regexp_replace({handle}, '{strip}', '', 'g'))"
+
+
+def identity_keys_sql(kind: Kind, source: str) -> str:
+    """SQL listing the identity keys of a `_checked` row (as `models/identity` writes them) and its record's
+    source key (`tickets:desk:T1`); `models.privacy` stores the sha256 of the keys of each erased person."""
+    record = f"{quote_literal(source + ':')} || "
+    if kind.name == "customers":
+        handles = [handle_key(quote_literal(n), quote_identifier(n)) for n in SOCIAL_NETWORKS if n not in
+                   ("linkedin", "mastodon")]
+        handles += [handle_key("'linkedin'", "linkedin", "^.*/in/|/$|^@"), handle_key("'mastodon'", "mastodon", "^@")]
+        return (r"['email:' || lower(e) for e in string_split_regex(email, '[;,\s]+') if e like '%_@_%']"
+                rf" || [{phone_key('p')} for p in string_split_regex(phone, '\s*[;,/]\s*') if p <> '']"
+                f" || [{', '.join(handles)}, 'ref:' || source_id, 'ref:' || customer_ref,"
+                f" 'customers:' || {record}source_id]")
+    if kind.name == "purchases":
+        return (f"['email:' || lower(email), {phone_key('phone')}, 'ref:' || customer_ref, "
+                f"'purchases:' || {record}order_id]")
+    if kind.name == "tickets":
+        return (f"['email:' || lower(requester_email), {phone_key('requester_phone')}, "
+                f"{handle_key('channel', 'requester_handle')}, 'ref:' || customer_ref, "
+                f"'tickets:' || {record}ticket_id]")
+    if kind.name == "ticket_comments":
+        return f"['tickets:' || {record}ticket_id]"
+    # a social post, or the brand's reply to one
+    return (f"[{handle_key('network', 'handle')}, 'social_posts:' || {record}post_id, "
+            f"'social_posts:' || {record}in_reply_to]")
+
+
+def drop_suppressed_rows(con: Connection, kind: Kind, source: str) -> int:
+    """Take rows carrying an erased person's identifier out of the load (good or refused: a suppressed row must
+    not reach the quarantine either) and count them. Free when nobody was erased."""
+    if not con.execute("select count(*) from suppressed_identifiers").fetchall()[0][0]:
+        return 0
+    con.execute(f"""create or replace temp table _suppressed as
+                    select distinct _line from (select _line, unnest({identity_keys_sql(kind, source)}) as k
+                                                from _checked)
+                    where k is not null and sha256(k) in (select identifier_hash from suppressed_identifiers)""")
+    con.execute("delete from _checked where _line in (select _line from _suppressed)")
+    return con.execute("select count(*) from _suppressed").fetchall()[0][0]
+
+
 # --- writing --------------------------------------------------------------------------------------------------
 
 def replace_quarantine(con: Connection, kind: Kind, source: str, label: str, load_id: int, raw: str) -> None:
@@ -429,13 +485,15 @@ def insert_rows(con: Connection, kind: Kind, source: str, label: str, load_id: i
 
 
 def log_load(con: Connection, result: LoadResult, started_at: datetime, outcome: str, error: str | None) -> None:
-    con.execute("insert into load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("""insert into load_log (load_id, source, kind, file, started_at, finished_at, outcome, inserted,
+                                        updated, unchanged, rejected, error, suppressed)
+                   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [result.load_id, result.source, result.kind, result.file, started_at, utc_now(), outcome,
-                 result.inserted, result.updated, result.unchanged, result.rejected, error])
+                 result.inserted, result.updated, result.unchanged, result.rejected, error, result.suppressed])
 
 
-TEMP_TABLES = (STAGE, STAGE_REJECTS, "_reject_lines", "_checked", "_changes", "_duplicates", "_csv_rejects",
-               "_csv_scans", "_csv_raw", "_lines", "_records", "_parquet_raw")
+TEMP_TABLES = (STAGE, STAGE_REJECTS, "_reject_lines", "_checked", "_changes", "_duplicates", "_suppressed",
+               "_csv_rejects", "_csv_scans", "_csv_raw", "_lines", "_records", "_parquet_raw")
 
 
 def drop_temp_tables(con: Connection) -> None:

@@ -1,0 +1,170 @@
+"""Data-subject requests: export everything about one customer; erase them so that no table keeps them and a
+re-load of the same files cannot bring them back (their rows are counted as suppressed)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+
+import pytest
+
+from connectors.loader import load_file
+from models import operations, privacy
+from models.build import build
+from models.identity import decisions
+from tests.conftest import rows
+from tests.model_fixtures import CUSTOMERS, NOW, load_world, write_jsonl
+
+# one of Ana's rows and one of Bob's, both refused (unreadable date): Ana's quarantine entry is hers too
+BAD_PURCHASES = [
+    {"order_id": "O8", "ordered_at": "someday", "amount": "5.00", "email": "ana.silva@example.com"},
+    {"order_id": "O9", "ordered_at": "someday", "amount": "5.00", "email": "bob@example.com"},
+]
+
+# everything that identifies Ana or is hers, as written anywhere (lower-case; the scan lower-cases too)
+ANA = ("ana.silva@example.com", "silva", "07700 900123", "+44 7700 900123", "(0)7700-900-123", "+447700900123",
+       "7700900123", "ana.hikes", "ls1 4ab", "ls14ab", "love my new tent", "still waiting for my refund",
+       "no tracking yet", "where is my order", "refund not received")
+
+
+@pytest.fixture
+def world(con, tmp_path):
+    load_world(con, tmp_path)
+    load_file(con, "purchases", write_jsonl(tmp_path / "bad_purchases.jsonl", BAD_PURCHASES), source="shop")
+    build(con, NOW)
+    return con
+
+
+def customer_of(con, source_id: str) -> int:
+    return rows(con, "select customer_id from customer_sources where source_id = ?", [source_id])[0][0]
+
+
+def every_table_as_text(con) -> str:
+    """Every column of every table (temporary ones too), cast to text, lower-cased."""
+    tables = rows(con, "select database_name, schema_name, table_name from duckdb_tables()")
+    chunks = []
+    for database, schema, table in tables:
+        columns = [r[0] for r in rows(con, f'describe "{database}"."{schema}"."{table}"')]
+        cast = ", ".join(f'coalesce("{c}"::varchar, \'\')' for c in columns)
+        for (line,) in rows(con, f'select lower(concat_ws(chr(31), {cast})) from "{database}"."{schema}"."{table}"'):
+            chunks.append(f"{table}: {line}")
+    return "\n".join(chunks)
+
+
+def read_zip(data: bytes) -> dict[str, str]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+
+
+def test_export_holds_every_kind_of_the_customer_and_nobody_else(world):
+    ana, bob = customer_of(world, "C1"), customer_of(world, "C4")
+    operations.add_note(world, "social_posts:social:S1", '=HYPERLINK("http://evil.example","x")', "kim@corp")
+    operations.add_note(world, "social_posts:social:S2", "about Tom", "kim@corp")
+    files = read_zip(privacy.export_customer(world, ana, actor="dpo@corp"))
+
+    def ids(section: str, column: str) -> set[str]:
+        return {str(r[column]) for r in json.loads(files[f"{section}.json"])}
+
+    assert ids("raw_customers", "source_id") == {"C1"}
+    assert ids("raw_purchases", "order_id") == {"O1", "O2", "O3"}
+    assert ids("raw_tickets", "ticket_id") == {"T1", "T2"}
+    assert ids("raw_ticket_comments", "comment_id") == {"M1", "M2", "M3", "M4"}
+    assert ids("raw_social_posts", "post_id") == {"S1"}
+    quarantined = ids("quarantine", "raw_record")
+    assert len(quarantined) == 1 and "ana.silva@example.com" in quarantined.pop()
+    assert ids("profile", "customer_id") == {str(ana)}
+    assert ids("timeline", "customer_id") == {str(ana)}
+    assert ids("identity_links", "customer_id") == {str(ana)}
+    assert ids("inbox_notes", "post_key") == {"social_posts:social:S1"}
+    assert ids("audit_log", "object_id") == {"social_posts:social:S1"}
+    for name in files:
+        if name.endswith(".csv") or name.endswith(".json"):
+            assert "bob@example.com" not in files[name] and "TrailTom" not in files[name], name
+    assert str(bob) not in ids("timeline", "customer_id")
+    # every section comes as JSON and as CSV
+    assert {n[:-5] for n in files if n.endswith(".json")} == {n[:-4] for n in files if n.endswith(".csv")}
+    # the note would run as a formula in a spreadsheet: the CSV keeps it as text
+    notes = list(csv.DictReader(io.StringIO(files["inbox_notes.csv"])))
+    assert notes[0]["body"] == "'" + '=HYPERLINK("http://evil.example","x")'
+    assert json.loads(files["inbox_notes.json"])[0]["body"].startswith("=HYPERLINK")
+    profile = list(csv.DictReader(io.StringIO(files["profile.csv"])))
+    assert "ana.silva@example.com" in profile[0]["emails"]
+    assert rows(world, "select actor, action, object_type, object_id from audit_log where action = 'export'") == [
+        ("dpo@corp", "export", "customer", str(ana))]
+    details = rows(world, "select details from audit_log where action = 'export'")[0][0]
+    assert not any(term in details.lower() for term in ANA)
+
+
+def test_erasure_leaves_no_trace_and_a_reload_is_suppressed(world, tmp_path):
+    ana, bob, tom = customer_of(world, "C1"), customer_of(world, "C4"), customer_of(world, "S2")
+    operations.add_note(world, "social_posts:social:S1", "asked ana.hikes (Ana Silva) to DM us", "kim@corp")
+    operations.hand_off(world, "social_posts:social:S1", "sales", "Ana Silva wants a tent", "kim@corp")
+    operations.assign(world, "social_posts:social:S2", "lee@corp", "kim@corp")
+    decisions.dismiss_duplicate(world, ana, bob, reason="Ana Silva is not Bob", decided_by="kim@corp")
+    build(world, NOW)
+    bob_before = rows(world, "select * exclude (customer_id) from customer_timeline where customer_id = ? "
+                             "order by event_id", [bob])
+    text = every_table_as_text(world)
+    assert all(term in text for term in ANA), [t for t in ANA if t not in text]
+
+    report = privacy.erase_customer(world, ana, "dpo@corp", "request DSR-17", now=NOW)
+
+    assert report.removed["raw_customers"] == 1 and report.removed["raw_purchases"] == 3
+    assert report.removed["raw_tickets"] == 2 and report.removed["raw_ticket_comments"] == 4
+    assert report.removed["raw_social_posts"] == 1 and report.removed["quarantine"] == 1
+    assert report.removed["inbox_notes"] == 1 and report.removed["handoffs"] == 1
+    assert report.removed["identity_decisions"] == 1
+    assert report.identifiers_suppressed > 0 and report.identifiers_shared == 0
+
+    # re-load every file the world came from, then rebuild: nothing of Ana comes back
+    results = {}
+    for kind, source in (("customers", "crm"), ("purchases", "shop"), ("tickets", "desk"),
+                         ("ticket_comments", "desk"), ("social_posts", "social")):
+        results[kind] = load_file(world, kind, tmp_path / f"{kind}.jsonl", source=source)
+    bad = load_file(world, "purchases", tmp_path / "bad_purchases.jsonl", source="shop")
+    build(world, NOW)
+
+    assert {k: (r.inserted, r.updated, r.suppressed) for k, r in results.items()} == {
+        "customers": (0, 0, 1), "purchases": (0, 0, 3), "tickets": (0, 0, 2), "ticket_comments": (0, 0, 4),
+        "social_posts": (0, 0, 1)}
+    assert results["purchases"].summary().endswith("1 unchanged, 0 rejected, 3 suppressed")
+    assert (bad.rejected, bad.suppressed) == (1, 1)
+    assert rows(world, "select kind, suppressed from load_log where load_id = ?", [bad.load_id]) == [("purchases", 1)]
+
+    text = every_table_as_text(world)
+    found = [term for term in ANA if term in text]
+    assert not found, [line for line in text.splitlines() if any(t in line for t in found)][:5]
+
+    # the others are untouched
+    assert rows(world, "select * exclude (customer_id) from customer_timeline where customer_id = ? "
+                       "order by event_id", [bob]) == bob_before
+    assert rows(world, "select count(*) from customer_sources where customer_id = ?", [tom])[0][0] == 1
+    assert rows(world, "select assignee from inbox_state") == [("lee@corp",)]
+    assert rows(world, "select count(*) from customer_profiles")[0][0] == 5
+    assert rows(world, "select count(*) from quarantine where raw_record like '%bob@example.com%'")[0][0] == 1
+
+    # the record of the erasure: who, why and counts; the audit trail about her stays, without personal data
+    log = rows(world, "select erasure_id, actor, reason, records_removed, identifiers_suppressed from erasure_log")
+    assert log == [(report.erasure_id, "dpo@corp", "request DSR-17", report.records_removed,
+                    report.identifiers_suppressed)]
+    assert rows(world, "select action from audit_log where object_type = 'customer' and object_id = ? "
+                       "order by audit_id", [str(ana)]) == [("identity_not_duplicate",), ("erase",)]
+    kinds = {k for (k,) in rows(world, "select distinct kind from suppressed_identifiers")}
+    assert kinds == {"email", "phone", "phone_national", "handle", "ref", "source_id"}
+
+
+def test_erasure_is_refused_without_who_or_why(world):
+    ana = customer_of(world, "C1")
+    with pytest.raises(privacy.PrivacyError):
+        privacy.erase_customer(world, ana, "", "DSR-1")
+    with pytest.raises(privacy.PrivacyError):
+        privacy.erase_customer(world, ana, "dpo@corp", " ")
+    assert rows(world, "select count(*) from raw_customers where source_id = 'C1'")[0][0] == 1
+
+
+def test_loads_without_erasures_count_nothing_suppressed(con, tmp_path):
+    result = load_file(con, "customers", write_jsonl(tmp_path / "c.jsonl", CUSTOMERS), source="crm")
+    assert (result.inserted, result.suppressed) == (4, 0)
+    assert result.summary().endswith("0 rejected, 0 suppressed")
