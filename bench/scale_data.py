@@ -353,7 +353,8 @@ def generate(con: Connection, customers: int, events_per_customer: float = 20, n
         con.execute(sql, used(sql, {**params, "load_id": load_id}))
     con.execute("drop table _people; drop table _tickets")
     counts = {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in TABLES}
-    con.execute("""insert into load_log
+    con.execute("""insert into load_log (load_id, source, kind, file, started_at, finished_at, outcome, inserted,
+                                         updated, unchanged, rejected, error)
                    select $load_id, 'bench', 'scale', null, $now, $now, 'loaded', $rows, 0, 0, 0, null""",
                 {"load_id": load_id, "now": now, "rows": sum(counts.values())})
     return counts

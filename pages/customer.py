@@ -35,7 +35,7 @@ if customer_id is None:
         st.rerun()
     st.stop()
 if str(customer_id) != str(requested):
-    st.info(f"Profile {requested} was merged into {customer_id}; showing the merged profile.")
+    st.info(f"Profile {int(str(requested).strip())} was merged into {customer_id}; showing the merged profile.")
     st.query_params["customer"] = str(customer_id)
 
 with st.spinner("Loading the customer…"):

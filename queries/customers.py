@@ -16,8 +16,9 @@ from store import Connection
 TIMELINE_COLUMNS = """event_id, customer_id, occurred_at, kind, channel, title, body, amount, sentiment, source,
                       source_id, url, ref_id, status, author_type, is_public, network, in_reply_to, category, product,
                       satisfaction"""
-# the history a talking point may look at: years of orders matter less than this year's
-TALKING_POINT_EVENTS = 500
+# the history talking points look at: the rules are about open tickets and the last months, and the profile
+# already sums up the years before; 200 events are one read for the page and the points alike
+TALKING_POINT_EVENTS = 200
 
 
 def resolve_customer_id(customer_id: int | str | None, con: Connection | None = None) -> int | None:

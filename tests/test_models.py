@@ -239,3 +239,14 @@ def test_a_contact_without_an_email_still_links_by_phone(world, tmp_path):
               source="shop3")
     build(world, NOW)
     assert customer_of(world, "purchases", "N1") == customer_of(world, "customers", "C9")
+
+
+def test_only_web_links_survive_staging(con, tmp_path):
+    load_file(con, "social_posts", write_jsonl(tmp_path / "p.jsonl", [
+        {"post_id": "U1", "posted_at": "2026-02-01T10:00:00", "network": "twitter", "handle": "a", "text": "hi",
+         "url": "javascript:alert(1)"},
+        {"post_id": "U2", "posted_at": "2026-02-01T10:00:00", "network": "twitter", "handle": "b", "text": "hi",
+         "url": "https://twitter.com/b/status/2"}]), source="social")
+    build(con, NOW)
+    assert rows(con, "select post_id, url from stg_social_posts order by 1") == [
+        ("U1", None), ("U2", "https://twitter.com/b/status/2")]

@@ -14,7 +14,8 @@ final as (
         handle as display_handle,
         author_name,
         text,
-        url,
+        -- only web links: a javascript: or data: URL in an export must never become a clickable link
+        case when regexp_matches(url, '^https?://[^\s]+$') then url end as url,
         in_reply_to,
         coalesce(likes, 0) as like_count,
         coalesce(shares, 0) as share_count,
