@@ -32,12 +32,10 @@ import pandas as pd
 import phonenumbers
 
 from models.build import build
+from models.exports import csv_bytes
 from models.operations import audit
 from store import Connection, transaction
 
-# a spreadsheet runs a cell that starts with one of these as a formula (CSV injection); as in components.safe,
-# which this module cannot import (it draws with streamlit)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 RAW_KINDS = ("customers", "purchases", "tickets", "ticket_comments", "social_posts")
 KEY_PREFIXES = ("email:", "phone:", "handle:", "ref:")
 SOURCE_KEY_COLUMN = {"customers": "source_id", "purchases": "order_id", "tickets": "ticket_id",
@@ -162,24 +160,6 @@ def quarantine_filter(con: Connection, who: Subject) -> tuple[str, dict]:
 
 
 # --- export ---------------------------------------------------------------------------------------------------
-
-def neutralise_cell(value):
-    """Prefix a text cell that a spreadsheet would run as a formula with a quote, so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(lambda v: neutralise_cell(v if not isinstance(v, list | dict | tuple)
-                                                                      else json.dumps(v, default=str)))
-    buffer = io.StringIO()
-    safe.to_csv(buffer, index=False)
-    return buffer.getvalue().encode("utf-8")
-
 
 def json_bytes(frame: pd.DataFrame) -> bytes:
     records = [{k: (None if not isinstance(v, list | dict | tuple) and pd.isna(v) else v) for k, v in r.items()}

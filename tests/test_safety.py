@@ -8,7 +8,8 @@ import io
 import pandas as pd
 
 import store
-from components.safe import csv_bytes, markdown_escape, neutralise_cell
+from components.safe import markdown_escape
+from models.exports import csv_bytes, neutralise_cell
 from queries import actions, customers
 
 
