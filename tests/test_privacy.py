@@ -6,10 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
+import store
 from connectors.loader import load_file
 from models import operations, privacy
 from models.build import build
@@ -168,3 +173,26 @@ def test_loads_without_erasures_count_nothing_suppressed(con, tmp_path):
     result = load_file(con, "customers", write_jsonl(tmp_path / "c.jsonl", CUSTOMERS), source="crm")
     assert (result.inserted, result.suppressed) == (4, 0)
     assert result.summary().endswith("0 rejected, 0 suppressed")
+
+
+def test_the_command_line_exports_and_erases(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    con = store.connect(db)
+    load_world(con, tmp_path)
+    build(con, NOW)
+    ana = con.execute("select customer_id from customer_sources where source_id = 'C1'").fetchall()[0][0]
+    con.close()
+    project = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "RAPPORT_DB": str(db)}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "models", *args], cwd=project, env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    exported = cli("export", str(ana), "--out", str(tmp_path / "ana.zip"), "--by", "dpo@corp")
+    assert exported.returncode == 0, exported.stderr
+    assert any(name.endswith(".csv") for name in zipfile.ZipFile(tmp_path / "ana.zip").namelist())
+    erased = cli("erase", str(ana), "--by", "dpo@corp", "--reason", "request 42")
+    assert erased.returncode == 0, erased.stderr
+    assert "identifiers suppressed" in erased.stdout
+    assert cli("erase", "999999", "--by", "dpo@corp", "--reason", "x").returncode == 1
