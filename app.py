@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from components.frame import follow_requested_page, mark_frame
+from components.frame import follow_requested_page, mark_frame, require_sign_in
 from components.icons import ROLES
 
 st.set_page_config(page_title="Rapport", page_icon=":material/diversity_3:", layout="wide")
+require_sign_in()
 
 navigation = st.navigation([
     st.Page("pages/customer.py", title="Customer", icon=":material/person_search:", default=True),

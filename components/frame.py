@@ -28,3 +28,24 @@ def follow_requested_page() -> None:
     if requested:
         page, query = requested
         st.switch_page(page, query_params=query)
+
+
+def sign_in_configured() -> bool:
+    """Whether .streamlit/secrets.toml names an identity provider ([auth] with its settings)."""
+    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
+
+
+def require_sign_in() -> None:
+    """With a provider configured, nobody sees a page before signing in; without one, say so on every page."""
+    if not sign_in_configured():
+        st.warning("No sign-in configured: everyone who can reach this dashboard sees everything as one local "
+                   "user. Connect your identity provider in .streamlit/secrets.toml (see the README).",
+                   icon=":material/lock_open:")
+        return
+    if not st.user.get("is_logged_in", False):
+        st.title("Rapport")
+        st.write("Sign in with your company account to see customers.")
+        st.button("Sign in", icon=":material/login:", on_click=st.login, type="primary")
+        st.stop()
+    st.sidebar.caption(f"Signed in as {st.user.get('email') or st.user.get('name') or 'you'}")
+    st.sidebar.button("Sign out", icon=":material/logout:", on_click=st.logout)

@@ -72,6 +72,7 @@ def test_leadership_page_and_drilldown(page: Page, dashboard, screenshot_dir, re
     elapsed = time.perf_counter() - started
     record_property("leadership_render_seconds", round(elapsed, 2))
     print(f"\nleadership rendered in {elapsed:.2f} s")
+    expect(page.get_by_text("No sign-in configured")).to_be_visible()
     page.screenshot(path=screenshot_dir / "leadership.png", full_page=True)
     topic_box = page.get_by_label("Complaints behind topic")
     topic_box.scroll_into_view_if_needed()
