@@ -139,7 +139,7 @@ sentiment_facts as (
 ),
 
 customer_activity as (
-    select customer_id, occurred_at, channel
+    select customer_id, occurred_at, channel, kind
     from timeline
     where author_type = 'customer' and kind in ('ticket_opened', 'comment', 'social_post', 'purchase')
 ),
@@ -147,7 +147,8 @@ customer_activity as (
 channel_facts as (
     select
         customer_id,
-        mode(channel) filter (where channel is not null) as preferred_channel,
+        -- where they reach out to us: tickets, comments and posts; a shop's sales channel is not a way to talk
+        mode(channel) filter (where channel is not null and kind <> 'purchase') as preferred_channel,
         max(occurred_at) as last_contact_at
     from customer_activity
     group by customer_id

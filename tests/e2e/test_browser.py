@@ -61,6 +61,9 @@ def test_profile_deep_link_renders_talking_points_and_timeline(page: Page, dashb
     expect(page.get_by_text(name, exact=True).first).to_be_visible()
     points = page.locator('[class*="st-key-point-"]')
     assert points.count() >= 1
+    expect(page.locator('[data-testid="stMetricValue"]').first).to_be_visible(timeout=RENDER_TIMEOUT)
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=RENDER_TIMEOUT)
+    page.wait_for_timeout(1500)  # let the data grids paint before the picture
     page.screenshot(path=screenshot_dir / "profile.png", full_page=True)
 
 
