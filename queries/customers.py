@@ -166,13 +166,14 @@ def search(text: str, limit: int = 20, con: Connection | None = None) -> pd.Data
     probe = digits[-9:] if looks_like_phone else query
     return cursor(con).execute("""
         with prefix_hits as (
-            select customer_id, field, term, case when term = $probe then 0 else 1 end as rank,
+            select customer_id, field, term, lifetime_value, case when term = $probe then 0 else 1 end as rank,
                    jaro_winkler_similarity(term, $probe) as similarity
             from customer_search
             where term >= $probe and term < $probe || $highest
         ),
         typo_hits as (
-            select customer_id, field, term, 2 as rank, jaro_winkler_similarity(term, $q) as similarity
+            select customer_id, field, term, lifetime_value, 2 as rank,
+                   jaro_winkler_similarity(term, $q) as similarity
             from customer_search
             where term >= left($q, 1) and term < left($q, 1) || $highest
               and field in ('name', 'handle') and abs(length(term) - length($q)) <= 2
@@ -181,13 +182,14 @@ def search(text: str, limit: int = 20, con: Connection | None = None) -> pd.Data
         hits as (select * from prefix_hits union all select * from typo_hits),
         best as (
             select customer_id, arg_min(field, (rank, -similarity)) as field,
-                   arg_min(term, (rank, -similarity)) as term, min(rank) as rank, max(similarity) as similarity
+                   arg_min(term, (rank, -similarity)) as term, min(rank) as rank, max(similarity) as similarity,
+                   max(lifetime_value) as lifetime_value
             from hits group by customer_id
-            order by rank, similarity desc, customer_id
+            order by rank, similarity desc, lifetime_value desc, customer_id
             limit $limit
         )
         -- names only for the hits kept: joining every profile first costs more than the search itself
         select b.customer_id, p.display_name, b.field, b.term, b.rank, b.similarity
         from best b join customer_profiles p using (customer_id)
-        order by b.rank, b.similarity desc, b.customer_id
+        order by b.rank, b.similarity desc, b.lifetime_value desc, b.customer_id
     """, {"q": query, "probe": probe, "highest": HIGHEST, "fuzzy": FUZZY_SIMILARITY, "limit": limit}).df()

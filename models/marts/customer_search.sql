@@ -23,10 +23,12 @@ terms as (
     select customer_id, 'ticket', lower(ref_id) from customer_timeline where kind = 'ticket_opened'
 ),
 
+-- lifetime value rides along: among equally good hits the more valuable customer comes first, without a join
 final as (
-    select distinct customer_id, field, term
+    select distinct terms.customer_id, terms.field, terms.term, profiles_value.lifetime_value
     from terms
-    where term is not null and length(term) >= 2
+    inner join (select customer_id, lifetime_value from customer_profiles) as profiles_value using (customer_id)
+    where terms.term is not null and length(terms.term) >= 2
 )
 
 select * from final
