@@ -60,6 +60,12 @@ def timeline(customer_id: int, *, kinds: list[str] | None = None, channels: list
              con: Connection | None = None) -> pd.DataFrame:
     """The customer's events, newest first, filtered by kind, channel and date range, one page at a time."""
     con = cursor(con)
+    # only the filters asked for go into the SQL: "$x is null or ..." for each unused one costs a third of a read
+    wanted = {"kinds": kinds or None, "channels": channels or None, "start": start, "end": end}
+    conditions = {"kinds": "kind in (select unnest($kinds))", "channels": "channel in (select unnest($channels))",
+                  "start": "occurred_at >= $start", "end": "occurred_at < $end"}
+    used = {name: value for name, value in wanted.items() if value is not None}
+    where = "".join(f" and {conditions[name]}" for name in used)
     # the live part costs a third of a profile read; most stores have no notes or hand-offs to add
     live = f"union all select * from ({LIVE_EVENTS}) where customer_id = $customer_id" if has_live_events(con) else ""
     return con.execute(f"""
@@ -68,14 +74,10 @@ def timeline(customer_id: int, *, kinds: list[str] | None = None, channels: list
             {live}
         )
         select * from events
-        where ($kinds is null or kind in (select unnest($kinds)))
-          and ($channels is null or channel in (select unnest($channels)))
-          and ($start is null or occurred_at >= $start)
-          and ($end is null or occurred_at < $end)
+        where true{where}
         order by occurred_at desc, event_id
         limit $limit offset $offset
-    """, {"customer_id": customer_id, "kinds": kinds or None, "channels": channels or None, "start": start,
-          "end": end, "limit": limit, "offset": offset}).df()
+    """, {"customer_id": customer_id, "limit": limit, "offset": offset, **used}).df()
 
 
 def has_live_events(con: Connection) -> bool:
