@@ -93,14 +93,8 @@ def timeline_size(customer_id: int, con: Connection | None = None) -> int:
 def points(customer_id: int, role: str = "anyone", now: datetime | None = None,
            con: Connection | None = None) -> list[TalkingPoint]:
     """Talking points for the customer, ordered for the role."""
-    con = cursor(con)
-    found = profile(customer_id, con)
-    if found is None:
-        return []
-    history = timeline(customer_id, limit=TALKING_POINT_EVENTS, con=con)
-    top_decile = con.execute("select ltv_top_decile from customer_stats").fetchone()[0]
-    return talking_points(found, history, role, now or datetime.now(UTC).replace(tzinfo=None),
-                          ltv_top_decile=top_decile)
+    found = context(customer_id, role, now, con=con)
+    return found.points if found else []
 
 
 @dataclass(frozen=True)
