@@ -1,24 +1,38 @@
-"""Rapport's frame: page setup, the role selector and navigation; every screen lives in pages/."""
+"""Rapport's frame: page setup, sign-in, the role selector and the navigation of the pages the role may open."""
 
 import streamlit as st
 
-from components.frame import follow_requested_page, mark_frame, require_sign_in
-from components.icons import ROLES
+from components.frame import follow_requested_page, mark_frame, sign_in_gate, viewer_gate
+from components.session import role_selector
 
 st.set_page_config(page_title="Rapport", page_icon=":material/diversity_3:", layout="wide")
-require_sign_in()
+viewer = viewer_gate() if sign_in_gate() else None
+if viewer is None:
+    # a navigation must exist even here: without one Streamlit lists every file in pages/ in the sidebar
+    st.navigation([st.Page("pages/customer.py")], position="hidden")
+    st.stop()
 
-navigation = st.navigation([
-    st.Page("pages/customer.py", title="Customer", icon=":material/person_search:", default=True),
-    st.Page("pages/meeting_prep.py", title="Meeting prep", icon=":material/event_note:"),
-    st.Page("pages/social_inbox.py", title="Social inbox", icon=":material/forum:"),
-    st.Page("pages/ideas.py", title="Ideas", icon=":material/lightbulb:"),
-    st.Page("pages/leadership.py", title="Leadership", icon=":material/monitoring:"),
-    st.Page("pages/data_sources.py", title="Data sources", icon=":material/database:"),
-])
+PAGES = [  # (page name in the roles file, file, title, icon)
+    ("customer", "pages/customer.py", "Customer", ":material/person_search:"),
+    ("meeting_prep", "pages/meeting_prep.py", "Meeting prep", ":material/event_note:"),
+    ("social_inbox", "pages/social_inbox.py", "Social inbox", ":material/forum:"),
+    ("ideas", "pages/ideas.py", "Ideas", ":material/lightbulb:"),
+    ("leadership", "pages/leadership.py", "Leadership", ":material/monitoring:"),
+    ("data_sources", "pages/data_sources.py", "Data sources", ":material/database:"),
+    ("privacy", "pages/privacy.py", "Privacy requests", ":material/policy:"),
+    ("audit", "pages/audit.py", "Audit log", ":material/history:"),
+]
+allowed = [(name, path, title, icon) for name, path, title, icon in PAGES if viewer.may_open(name)]
+if not allowed:
+    st.error(f"The {viewer.role.label} role may open no page. Pick another of your roles or ask for access.")
+    with st.sidebar:
+        role_selector(viewer)
+    st.navigation([st.Page("pages/customer.py")], position="hidden")
+    st.stop()
+navigation = st.navigation([st.Page(path, title=title, icon=icon, default=index == 0)
+                            for index, (_, path, title, icon) in enumerate(allowed)])
 with st.sidebar:
-    st.selectbox("Your role", list(ROLES), key="role_label",
-                 help="Orders talking points and what each page puts first.")
+    role_selector(viewer)
     st.caption("Rapport — every customer on one screen")
 mark_frame()
 follow_requested_page()

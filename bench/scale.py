@@ -26,6 +26,7 @@ from bench.scale_data import NOW, generate
 from models.build import build
 from models.talking_points import talking_points
 from queries import customers, leadership
+from queries.access import MASKABLE, PAGES, Role, Viewer
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 ROLE = "support"
@@ -37,6 +38,9 @@ SEARCH_KINDS = ("exact email", "name with a typo", "phone suffix", "order id")
 NEGATIVE = -0.05  # leadership.weekly_sentiment's cut-off for a negative post
 GOALS = {"context": 10.0, "search": 100.0, "aggregate": 500.0}  # p95 ms
 BUILD_GOAL = 120.0  # seconds at 1M customers / 20M events
+GUARD_GOAL = 0.10  # masking and the view audit may add at most 10 % to the context p95
+# the same talking-point role with every contact detail masked: the most masking work a context can cost
+MASK_ALL = Role(ROLE, "Support agent", frozenset(PAGES), frozenset(MASKABLE), frozenset(), frozenset())
 # the marts the baselines hold (columns: None for all), the same Rapport's queries read
 MARTS = {"customer_profiles": None, "customer_timeline": TIMELINE, "customer_search": None, "customer_stats": None,
          "ticket_facts": ["channel", "first_response_minutes", "resolution_minutes"],
@@ -253,19 +257,30 @@ class Rapport:
 
     def __init__(self, con: store.Connection):
         self.con = con
+        self.viewer = Viewer("bench@rapport", (MASK_ALL,), MASK_ALL)
+        self.sessions = 0
 
     def context(self, customer_id: int):
-        found = customers.context(customer_id, ROLE, NOW, events=EVENTS, con=self.con)
+        """The context without masking or the view audit: the baseline for their cost."""
+        found = customers.load_context(customer_id, ROLE, NOW, events=EVENTS, con=self.con)
+        return None if found is None else (found.timeline, found.points)
+
+    def guarded_context(self, customer_id: int):
+        """What a page gets: every field masked, and an audit entry written (a new session each call, so the
+        once-per-session rule never skips the write)."""
+        self.sessions += 1
+        viewer = Viewer(self.viewer.actor, self.viewer.roles, MASK_ALL, session=f"bench-{self.sessions}")
+        found = customers.context(customer_id, viewer, now=NOW, events=EVENTS, con=self.con)
         return None if found is None else (found.timeline, found.points)
 
     def search(self, text: str) -> pd.DataFrame:
-        return customers.search(text, con=self.con)
+        return customers.search(text, self.viewer, con=self.con)
 
     def weekly_sentiment(self, _=None) -> pd.DataFrame:
-        return leadership.weekly_sentiment(con=self.con)
+        return leadership.weekly_sentiment(self.viewer, con=self.con)
 
     def response_times(self, _=None) -> pd.DataFrame:
-        return leadership.response_times_by_channel(con=self.con)
+        return leadership.response_times_by_channel(self.viewer, con=self.con)
 
     @staticmethod
     def top(found: pd.DataFrame) -> int | None:
@@ -574,6 +589,9 @@ def run_engine(engine, inputs: Inputs, budget: float, repeat: int) -> EngineResu
     result = EngineResult(engine.name)
     result.ops["context"] = measure(engine.context, inputs.ids, context_answer, warmup=3, at_least=CHECKED_CONTEXTS,
                                     budget=budget)
+    if hasattr(engine, "guarded_context"):
+        result.ops["guarded_context"] = measure(engine.guarded_context, inputs.ids, context_answer, warmup=3,
+                                                at_least=CHECKED_CONTEXTS, budget=budget)
     result.ops["search"] = measure(engine.search, [t for _, t in inputs.searches], engine.top, warmup=3,
                                    at_least=20, budget=budget)
     result.ops["weekly_sentiment"] = measure(engine.weekly_sentiment, [None] * repeat,
@@ -622,15 +640,28 @@ def table(results: list[EngineResult], inputs: Inputs) -> list[str]:
     searched = len(results[0].ops["search"].ms)
     kinds = [k for k, _ in inputs.searches]
     rows = [("context (support, 200 events)", "context", None, GOALS["context"]),
+            ("  masked + audited", "guarded_context", None, GOALS["context"]),
             ("search, all kinds", "search", None, GOALS["search"])]
     rows += [(f"  {kind}", "search", kind, GOALS["search"]) for kind in SEARCH_KINDS if kind in kinds[:searched]]
     rows += [(op, op, None, GOALS["aggregate"]) for op in ("weekly_sentiment", "response_times_by_channel")]
     for label, op, kind, goal in rows:
         def picked(r: EngineResult, op=op, kind=kind) -> list[float]:
-            return [ms for ms, k in zip(r.ops[op].ms, kinds, strict=False) if kind is None or k == kind]
+            found = r.ops.get(op, Measured())
+            return [ms for ms, k in zip(found.ms, kinds, strict=False) if kind is None or k == kind]
         lines.append(f"{label:<28}" + "".join(f"{cell(picked(r)):>28}" for r in results)
                      + f"   <= {goal:g} ms {verdict(picked(results[0]), goal)}")
     return lines
+
+
+def guard_cost(rapport: EngineResult) -> str:
+    """What masking every field and writing the view audit add to the context p95, measured in this run."""
+    plain, guarded = rapport.ops["context"], rapport.ops["guarded_context"]
+    extra = guarded.percentiles()[1] / plain.percentiles()[1] - 1
+    same = all(a[0] == b[0] and [r for r, _, _ in a[1]] == [r for r, _, _ in b[1]]
+               for a, b in zip(plain.answers, guarded.answers, strict=False))
+    return (f"masking + view audit: context p95 {plain.percentiles()[1]:.1f} -> {guarded.percentiles()[1]:.1f} ms "
+            f"({extra:+.0%}; goal <= +{GUARD_GOAL:.0%}: {'ok' if extra <= GUARD_GOAL else 'MISS'}); same events and "
+            f"talking-point rules: {'yes' if same else 'NO'}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -673,6 +704,7 @@ def main(argv: list[str] | None = None) -> None:
     say()
     for line in table(results, inputs):
         say(line)
+    say(guard_cost(results[0]))
     say()
     say("answers: " + ("identical (context event ids and talking points on the first "
                        f"{CHECKED_CONTEXTS} ids, top customer of every search, aggregates)" if not problems

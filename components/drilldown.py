@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components.safe import download_csv
+from queries.access import Viewer
 
 
 def with_customer_links(rows: pd.DataFrame) -> pd.DataFrame:
@@ -14,7 +15,7 @@ def with_customer_links(rows: pd.DataFrame) -> pd.DataFrame:
     return linked
 
 
-def drilldown_table(rows: pd.DataFrame, file_name: str, key: str) -> None:
+def drilldown_table(rows: pd.DataFrame, file_name: str, key: str, viewer: Viewer) -> None:
     """The rows, newest first, with a link to each customer's profile and a CSV export."""
     if rows.empty:
         st.info("Nothing behind this point with the current filters.")
@@ -33,7 +34,7 @@ def drilldown_table(rows: pd.DataFrame, file_name: str, key: str) -> None:
         "sentiment": st.column_config.NumberColumn("Sentiment", format="%+.2f"),
         "url": st.column_config.LinkColumn("Post"),
     })
-    download_csv(rows, file_name, key=f"{key}-csv")
+    download_csv(rows, file_name, viewer, key=f"{key}-csv")
 
 
 def selected_point(event, custom_index: int = 0) -> tuple | None:

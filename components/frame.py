@@ -1,10 +1,14 @@
 """Every page runs inside app.py's frame. Streamlit treats a project with a pages/ folder as a legacy multipage app
 until app.py has run once in the process, so a deep link opened first (a fresh server, /social_inbox) would run the
-page bare: no role selector, no navigation. A page that finds itself bare goes through app.py and back."""
+page bare: no sign-in, no role selector, no navigation. A page that finds itself bare goes through app.py and back;
+then it checks that the viewer's role may open it, whatever the URL said."""
 
 from __future__ import annotations
 
 import streamlit as st
+
+from components.session import current_viewer, sign_in_configured
+from queries.access import AccessConfigError, Viewer, current_policy
 
 FRAME_RAN = "_rapport_frame_ran"
 REQUESTED_PAGE = "_rapport_requested_page"
@@ -22,6 +26,18 @@ def require_frame(page: str) -> None:
         st.switch_page("app.py")
 
 
+def enter_page(path: str, page: str) -> Viewer:
+    """At the top of every page: run inside the frame, and refuse a viewer whose role may not open `page` (a page
+    missing from their navigation can still be typed into the address bar)."""
+    require_frame(path)
+    viewer = require_viewer()
+    if not viewer.may_open(page):
+        st.error(f"The {viewer.role.label} role may not open this page. Pick another of your roles in the sidebar, "
+                 f"or ask {current_policy().ask} for access.", icon=":material/block:")
+        st.stop()
+    return viewer
+
+
 def follow_requested_page() -> None:
     """Called by app.py once its navigation exists: finish the detour a bare page started."""
     requested = st.session_state.pop(REQUESTED_PAGE, None)
@@ -30,22 +46,41 @@ def follow_requested_page() -> None:
         st.switch_page(page, query_params=query)
 
 
-def sign_in_configured() -> bool:
-    """Whether .streamlit/secrets.toml names an identity provider ([auth] with its settings)."""
-    return st.secrets.load_if_toml_exists() and "auth" in st.secrets
-
-
-def require_sign_in() -> None:
-    """With a provider configured, nobody sees a page before signing in; without one, say so on every page."""
+def sign_in_gate() -> bool:
+    """With a provider configured, nobody gets past a sign-in prompt without signing in (False while it shows);
+    without one, every page says so in a banner."""
     if not sign_in_configured():
         st.warning("No sign-in configured: everyone who can reach this dashboard sees everything as one local "
                    "user. Connect your identity provider in .streamlit/secrets.toml (see the README).",
                    icon=":material/lock_open:")
-        return
+        return True
     if not st.user.get("is_logged_in", False):
         st.title("Rapport")
         st.write("Sign in with your company account to see customers.")
         st.button("Sign in", icon=":material/login:", on_click=st.login, type="primary")
-        st.stop()
+        return False
     st.sidebar.caption(f"Signed in as {st.user.get('email') or st.user.get('name') or 'you'}")
     st.sidebar.button("Sign out", icon=":material/logout:", on_click=st.logout)
+    return True
+
+
+def viewer_gate() -> Viewer | None:
+    """The viewer; for a person with no role, or with a broken roles file, a page saying so and None."""
+    try:
+        viewer = current_viewer()
+        ask = current_policy().ask
+    except AccessConfigError as error:
+        st.error(f"Rapport's roles file cannot be used, so nobody sees any data: {error}", icon=":material/error:")
+        return None
+    if viewer is None:
+        st.title("No access yet")
+        st.text(f"You are signed in as {st.user.get('email') or st.user.get('name')}, but no role in Rapport is "
+                f"given to you, so you see no customer data. Ask {ask} to add you to config/roles.toml.")
+    return viewer
+
+
+def require_viewer() -> Viewer:
+    viewer = viewer_gate()
+    if viewer is None:
+        st.stop()
+    return viewer

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.session import who
 from models.identity.decisions import DecisionError
 from queries import actions, customers
+from queries.access import Viewer
 
 METHOD_LABELS = {"key": "shared key", "probabilistic": "splink match", "manual": "staff decision",
                  "single": "only record"}
 
 
-def identity_panel(customer_id: int) -> None:
-    records = customers.identity(customer_id)
+def identity_panel(customer_id: int, viewer: Viewer) -> None:
+    records = customers.identity(customer_id, viewer)
     shown = records.assign(link_method=records["link_method"].map(METHOD_LABELS))
     st.dataframe(shown.drop(columns="record_key"), hide_index=True, width="stretch", column_config={
         "kind": "Kind", "source": "Source", "source_id": "Record", "link_method": "Linked by",
         "evidence": st.column_config.TextColumn("Why", width="large")})
-    split_form(customer_id, records)
-    duplicates_section(customer_id)
-    history_section(customer_id)
+    split_form(customer_id, records, viewer)
+    duplicates_section(customer_id, viewer)
+    history_section(customer_id, viewer)
 
 
-def split_form(customer_id: int, records) -> None:
+def split_form(customer_id: int, records, viewer: Viewer) -> None:
     if len(records) < 2:
         return
     with st.form(f"split-{customer_id}"):
@@ -31,11 +31,11 @@ def split_form(customer_id: int, records) -> None:
         record = st.selectbox("Record", records["record_key"], key=f"split-record-{customer_id}")
         reason = st.text_input("Why", key=f"split-reason-{customer_id}")
         if st.form_submit_button("Not the same person", icon=":material/call_split:"):
-            act(lambda: actions.split_record(customer_id, record, reason, who()), "Record split out.")
+            act(lambda: actions.split_record(viewer, customer_id, record, reason), "Record split out.")
 
 
-def duplicates_section(customer_id: int) -> None:
-    duplicates = customers.possible_duplicates(customer_id)
+def duplicates_section(customer_id: int, viewer: Viewer) -> None:
+    duplicates = customers.possible_duplicates(viewer, customer_id)
     if duplicates.empty:
         st.caption("No possible duplicates waiting for this profile.")
         return
@@ -49,13 +49,13 @@ def duplicates_section(customer_id: int) -> None:
             reason = st.text_input("Why", key=f"dup-reason-{other}")
             merge, dismiss = st.columns(2)
             if merge.button("Merge into this profile", key=f"merge-{other}", icon=":material/merge:"):
-                act(lambda o=other, r=reason: actions.merge_profiles(customer_id, o, r, who()), "Merged.")
+                act(lambda o=other, r=reason: actions.merge_profiles(viewer, customer_id, o, r), "Merged.")
             if dismiss.button("Not a duplicate", key=f"dismiss-{other}", icon=":material/block:"):
-                act(lambda o=other, r=reason: actions.dismiss_duplicate(customer_id, o, r, who()), "Dismissed.")
+                act(lambda o=other, r=reason: actions.dismiss_duplicate(viewer, customer_id, o, r), "Dismissed.")
 
 
-def history_section(customer_id: int) -> None:
-    history = actions.decision_history(customer_id)
+def history_section(customer_id: int, viewer: Viewer) -> None:
+    history = actions.decision_history(viewer, customer_id)
     if history.empty:
         return
     st.markdown("**Decisions about this profile**")
@@ -63,7 +63,7 @@ def history_section(customer_id: int) -> None:
         state = f"undone by {row.undone_by}" if row.undone_at is not None and row.undone_at == row.undone_at else ""
         st.text(f"{row.decided_at:%Y-%m-%d %H:%M} · {row.action} by {row.decided_by}: {row.reason} {state}".strip())
         if not state and st.button("Undo", key=f"undo-{row.decision_id}", icon=":material/undo:"):
-            act(lambda d=row.decision_id: actions.undo_decision(d, who()), "Undone.")
+            act(lambda d=row.decision_id: actions.undo_decision(viewer, d), "Undone.")
 
 
 def act(action, done: str) -> None:

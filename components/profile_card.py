@@ -1,4 +1,5 @@
-"""The customer header card: who they are, how to reach them, what they are worth, how they feel."""
+"""The customer header card: who they are, how to reach them, what they are worth, how they feel — and, for a role
+that may, revealing a masked detail for a stated reason."""
 
 from __future__ import annotations
 
@@ -7,29 +8,18 @@ import streamlit as st
 
 from components.icons import sentiment_badge
 from components.safe import big_text
+from queries import customers
+from queries.access import MASKABLE, Refused, Viewer
+
+MASKED_COLUMNS = {"display_name": "name", "emails": "email", "phones": "phone", "street": "street",
+                  "postcode": "street", "birth_date": "birth_date"}
 
 
 def money(value) -> str:
     return "—" if value is None or value != value else f"{value:,.2f}"
 
 
-def contact_points(profile: dict, identity: pd.DataFrame) -> pd.DataFrame:
-    """Each email, phone and handle with the sources it was seen in."""
-    rows = [("Email", e) for e in profile.get("emails") or []] + [("Phone", p) for p in profile.get("phones") or []]
-    rows += [("Handle", h.replace(":", " @", 1)) for h in profile.get("handles") or []]
-    sources = ", ".join(sorted(set(identity["source"]))) if not identity.empty else ""
-    evidence = identity["evidence"].fillna("") if not identity.empty else pd.Series(dtype=str)
-    return pd.DataFrame([(kind, value, seen_in(value, identity, evidence) or sources) for kind, value in rows],
-                        columns=["Contact", "Value", "Seen in"])
-
-
-def seen_in(value: str, identity: pd.DataFrame, evidence: pd.Series) -> str:
-    needle = value.replace(" @", ":").lower()
-    found = identity.loc[evidence.str.lower().str.contains(needle, regex=False), "source"]
-    return ", ".join(sorted(set(found)))
-
-
-def profile_card(profile: dict, identity: pd.DataFrame) -> None:
+def profile_card(profile: dict, contacts: pd.DataFrame, customer_id: int, viewer: Viewer) -> None:
     """Name, facts and contact points; every value that came from customers' data is drawn as plain text."""
     with st.container(border=True):
         big_text(profile["display_name"])
@@ -48,6 +38,36 @@ def profile_card(profile: dict, identity: pd.DataFrame) -> None:
         hours = profile.get("active_hours")
         st.text(f"Best reached by {reach}" + (f", usually active {hours}" if hours else "") if reach
                 else "No preferred channel yet")
-        contacts = contact_points(profile, identity)
         if not contacts.empty:
-            st.dataframe(contacts, hide_index=True, width="stretch")
+            st.dataframe(contacts.drop(columns="field"), hide_index=True, width="stretch")
+        masked = masked_here(profile)
+        if masked:
+            st.caption(f"Masked for the {viewer.role.label} role: {', '.join(MASKABLE[f] for f in masked)}.")
+            reveal_form(customer_id, viewer, [f for f in masked if f in viewer.role.may_reveal])
+
+
+def masked_here(profile: dict) -> list[str]:
+    """The maskable fields this customer has a value for that the role sees masked."""
+    found = {MASKED_COLUMNS[column] for column in profile.get("masked_fields") or [] if column in MASKED_COLUMNS}
+    return [field for field in MASKABLE if field in found]
+
+
+def reveal_form(customer_id: int, viewer: Viewer, fields: list[str]) -> None:
+    """Reveal one masked field of this customer for a reason; the reveal is recorded in the view audit."""
+    for field in fields:
+        shown = st.session_state.get(f"revealed-{customer_id}-{field}")
+        if shown is not None:
+            st.text(f"{MASKABLE[field].capitalize()}: {shown}")
+    if not fields:
+        return
+    with st.expander("Reveal a masked detail", icon=":material/visibility:"), st.form(f"reveal-{customer_id}"):
+        field = st.selectbox("Detail", fields, format_func=MASKABLE.get, key=f"reveal-field-{customer_id}")
+        reason = st.text_input("Why do you need it?", key=f"reveal-reason-{customer_id}",
+                               help="Recorded with your name in the audit log, e.g. the ticket number.")
+        if st.form_submit_button("Reveal", icon=":material/visibility:"):
+            try:
+                st.session_state[f"revealed-{customer_id}-{field}"] = customers.reveal(customer_id, field,
+                                                                                      reason, viewer)
+                st.rerun()
+            except (ValueError, Refused, LookupError) as error:
+                st.error(str(error))

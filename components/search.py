@@ -6,12 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from queries import customers
+from queries.access import Viewer
 
 FIELD_LABELS = {"name": "Name", "email": "Email", "phone": "Phone", "handle": "Handle", "order": "Order",
                 "ticket": "Ticket"}
 
 
-def search_box(key: str = "search") -> int | None:
+def search_box(viewer: Viewer, key: str = "search") -> int | None:
     """A search box with a result list; returns the customer id the user picked, if any."""
     text = st.text_input("Find a customer", key=key, placeholder="Name, email, phone, @handle, order or ticket no.",
                          help="Typos are fine: exact matches come first, then close ones.")
@@ -19,7 +20,7 @@ def search_box(key: str = "search") -> int | None:
         st.caption("Type at least two characters to search.")
         return None
     with st.spinner("Searching…"):
-        results = customers.search(text)
+        results = customers.search(text, viewer)
     if results.empty:
         st.warning("No customer matches that. Try part of the name, the email or the last digits of a phone.")
         return None

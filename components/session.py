@@ -1,25 +1,53 @@
-"""Who is using the dashboard and in which role, kept in the Streamlit session."""
+"""Who is using the dashboard, in which of their roles, kept in the Streamlit session."""
 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from components.icons import ROLES
+from queries.access import Policy, Viewer, current_policy, viewer_for
 
-
-def role() -> str:
-    """The role chosen in the sidebar: support, sales or leadership."""
-    return ROLES.get(st.session_state.get("role_label", "Support agent"), "support")
+ROLE_KEY = "role_name"
 
 
-def who() -> str:
-    """The signed-in person's email, or "local user" when no sign-in is configured."""
-    try:
-        if st.user.is_logged_in:
-            return str(st.user.get("email") or st.user.get("name") or "signed-in user")
-    except (AttributeError, KeyError):
-        pass
-    return "local user"
+def sign_in_configured() -> bool:
+    """Whether .streamlit/secrets.toml names an identity provider ([auth] with its settings)."""
+    return bool(st.secrets.load_if_toml_exists()) and "auth" in st.secrets
+
+
+def signed_in_person() -> tuple[str, str | None, list[str]]:
+    """(who, email, groups) of the signed-in person, as the identity provider said."""
+    email = st.user.get("email")
+    groups = st.user.get(current_policy().group_claim) or []
+    groups = [groups] if isinstance(groups, str) else list(groups)
+    return str(email or st.user.get("name") or "signed-in user"), email, [str(g) for g in groups]
+
+
+def session_id() -> str:
+    context = get_script_run_ctx()
+    return context.session_id if context else ""
+
+
+def current_viewer(policy: Policy | None = None) -> Viewer | None:
+    """The person and the role they chose (only ever one of their own); None for a signed-in person with no role.
+    Without sign-in configured there is one local user with every role."""
+    policy = policy or current_policy()
+    if sign_in_configured():
+        actor, email, groups = signed_in_person()
+        return viewer_for(policy, actor=actor, signed_in=True, email=email, groups=groups,
+                          chosen_role=st.session_state.get(ROLE_KEY), session=session_id())
+    return viewer_for(policy, actor="local user", signed_in=False, chosen_role=st.session_state.get(ROLE_KEY),
+                      session=session_id())
+
+
+def role_selector(viewer: Viewer) -> None:
+    """The sidebar's role choice, offering the person's own roles and nothing else."""
+    names = [role.name for role in viewer.roles]
+    if st.session_state.get(ROLE_KEY) not in names:
+        st.session_state[ROLE_KEY] = viewer.role.name
+    labels = {role.name: role.label for role in viewer.roles}
+    st.selectbox("Your role", names, key=ROLE_KEY, format_func=labels.get,
+                 help="Decides what you see and may do, and orders the talking points.")
 
 
 def open_customer(customer_id: int, page: str = "pages/customer.py") -> None:

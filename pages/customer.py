@@ -5,16 +5,16 @@ from datetime import datetime, time
 import streamlit as st
 
 from components import charts
-from components.frame import require_frame
+from components.frame import enter_page
 from components.identity_panel import identity_panel
 from components.profile_card import profile_card
 from components.search import search_box
-from components.session import open_customer, role
+from components.session import open_customer
 from components.talking_points import talking_points_list
 from components.timeline import timeline_table
 from queries import customers
 
-require_frame("pages/customer.py")
+viewer = enter_page("pages/customer.py", "customer")
 
 PAGE_SIZE = 25
 
@@ -22,7 +22,7 @@ st.title("Customer")
 requested = st.query_params.get("customer")
 if requested is None:
     st.caption("Search by name, email, phone, social handle, order or ticket number.")
-    picked = search_box()
+    picked = search_box(viewer)
     if picked is not None:
         open_customer(picked)
     st.stop()
@@ -39,17 +39,17 @@ if str(customer_id) != str(requested):
     st.query_params["customer"] = str(customer_id)
 
 with st.spinner("Loading the customer…"):
-    context = customers.context(customer_id, role())
+    context = customers.context(customer_id, viewer)
 if st.button("Back to search", icon=":material/arrow_back:"):
     st.query_params.clear()
     st.rerun()
 
-profile_card(context.profile, customers.identity(customer_id))
+profile_card(context.profile, customers.contact_points(customer_id, viewer), customer_id, viewer)
 
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Talking points")
-    talking_points_list(context.points, context.timeline, role())
+    talking_points_list(context.points, context.timeline, viewer.talking_point_role)
 with right:
     for figure in (charts.spend_over_time(context.timeline), charts.sentiment_over_time(context.timeline)):
         if figure is not None:
@@ -65,10 +65,11 @@ total = customers.timeline_size(customer_id)
 page_number = page.number_input("Page", min_value=1, max_value=max(1, -(-total // PAGE_SIZE)), value=1, key="page")
 start = datetime.combine(date_range[0], time.min) if len(date_range) >= 1 else None
 end = datetime.combine(date_range[1], time.max) if len(date_range) == 2 else None
-events = customers.timeline(customer_id, kinds=kind_filter, channels=channel_filter, start=start, end=end,
+events = customers.timeline(customer_id, viewer, kinds=kind_filter, channels=channel_filter, start=start, end=end,
                             limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
 timeline_table(events)
 st.caption(f"{total} events in all, newest first; {PAGE_SIZE} per page.")
 
-with st.expander("Identity: which records make this profile, and why", icon=":material/fingerprint:"):
-    identity_panel(customer_id)
+if viewer.may("merge_split"):
+    with st.expander("Identity: which records make this profile, and why", icon=":material/fingerprint:"):
+        identity_panel(customer_id, viewer)

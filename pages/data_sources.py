@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-from components.frame import require_frame
+from components.frame import enter_page
 from components.safe import download_csv
 from connectors.files import FatalLoadError
 from connectors.mapping import MappingError
 from connectors.schema import KINDS
 from queries import actions, sources
 
-require_frame("pages/data_sources.py")
+viewer = enter_page("pages/data_sources.py", "data_sources")
 
 st.title("Data sources")
 st.caption("Every file and system Rapport loads from, the rows it refused, and how identities were resolved.")
 
-loaded = sources.sources()
+loaded = sources.sources(viewer)
 if loaded.empty:
     st.info("Nothing loaded yet. Upload a file below, or run `python -m connectors load KIND PATH`.")
 else:
@@ -25,8 +25,8 @@ else:
         "last_error": "Last error"})
 
 st.header("API sources")
-configured = actions.configured_sources()
-synced = actions.sync_status()
+configured = actions.configured_sources(viewer)
+synced = actions.sync_status(viewer)
 if not configured:
     st.caption("No API sources configured. Copy sources.example.toml to sources.toml, fill it in and export the "
                "tokens it names; set RAPPORT_SYNC_MINUTES to have the dashboard sync by itself.")
@@ -35,32 +35,34 @@ else:
         st.dataframe(synced, hide_index=True, width="stretch", column_config={
             "last_sync_at": st.column_config.DatetimeColumn("Last sync", format="YYYY-MM-DD HH:mm"),
             "last_outcome": "Outcome", "last_error": "Error", "records": "Records", "cursor": "Cursor"})
-    if st.button("Sync now", icon=":material/sync:", key="sync-now"):
+    if viewer.may("sync") and st.button("Sync now", icon=":material/sync:", key="sync-now"):
         with st.spinner("Pulling what changed and refreshing the profiles…"):
-            results = actions.sync_now()
+            results = actions.sync_now(viewer)
         st.text("\n".join(result.summary() for result in results))
 
 st.header("Identity resolution")
-figures = sources.identity_figures()
+figures = sources.identity_figures(viewer)
 columns = st.columns(4)
 columns[0].metric("Customer profiles", f"{figures['profiles']:,}")
 columns[1].metric("Source records", f"{figures['records']:,}")
 columns[2].metric("Merge rate", f"{figures['merge_rate']:.0%}", help="1 − profiles ÷ records")
 columns[3].metric("Possible duplicates waiting", f"{figures['possible_duplicates']:,}")
-st.dataframe(sources.link_methods(), hide_index=True, width="stretch")
+st.dataframe(sources.link_methods(viewer), hide_index=True, width="stretch")
 
 st.header("Quarantine")
-rejected = sources.quarantine()
+rejected = sources.quarantine(viewer)
 if rejected.empty:
     st.success("No refused rows: every row of every file loaded.")
 else:
     st.caption("Rows a load refused, with the reason. Fix the file and load it again: its entries are replaced.")
     st.dataframe(rejected, hide_index=True, width="stretch", column_config={
         "raw_record": st.column_config.TextColumn("Original row", width="large")})
-    download_csv(rejected, "quarantine.csv", key="quarantine-csv")
+    download_csv(rejected, "quarantine.csv", viewer, key="quarantine-csv")
 
+if not viewer.may("upload"):
+    st.stop()
 st.header("Load a file")
-shipped = sources.mappings()
+shipped = sources.mappings(viewer)
 with st.form("upload"):
     kind = st.selectbox("Kind", list(KINDS))
     mapping = st.selectbox("Mapping", ["(columns already have Rapport's names)"] + sorted(shipped),
@@ -75,7 +77,8 @@ if submitted:
         chosen = None if mapping.startswith("(") else mapping
         try:
             with st.spinner("Loading and refreshing the profiles…"):
-                result = actions.load_upload(kind, upload.name, upload.getvalue(), source.strip() or None, chosen)
+                result = actions.load_upload(viewer, kind, upload.name, upload.getvalue(),
+                                             source.strip() or None, chosen)
         except (FatalLoadError, MappingError, ValueError) as error:
             st.error("Nothing was loaded; the store is as it was.", icon=":material/error:")
             st.text(str(error))  # names the uploaded file and its columns: customer-supplied text

@@ -7,16 +7,16 @@ import streamlit as st
 
 from components import charts
 from components.drilldown import drilldown_table, selected_point
-from components.frame import require_frame
+from components.frame import enter_page
 from components.safe import download_csv
 from queries import leadership
 
-require_frame("pages/leadership.py")
+viewer = enter_page("pages/leadership.py", "leadership")
 
 st.title("Leadership")
 st.caption("Sentiment and response times by channel and over time. Pick a point or a row to see what is behind it.")
 
-available = leadership.options()
+available = leadership.options(viewer)
 if available["last"] is None:
     st.info("No data yet: load some sources on the Data sources page.")
     st.stop()
@@ -31,12 +31,12 @@ filters = leadership.Filters(
     channels=chosen_channels, segments=chosen_segments)
 
 with st.spinner("Adding up…"):
-    weekly = leadership.weekly_sentiment(filters)
-    times = leadership.response_times_by_channel(filters)
-    sla = leadership.sla_attainment(filters)
-    csat = leadership.csat_by_month(filters)
-    volume = leadership.ticket_volume(filters)
-    topics = leadership.complaint_topics(filters)
+    weekly = leadership.weekly_sentiment(viewer, filters)
+    times = leadership.response_times_by_channel(viewer, filters)
+    sla = leadership.sla_attainment(viewer, filters)
+    csat = leadership.csat_by_month(viewer, filters)
+    volume = leadership.ticket_volume(viewer, filters)
+    topics = leadership.complaint_topics(viewer, filters)
 
 st.header("Sentiment on social media")
 if weekly.empty:
@@ -54,8 +54,8 @@ else:
     networks = sorted(weekly.loc[weekly["week"] == week, "network"].unique())
     network = network_col.selectbox("Network", networks, key="drill-network",
                                     index=networks.index(point[1]) if point and point[1] in networks else 0)
-    drilldown_table(leadership.posts_behind(pd.Timestamp(week).to_pydatetime(), network, filters),
-                    "posts.csv", "posts-drill")
+    drilldown_table(leadership.posts_behind(viewer, pd.Timestamp(week).to_pydatetime(), network, filters),
+                    "posts.csv", "posts-drill", viewer)
 
 st.header("Response times")
 if times.empty:
@@ -72,23 +72,23 @@ else:
         "resolution_target": st.column_config.NumberColumn("Resolution target (min)"),
         "resolution_met": st.column_config.ProgressColumn("Resolved within target", format="%.0f%%",
                                                           min_value=0, max_value=100)})
-    download_csv(sla, "sla.csv", key="sla-csv")
+    download_csv(sla, "sla.csv", viewer, key="sla-csv")
     channel = st.selectbox("Tickets behind channel", list(times["channel"]), key="drill-channel")
-    drilldown_table(leadership.tickets_behind(channel, filters), "tickets.csv", "tickets-drill")
+    drilldown_table(leadership.tickets_behind(viewer, channel, filters), "tickets.csv", "tickets-drill", viewer)
 
 st.subheader("Social issues next to tickets")
 st.caption("Complaints and questions posted on social media, from post to first answer (a brand reply or the "
            "inbox marking it answered) and to closing in the inbox, next to each ticket channel.")
-social = leadership.social_vs_ticket_response(filters)
+social = leadership.social_vs_ticket_response(viewer, filters)
 st.dataframe(social, hide_index=True, width="stretch", column_config={
     "channel": "Channel", "items": "Items",
     "median_first_response_minutes": st.column_config.NumberColumn("Median first answer (min)", format="%.0f"),
     "median_close_minutes": st.column_config.NumberColumn("Median to close (min)", format="%.0f")})
-breaches = leadership.breaches_by_team(datetime.now(UTC).replace(tzinfo=None))
+breaches = leadership.breaches_by_team(viewer, datetime.now(UTC).replace(tzinfo=None))
 st.dataframe(breaches, hide_index=True, width="stretch", column_config={
     "team": "Team", "items": "Social items", "breached": "Missed target",
     "breached_open": "Missed and still open"})
-download_csv(breaches, "breaches-by-team.csv", key="breaches-csv")
+download_csv(breaches, "breaches-by-team.csv", viewer, key="breaches-csv")
 
 st.header("Satisfaction and volume")
 left, right = st.columns(2)
@@ -103,4 +103,4 @@ if topics.empty:
 else:
     st.plotly_chart(charts.topics_chart(topics), width="stretch")
     topic = st.selectbox("Complaints behind topic", list(topics["topic"]), key="drill-topic")
-    drilldown_table(leadership.complaints_behind(topic, filters), "complaints.csv", "topic-drill")
+    drilldown_table(leadership.complaints_behind(viewer, topic, filters), "complaints.csv", "topic-drill", viewer)

@@ -3,13 +3,14 @@
 import streamlit as st
 
 from components.brief import brief_markdown, build_brief
-from components.frame import require_frame
+from components.frame import enter_page
 from components.safe import big_text
 from components.search import search_box
 from components.session import open_customer
 from queries import customers
+from queries.audit import record_export
 
-require_frame("pages/meeting_prep.py")
+viewer = enter_page("pages/meeting_prep.py", "meeting_prep")
 
 PRINT_STYLE = """<style>@media print {
   [data-testid="stSidebar"], [data-testid="stHeader"], .stDownloadButton, .stTextInput, .stButton {display: none;}
@@ -22,19 +23,20 @@ if customer_id is None:
     if requested is not None:
         st.error("There is no customer with that id. Search for them instead.")
     st.caption("Pick the customer you are meeting; you get a one-page brief to read, print or download.")
-    picked = search_box("prep-search")
+    picked = search_box(viewer, "prep-search")
     if picked is not None:
         open_customer(picked, "pages/meeting_prep.py")
     st.stop()
 
 with st.spinner("Preparing the brief…"):
-    brief = build_brief(customers.context(customer_id, "sales"))
+    brief = build_brief(customers.context(customer_id, viewer, page="meeting_prep"))
 st.html(PRINT_STYLE)
 top = st.columns([3, 1, 1])
 with top[0]:
     big_text(brief.name)
 top[1].download_button("Download Markdown", brief_markdown(brief), file_name=f"brief-{customer_id}.md",
-                       mime="text/markdown", icon=":material/download:")
+                       mime="text/markdown", icon=":material/download:", on_click=record_export,
+                       args=(viewer, f"brief-{customer_id}.md", 1, customer_id))
 if top[2].button("Another customer", icon=":material/search:"):
     st.query_params.clear()
     st.rerun()

@@ -3,13 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from components.frame import require_frame
+from components.frame import enter_page
 from components.safe import download_csv
-from components.session import open_customer, who
+from components.session import open_customer
 from models.operations import INBOX_STATUSES, OperationError
 from queries import inbox
 
-require_frame("pages/social_inbox.py")
+viewer = enter_page("pages/social_inbox.py", "social_inbox")
 
 STATUS_LABELS = {"new": "New", "in_progress": "In progress", "answered": "Answered", "closed": "Closed"}
 
@@ -17,7 +17,7 @@ st.title("Social inbox")
 st.caption("Posts that need someone: each routed to a team by the rules in config/routing.toml, with a clock "
            "against the team's response-time target. Breached items come first.")
 
-choices = inbox.choices()
+choices = inbox.choices(viewer)
 if not choices["team"]:
     st.info("No recent social posts need action. New posts arrive with the next load or sync.")
     st.stop()
@@ -27,7 +27,7 @@ statuses = status_col.multiselect("Status", list(INBOX_STATUSES), default=["new"
                                   format_func=STATUS_LABELS.get, key="inbox-status")
 networks = network_col.multiselect("Network", choices["network"], key="inbox-network")
 intents = intent_col.multiselect("Intent", choices["intent"], key="inbox-intent")
-queue = inbox.queue(teams, statuses, networks, intents)
+queue = inbox.queue(viewer, teams, statuses, networks, intents)
 
 breached = int((queue["breached"] & queue["status"].isin(["new", "in_progress"])).sum())
 left, middle, right = st.columns(3)
@@ -54,7 +54,7 @@ picked = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun"
                           "Target (h)": st.column_config.NumberColumn(format="%.1f"),
                           "Post": st.column_config.TextColumn(width="large"),
                           "Posted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
-download_csv(queue.drop(columns=["explanation"]), "social-inbox.csv", key="inbox-csv")
+download_csv(queue.drop(columns=["explanation"]), "social-inbox.csv", viewer, key="inbox-csv")
 rows = picked.selection.rows if picked and picked.selection else []
 if not rows:
     st.caption("Select a post to assign it, move it along, add a note or hand it off as a ticket.")
@@ -69,15 +69,18 @@ with st.container(border=True, key="inbox-post"):
     profile, assign_col = st.columns(2)
     if profile.button("Open the author's profile", icon=":material/person:", key="inbox-open"):
         open_customer(int(post["customer_id"]))
+    if not viewer.may("work_inbox"):
+        st.caption(f"The {viewer.role.label} role may read the inbox but not work it.")
+        st.stop()
     with assign_col.form("assign"):
-        assignee = st.text_input("Assign to", value=post["assignee"] or who(), key="inbox-assignee")
+        assignee = st.text_input("Assign to", value=post["assignee"] or viewer.actor, key="inbox-assignee")
         status = st.selectbox("Status", list(INBOX_STATUSES), index=list(INBOX_STATUSES).index(post["status"]),
                               format_func=STATUS_LABELS.get, key="inbox-new-status")
         if st.form_submit_button("Save", icon=":material/save:"):
             try:
-                inbox.assign(post["post_key"], assignee.strip() or None, who())
+                inbox.assign(viewer, post["post_key"], assignee.strip() or None)
                 if status != post["status"]:  # assigning moves a new post along by itself
-                    inbox.set_status(post["post_key"], status, who())
+                    inbox.set_status(viewer, post["post_key"], status)
             except OperationError as error:
                 st.error(str(error))
             else:
@@ -86,14 +89,14 @@ with st.container(border=True, key="inbox-post"):
     with st.form("note", clear_on_submit=True):
         note = st.text_area("Internal note", key="inbox-note")
         if st.form_submit_button("Add note", icon=":material/note_add:") and note.strip():
-            inbox.add_note(post["post_key"], note, who())
+            inbox.add_note(viewer, post["post_key"], note)
             st.rerun()
-    notes = inbox.notes(post["post_key"])
+    notes = inbox.notes(viewer, post["post_key"])
     if not notes.empty:
         st.dataframe(notes, hide_index=True, width="stretch")
     if post["handed_off"]:
         st.caption("Handed off: it is on the author's timeline as a ticket-like event.")
     elif st.button("Hand off as ticket", icon=":material/confirmation_number:", key="inbox-handoff"):
-        inbox.hand_off(post["post_key"], post["team"], None, who())
+        inbox.hand_off(viewer, post["post_key"], post["team"], None)
         st.toast("Handed off: every employee now sees it on the customer's timeline.")
         st.rerun()

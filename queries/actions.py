@@ -1,4 +1,5 @@
-"""What the dashboard changes: identity decisions and uploaded files, each followed by a model refresh."""
+"""What the dashboard changes: identity decisions, uploaded files, API syncs and data-subject requests — each
+allowed only to the roles the roles file grants it, and each followed by a model refresh."""
 
 from __future__ import annotations
 
@@ -6,49 +7,59 @@ import tempfile
 from pathlib import Path
 
 from connectors.loader import LoadResult, load_file
+from models import privacy
 from models.build import build
 from models.identity import decisions
+from queries.access import Viewer
 from queries.connection import cursor
 from store import Connection
 
 
-def split_record(customer_id: int, record_key: str, reason: str, who: str, con: Connection | None = None) -> int:
+def split_record(viewer: Viewer, customer_id: int, record_key: str, reason: str,
+                 con: Connection | None = None) -> int:
     """"Not the same person": take one source record out of a profile."""
+    viewer.require("merge_split")
     con = cursor(con)
-    decision = decisions.split(con, record_key, customer_id, reason=reason, decided_by=who)
+    decision = decisions.split(con, record_key, customer_id, reason=reason, decided_by=viewer.actor)
     build(con)
     return decision
 
 
-def merge_profiles(customer_id: int, other_customer_id: int, reason: str, who: str,
+def merge_profiles(viewer: Viewer, customer_id: int, other_customer_id: int, reason: str,
                    con: Connection | None = None) -> int:
+    viewer.require("merge_split")
     con = cursor(con)
-    decision = decisions.merge(con, customer_id, other_customer_id, reason=reason, decided_by=who)
+    decision = decisions.merge(con, customer_id, other_customer_id, reason=reason, decided_by=viewer.actor)
     build(con)
     return decision
 
 
-def dismiss_duplicate(customer_id: int, other_customer_id: int, reason: str, who: str,
+def dismiss_duplicate(viewer: Viewer, customer_id: int, other_customer_id: int, reason: str,
                       con: Connection | None = None) -> int:
+    viewer.require("merge_split")
     con = cursor(con)
-    decision = decisions.dismiss_duplicate(con, customer_id, other_customer_id, reason=reason, decided_by=who)
+    decision = decisions.dismiss_duplicate(con, customer_id, other_customer_id, reason=reason,
+                                           decided_by=viewer.actor)
     build(con)
     return decision
 
 
-def undo_decision(decision_id: int, who: str, con: Connection | None = None) -> None:
+def undo_decision(viewer: Viewer, decision_id: int, con: Connection | None = None) -> None:
+    viewer.require("merge_split")
     con = cursor(con)
-    decisions.undo(con, decision_id, undone_by=who)
+    decisions.undo(con, decision_id, undone_by=viewer.actor)
     build(con)
 
 
-def decision_history(customer_id: int | None = None, con: Connection | None = None):
+def decision_history(viewer: Viewer, customer_id: int | None = None, con: Connection | None = None):
+    viewer.require("merge_split")
     return decisions.history(cursor(con), customer_id)
 
 
-def load_upload(kind: str, file_name: str, data: bytes, source: str | None, mapping: str | None,
+def load_upload(viewer: Viewer, kind: str, file_name: str, data: bytes, source: str | None, mapping: str | None,
                 con: Connection | None = None) -> LoadResult:
     """Load an uploaded file through the same connector code as the command line, then refresh the models."""
+    viewer.require("upload")
     con = cursor(con)
     suffix = Path(file_name).suffix.lower()
     with tempfile.TemporaryDirectory() as folder:
@@ -60,15 +71,17 @@ def load_upload(kind: str, file_name: str, data: bytes, source: str | None, mapp
     return result
 
 
-def configured_sources() -> list[str]:
+def configured_sources(viewer: Viewer) -> list[str]:
     """The API sources named in the sources file (none without one)."""
+    viewer.require_page("data_sources")
     from connectors.api.sources import load_sources
 
     return [source.name for source in load_sources()]
 
 
-def sync_now(names: list[str] | None = None, con: Connection | None = None):
+def sync_now(viewer: Viewer, names: list[str] | None = None, con: Connection | None = None):
     """Pull what changed from the configured API sources, then refresh the models once."""
+    viewer.require("sync")
     from connectors.sync import sync_all
 
     con = cursor(con)
@@ -78,7 +91,26 @@ def sync_now(names: list[str] | None = None, con: Connection | None = None):
     return results
 
 
-def sync_status(con: Connection | None = None):
+def sync_status(viewer: Viewer, con: Connection | None = None):
+    viewer.require_page("data_sources")
     from connectors.sync import sync_status as status
 
     return status(cursor(con))
+
+
+def export_customer(viewer: Viewer, customer_id: int, con: Connection | None = None) -> bytes:
+    """Everything Rapport holds about one customer as a zip (GDPR art. 15); the export is audited."""
+    viewer.require("privacy")
+    return privacy.export_customer(cursor(con), customer_id, actor=viewer.actor)
+
+
+def erase_customer(viewer: Viewer, customer_id: int, reason: str, con: Connection | None = None):
+    """Erase one customer everywhere and suppress their identifiers (GDPR art. 17); logged without their data."""
+    viewer.require("privacy")
+    return privacy.erase_customer(cursor(con), customer_id, viewer.actor, reason)
+
+
+def erasures(viewer: Viewer, con: Connection | None = None):
+    """Past erasures: when, by whom, why, how much; no personal data."""
+    viewer.require("privacy")
+    return cursor(con).execute("select * from erasure_log order by erased_at desc").df()

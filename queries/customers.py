@@ -1,4 +1,5 @@
-"""One customer: profile, timeline, talking points, identity, possible duplicates; and search across them all."""
+"""One customer: profile, timeline, talking points, identity, possible duplicates; and search across them all.
+Every function that returns a customer's data takes the viewer, checks their role and masks what it must."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from typing import Any
 import pandas as pd
 
 from models.talking_points import TalkingPoint, talking_points
+from queries.access import Refused, Viewer
+from queries.audit import record, record_profile_open
 from queries.connection import cursor
+from queries.masking import initials, mask_email, mask_frame, mask_phone, mask_profile
 from store import Connection
 
 TIMELINE_COLUMNS = """event_id, customer_id, occurred_at, kind, channel, title, body, amount, sentiment, source,
@@ -19,6 +23,8 @@ TIMELINE_COLUMNS = """event_id, customer_id, occurred_at, kind, channel, title, 
 # the history talking points look at: the rules are about open tickets and the last months, and the profile
 # already sums up the years before; 200 events are one read for the page and the points alike
 TALKING_POINT_EVENTS = 200
+CUSTOMER_PAGES = ("customer", "meeting_prep")  # the pages that show one customer
+MIN_REASON = 5  # characters: "ticket 4411", "caller verification", not "x"
 
 
 def resolve_customer_id(customer_id: int | str | None, con: Connection | None = None) -> int | None:
@@ -32,8 +38,15 @@ def resolve_customer_id(customer_id: int | str | None, con: Connection | None = 
     return row[0] if row else None
 
 
-def profile(customer_id: int, con: Connection | None = None) -> dict[str, Any] | None:
-    """The customer's profile row as a dict of plain Python values (None where unknown), or None."""
+def profile(customer_id: int, viewer: Viewer, con: Connection | None = None) -> dict[str, Any] | None:
+    """The customer's profile as the viewer may see it, or None."""
+    viewer.require_page(*CUSTOMER_PAGES)
+    found = load_profile(customer_id, con)
+    return None if found is None else mask_profile(found, viewer.masked)
+
+
+def load_profile(customer_id: int, con: Connection | None = None) -> dict[str, Any] | None:
+    """The customer's profile row as a dict of plain Python values (None where unknown), or None; unmasked."""
     found = cursor(con).execute("select * from customer_profiles where customer_id = ?", [customer_id])
     row = found.fetchone()
     return None if row is None else dict(zip([d[0] for d in found.description], row, strict=True))
@@ -55,7 +68,13 @@ LIVE_EVENTS = """
 """
 
 
-def timeline(customer_id: int, *, kinds: list[str] | None = None, channels: list[str] | None = None,
+def timeline(customer_id: int, viewer: Viewer, **filters) -> pd.DataFrame:
+    """The customer's events as the viewer may see them, newest first (filters: see load_timeline)."""
+    viewer.require_page(*CUSTOMER_PAGES)
+    return mask_frame(load_timeline(customer_id, **filters), viewer.masked)
+
+
+def load_timeline(customer_id: int, *, kinds: list[str] | None = None, channels: list[str] | None = None,
              start: datetime | None = None, end: datetime | None = None, limit: int = 50, offset: int = 0,
              con: Connection | None = None) -> pd.DataFrame:
     """The customer's events, newest first, filtered by kind, channel and date range, one page at a time."""
@@ -90,10 +109,11 @@ def timeline_size(customer_id: int, con: Connection | None = None) -> int:
                                {"id": customer_id}).fetchall()[0][0]
 
 
-def points(customer_id: int, role: str = "anyone", now: datetime | None = None,
+def points(customer_id: int, viewer: Viewer, now: datetime | None = None,
            con: Connection | None = None) -> list[TalkingPoint]:
-    """Talking points for the customer, ordered for the role."""
-    found = context(customer_id, role, now, con=con)
+    """Talking points for the customer, ordered for the viewer's role."""
+    viewer.require_page(*CUSTOMER_PAGES)
+    found = load_context(customer_id, viewer.talking_point_role, now, masked=viewer.masked, con=con)
     return found.points if found else []
 
 
@@ -106,22 +126,41 @@ class CustomerContext:
     points: list[TalkingPoint]
 
 
-def context(customer_id: int, role: str = "anyone", now: datetime | None = None, events: int = 200,
-            con: Connection | None = None) -> CustomerContext | None:
-    """Profile, the newest `events` timeline events and the talking points, on one cursor."""
+def context(customer_id: int, viewer: Viewer, *, page: str = "customer", now: datetime | None = None,
+            events: int = 200, con: Connection | None = None) -> CustomerContext | None:
+    """What the viewer may see of the customer — profile, newest events, talking points — and the opening
+    recorded in the view audit."""
+    viewer.require_page(page)
     con = cursor(con)
-    found = profile(customer_id, con)
+    found = load_context(customer_id, viewer.talking_point_role, now, events, masked=viewer.masked, con=con)
+    if found is not None:
+        record_profile_open(viewer, customer_id, page, con)
+    return found
+
+
+def load_context(customer_id: int, role: str = "anyone", now: datetime | None = None, events: int = 200, *,
+                 masked: frozenset[str] = frozenset(), con: Connection | None = None) -> CustomerContext | None:
+    """Profile, the newest `events` timeline events and the talking points, on one cursor, with `masked` fields
+    hidden before the talking points are written (so no sentence can quote them)."""
+    con = cursor(con)
+    found = load_profile(customer_id, con)
     if found is None:
         return None
-    history = timeline(customer_id, limit=max(events, TALKING_POINT_EVENTS), con=con)
+    found = mask_profile(found, masked) if masked else found
+    history = mask_frame(load_timeline(customer_id, limit=max(events, TALKING_POINT_EVENTS), con=con), masked)
     top_decile = con.execute("select ltv_top_decile from customer_stats").fetchone()[0]
     said = talking_points(found, history, role, now or datetime.now(UTC).replace(tzinfo=None),
                           ltv_top_decile=top_decile)
     return CustomerContext(found, history.head(events), said)
 
 
-def identity(customer_id: int, con: Connection | None = None) -> pd.DataFrame:
-    """The source records that make up the profile, and how each was linked."""
+def identity(customer_id: int, viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:
+    """The source records that make up the profile, and how each was linked: for those who merge and split."""
+    viewer.require("merge_split")
+    return mask_frame(load_identity(customer_id, con), viewer.masked)
+
+
+def load_identity(customer_id: int, con: Connection | None = None) -> pd.DataFrame:
     return cursor(con).execute("""
         select kind, source, source_id, record_key, link_method, evidence
         from customer_sources where customer_id = ?
@@ -129,9 +168,11 @@ def identity(customer_id: int, con: Connection | None = None) -> pd.DataFrame:
     """, [customer_id]).df()
 
 
-def possible_duplicates(customer_id: int | None = None, con: Connection | None = None) -> pd.DataFrame:
+def possible_duplicates(viewer: Viewer, customer_id: int | None = None,
+                        con: Connection | None = None) -> pd.DataFrame:
     """Profiles splink finds alike but not sure enough to merge, with the probability and the reasons."""
-    return cursor(con).execute("""
+    viewer.require("merge_split")
+    return mask_frame(cursor(con).execute("""
         select d.customer_id, a.display_name, d.other_customer_id, b.display_name as other_display_name,
                d.match_probability, d.reasons
         from possible_duplicates d
@@ -139,14 +180,37 @@ def possible_duplicates(customer_id: int | None = None, con: Connection | None =
         join customer_profiles b on b.customer_id = d.other_customer_id
         where $customer_id is null or $customer_id in (d.customer_id, d.other_customer_id)
         order by d.match_probability desc
-    """, {"customer_id": customer_id}).df()
+    """, {"customer_id": customer_id}).df(), viewer.masked, text_columns=("reasons",))
 
 
 FUZZY_SIMILARITY = 0.88  # Jaro-Winkler: one or two typos in a name still match; different names do not
 HIGHEST = chr(0x10FFFF)  # sorts after every character: [q, q + HIGHEST) is every term starting with q
 
 
-def search(text: str, limit: int = 20, con: Connection | None = None) -> pd.DataFrame:
+def search(text: str, viewer: Viewer, limit: int = 20, con: Connection | None = None) -> pd.DataFrame:
+    """Search (see find_customers) with the hits shown as the viewer may see them."""
+    viewer.require_page(*CUSTOMER_PAGES)
+    found = find_customers(text, limit, con)
+    if not viewer.masked or found.empty:
+        return found
+    shown = mask_frame(found, viewer.masked)
+    shown["term"] = [mask_term(field, term, viewer.masked) for field, term in zip(found["field"], found["term"],
+                                                                                    strict=True)]
+    return shown
+
+
+def mask_term(field: str, term: str, masked: frozenset[str]) -> str:
+    """The matched search term as the viewer may see it: a masked field's term is masked like the field."""
+    if field == "email" and "email" in masked:
+        return mask_email(term)
+    if field == "phone" and "phone" in masked:
+        return mask_phone(term)
+    if field == "name" and "name" in masked:
+        return initials(term)
+    return term
+
+
+def find_customers(text: str, limit: int = 20, con: Connection | None = None) -> pd.DataFrame:
     """Customers matching a name or name word, email, phone, handle, order or ticket number; exact hits first,
     then prefixes, then names and handles within a typo or two.
 
@@ -189,3 +253,69 @@ def search(text: str, limit: int = 20, con: Connection | None = None) -> pd.Data
         from best b join customer_profiles p using (customer_id)
         order by b.rank, b.similarity desc, b.lifetime_value desc, b.customer_id
     """, {"q": query, "probe": probe, "highest": HIGHEST, "fuzzy": FUZZY_SIMILARITY, "limit": limit}).df()
+
+
+# ---------------------------------------------------------------- contact details and reveals
+
+
+def contact_points(customer_id: int, viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:
+    """Each email, phone, handle, the address and birth date, with the sources each was seen in; masked values
+    stay masked (see reveal)."""
+    viewer.require_page(*CUSTOMER_PAGES)
+    found = load_profile(customer_id, con)
+    if found is None:
+        return pd.DataFrame(columns=["Contact", "Value", "Seen in", "field"])
+    records = load_identity(customer_id, con)
+    shown = mask_profile(found, viewer.masked)
+    sources = ", ".join(sorted(set(records["source"]))) if not records.empty else ""
+    evidence = records["evidence"].fillna("").str.lower() if not records.empty else pd.Series(dtype=str)
+    rows = [("Email", "email", real, seen) for real, seen in zip(found["emails"] or [], shown["emails"] or [],
+                                                                   strict=True)]
+    rows += [("Phone", "phone", real, seen) for real, seen in zip(found["phones"] or [], shown["phones"] or [],
+                                                                    strict=True)]
+    rows += [("Handle", "handle", h.replace(":", " @", 1), h.replace(":", " @", 1)) for h in found["handles"] or []]
+    if found.get("street") or found.get("postcode"):
+        rows.append(("Address", "street", address(found), address(shown) if shown.get("street") else "hidden"))
+    if found.get("birth_date"):
+        rows.append(("Birth date", "birth_date", str(found["birth_date"]),
+                     str(shown["birth_date"]) if shown.get("birth_date") else "hidden"))
+    return pd.DataFrame([(label, value, seen_in(real, records, evidence) or sources, field)
+                         for label, field, real, value in rows], columns=["Contact", "Value", "Seen in", "field"])
+
+
+def address(profile: dict) -> str:
+    return ", ".join(str(part) for part in (profile.get("street"), profile.get("postcode"), profile.get("city"))
+                     if part)
+
+
+def seen_in(value: str, records: pd.DataFrame, evidence: pd.Series) -> str:
+    if records.empty:
+        return ""
+    needle = value.replace(" @", ":").lower()
+    return ", ".join(sorted(set(records.loc[evidence.str.contains(needle, regex=False), "source"])))
+
+
+def reveal(customer_id: int, field: str, reason: str, viewer: Viewer, con: Connection | None = None) -> str:
+    """One masked field of one customer, shown to a viewer whose role may reveal it, for a reason that goes to the
+    view audit with who and when."""
+    viewer.require_page(*CUSTOMER_PAGES)
+    if field not in viewer.role.may_reveal:
+        raise Refused(f"The {viewer.role.label} role may not reveal {field.replace('_', ' ')}.")
+    reason = " ".join((reason or "").split())
+    if len(reason) < MIN_REASON:
+        raise ValueError("Say why you need to see it (a ticket number or the purpose): it is recorded.")
+    found = load_profile(customer_id, con)
+    if found is None:
+        raise LookupError(f"There is no customer {customer_id}.")
+    record(viewer, "reveal", "customer", customer_id, con, field=field, reason=reason)
+    return revealed_value(found, field)
+
+
+def revealed_value(profile: dict, field: str) -> str:
+    if field == "name":
+        return str(profile.get("display_name") or "")
+    if field in ("email", "phone"):
+        return ", ".join(profile.get(f"{field}s") or []) or "none on file"
+    if field == "street":
+        return address(profile) or "none on file"
+    return str(profile.get("birth_date") or "none on file")

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from models import operations
+from queries.access import Viewer
 from queries.connection import cursor
+from queries.masking import mask_frame
 from store import Connection
 
 # a post's live state: a staff edit wins; a brand reply found in the data counts as answered
@@ -28,10 +30,12 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def queue(teams: list[str] | None = None, statuses: list[str] | None = None, networks: list[str] | None = None,
-          intents: list[str] | None = None, now: datetime | None = None, con: Connection | None = None) -> pd.DataFrame:
+def queue(viewer: Viewer, teams: list[str] | None = None, statuses: list[str] | None = None,
+          networks: list[str] | None = None, intents: list[str] | None = None, now: datetime | None = None,
+          con: Connection | None = None) -> pd.DataFrame:
     """Posts needing action, breached response clocks first, then the soonest due."""
-    return cursor(con).execute(f"""
+    viewer.require_page("social_inbox")
+    return mask_frame(cursor(con).execute(f"""
         with q as ({QUEUE})
         select *,
                date_diff('minute', posted_at, coalesce(answered_at, $now)) as minutes_to_answer,
@@ -43,45 +47,54 @@ def queue(teams: list[str] | None = None, statuses: list[str] | None = None, net
           and ($intents is null or intent in (select unnest($intents)))
         order by (status in ('new', 'in_progress') and breached) desc, status in ('answered', 'closed'), due_at
     """, {"teams": teams or None, "statuses": statuses or None, "networks": networks or None,
-          "intents": intents or None, "now": now or now_utc()}).df()
+          "intents": intents or None, "now": now or now_utc()}).df(), viewer.masked)
 
 
-def choices(con: Connection | None = None) -> dict[str, list[str]]:
+def choices(viewer: Viewer, con: Connection | None = None) -> dict[str, list[str]]:
+    viewer.require_page("social_inbox")
     con = cursor(con)
     return {column: [r[0] for r in con.execute(f"select distinct {column} from social_inbox "
                                                f"where {column} is not null order by 1").fetchall()]
             for column in ("team", "network", "intent")}
 
 
-def notes(post_key: str, con: Connection | None = None) -> pd.DataFrame:
-    return cursor(con).execute("""select created_at, created_by, body from inbox_notes where post_key = ?
-                                  order by created_at""", [post_key]).df()
+def notes(viewer: Viewer, post_key: str, con: Connection | None = None) -> pd.DataFrame:
+    viewer.require_page("social_inbox")
+    return mask_frame(cursor(con).execute("""select created_at, created_by, body from inbox_notes where post_key = ?
+                                             order by created_at""", [post_key]).df(), viewer.masked)
 
 
-def audit_trail(object_id: str | None = None, limit: int = 200, con: Connection | None = None) -> pd.DataFrame:
+def audit_trail(viewer: Viewer, object_id: str, limit: int = 200, con: Connection | None = None) -> pd.DataFrame:
+    """What staff did to one inbox post or idea, newest first."""
+    viewer.require_page("social_inbox", "ideas")
     return cursor(con).execute("""select happened_at, actor, action, object_type, object_id, details from audit_log
-                                  where $id is null or object_id = $id order by audit_id desc limit $limit""",
+                                  where object_id = $id order by audit_id desc limit $limit""",
                                {"id": object_id, "limit": limit}).df()
 
 
-def assign(post_key: str, assignee: str | None, actor: str, con: Connection | None = None) -> None:
-    operations.assign(cursor(con), post_key, assignee, actor)
+def assign(viewer: Viewer, post_key: str, assignee: str | None, con: Connection | None = None) -> None:
+    viewer.require("work_inbox")
+    operations.assign(cursor(con), post_key, assignee, viewer.actor)
 
 
-def set_status(post_key: str, status: str, actor: str, con: Connection | None = None) -> None:
-    operations.set_status(cursor(con), post_key, status, actor)
+def set_status(viewer: Viewer, post_key: str, status: str, con: Connection | None = None) -> None:
+    viewer.require("work_inbox")
+    operations.set_status(cursor(con), post_key, status, viewer.actor)
 
 
-def add_note(post_key: str, body: str, actor: str, con: Connection | None = None) -> int:
-    return operations.add_note(cursor(con), post_key, body, actor)
+def add_note(viewer: Viewer, post_key: str, body: str, con: Connection | None = None) -> int:
+    viewer.require("work_inbox")
+    return operations.add_note(cursor(con), post_key, body, viewer.actor)
 
 
-def hand_off(post_key: str, team: str, note: str | None, actor: str, con: Connection | None = None) -> None:
-    operations.hand_off(cursor(con), post_key, team, note, actor)
+def hand_off(viewer: Viewer, post_key: str, team: str, note: str | None, con: Connection | None = None) -> None:
+    viewer.require("work_inbox")
+    operations.hand_off(cursor(con), post_key, team, note, viewer.actor)
 
 
-def ideas(con: Connection | None = None) -> pd.DataFrame:
+def ideas(viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:
     """Idea groups, most-asked first, with their status."""
+    viewer.require_page("ideas")
     return cursor(con).execute("""
         select g.idea_key, g.label, g.customers, g.posts, g.combined_lifetime_value, g.first_at, g.last_at,
                coalesce(s.status, 'new') as status
@@ -90,14 +103,16 @@ def ideas(con: Connection | None = None) -> pd.DataFrame:
     """).df()
 
 
-def idea_posts(idea_key: str, con: Connection | None = None) -> pd.DataFrame:
+def idea_posts(viewer: Viewer, idea_key: str, con: Connection | None = None) -> pd.DataFrame:
     """Every post in one idea group, with its author, so they can be told when it ships."""
-    return cursor(con).execute("""
+    viewer.require_page("ideas")
+    return mask_frame(cursor(con).execute("""
         select i.posted_at, i.customer_id, p.display_name, p.is_prospect, i.network, i.text
         from idea_posts i join customer_profiles p using (customer_id)
         where i.idea_key = ? order by i.posted_at
-    """, [idea_key]).df()
+    """, [idea_key]).df(), viewer.masked)
 
 
-def set_idea_status(idea_key: str, status: str, actor: str, con: Connection | None = None) -> None:
-    operations.set_idea_status(cursor(con), idea_key, status, actor)
+def set_idea_status(viewer: Viewer, idea_key: str, status: str, con: Connection | None = None) -> None:
+    viewer.require("work_inbox")
+    operations.set_idea_status(cursor(con), idea_key, status, viewer.actor)

@@ -9,7 +9,9 @@ import pandas as pd
 
 from models.sla import Target, load_targets
 from models.topics import topic_sql
+from queries.access import Viewer
 from queries.connection import cursor
+from queries.masking import mask_frame
 from store import Connection
 
 
@@ -67,8 +69,9 @@ def _query(sql: str, filters: Filters, con: Connection | None, **extra) -> pd.Da
     return cursor(con).execute(sql, {**filters.params(), **extra}).df()
 
 
-def options(con: Connection | None = None) -> dict:
+def options(viewer: Viewer, con: Connection | None = None) -> dict:
     """The values the filters can take, and the dates the data covers."""
+    viewer.require_page("leadership")
     con = cursor(con)
     channels = [r[0] for r in con.execute("select distinct channel from customer_timeline "
                                           "where channel is not null order by 1").fetchall()]
@@ -78,8 +81,10 @@ def options(con: Connection | None = None) -> dict:
     return {"channels": channels, "segments": segments, "first": first, "last": last}
 
 
-def weekly_sentiment(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+def weekly_sentiment(viewer: Viewer, filters: Filters = NO_FILTERS,
+                     con: Connection | None = None) -> pd.DataFrame:
     """Per week and network: customer posts, average sentiment and the share that is negative."""
+    viewer.require_page("leadership")
     return _query(f"""
         select date_trunc('week', occurred_at) as week, network, count(*) as posts,
                avg(sentiment) as avg_sentiment,
@@ -89,24 +94,29 @@ def weekly_sentiment(filters: Filters = NO_FILTERS, con: Connection | None = Non
     """, filters, con)
 
 
-def posts_behind(week: datetime, network: str, filters: Filters = NO_FILTERS,
+def posts_behind(viewer: Viewer, week: datetime, network: str, filters: Filters = NO_FILTERS,
                  con: Connection | None = None) -> pd.DataFrame:
     """The customer posts behind one point of the weekly sentiment chart."""
-    return _query(f"""
+    viewer.require_page("leadership")
+    return mask_frame(_query(f"""
         select occurred_at, customer_id, display_name, network, body as text, sentiment, url
         from ({CUSTOMER_POSTS})
         where date_trunc('week', occurred_at) = $week and network = $network
         order by sentiment, occurred_at
-    """, filters, con, week=week, network=network)
+    """, filters, con, week=week, network=network), viewer.masked)
 
 
-def tickets(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+def tickets(viewer: Viewer, filters: Filters = NO_FILTERS,
+            con: Connection | None = None) -> pd.DataFrame:
     """One row per ticket opened in the filter: channel, first response and resolution minutes, CSAT."""
-    return _query(TICKETS + " order by opened_at desc", filters, con)
+    viewer.require_page("leadership")
+    return mask_frame(_query(TICKETS + " order by opened_at desc", filters, con), viewer.masked)
 
 
-def response_times_by_channel(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+def response_times_by_channel(viewer: Viewer, filters: Filters = NO_FILTERS,
+                              con: Connection | None = None) -> pd.DataFrame:
     """Per ticket channel: tickets, median minutes to the first public agent reply and to the last solve."""
+    viewer.require_page("leadership")
     return _query(f"""
         select channel, channel_group, count(*) as tickets,
                median(first_response_minutes) as median_first_response_minutes,
@@ -115,19 +125,22 @@ def response_times_by_channel(filters: Filters = NO_FILTERS, con: Connection | N
     """, filters, con)
 
 
-def tickets_behind(channel: str, filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+def tickets_behind(viewer: Viewer, channel: str, filters: Filters = NO_FILTERS,
+                   con: Connection | None = None) -> pd.DataFrame:
     """The tickets behind one channel's bar."""
-    return _query(f"""
+    viewer.require_page("leadership")
+    return mask_frame(_query(f"""
         select opened_at, customer_id, display_name, ref_id as ticket, subject, status,
                first_response_minutes, resolution_minutes, satisfaction
         from ({TICKETS}) where channel = $channel order by opened_at desc
-    """, filters, con, channel=channel)
+    """, filters, con, channel=channel), viewer.masked)
 
 
-def sla_attainment(filters: Filters = NO_FILTERS, targets: dict[str, Target] | None = None,
+def sla_attainment(viewer: Viewer, filters: Filters = NO_FILTERS, targets: dict[str, Target] | None = None,
                    con: Connection | None = None) -> pd.DataFrame:
     """Per channel: the share of answered tickets whose first reply, and of solved tickets whose resolution,
     met the channel's target."""
+    viewer.require_page("leadership")
     targets = targets or load_targets()
     frame = pd.DataFrame([(c, t.first_response, t.resolution) for c, t in targets.items()],
                          columns=["channel", "first_response_target", "resolution_target"])
@@ -152,8 +165,10 @@ def sla_attainment(filters: Filters = NO_FILTERS, targets: dict[str, Target] | N
     """, filters.params()).df()
 
 
-def csat_by_month(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+def csat_by_month(viewer: Viewer, filters: Filters = NO_FILTERS,
+                  con: Connection | None = None) -> pd.DataFrame:
     """Per month: rated tickets and the share rated good."""
+    viewer.require_page("leadership")
     return _query(f"""
         select date_trunc('month', opened_at) as month, count(satisfaction) as ratings,
                avg(case satisfaction when 'good' then 1.0 when 'bad' then 0.0 end) as csat
@@ -161,16 +176,20 @@ def csat_by_month(filters: Filters = NO_FILTERS, con: Connection | None = None) 
     """, filters, con)
 
 
-def ticket_volume(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+def ticket_volume(viewer: Viewer, filters: Filters = NO_FILTERS,
+                  con: Connection | None = None) -> pd.DataFrame:
     """Tickets opened per week and channel group."""
+    viewer.require_page("leadership")
     return _query(f"""
         select date_trunc('week', opened_at) as week, channel_group, count(*) as tickets
         from ({TICKETS}) group by all order by week, channel_group
     """, filters, con)
 
 
-def complaint_topics(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+def complaint_topics(viewer: Viewer, filters: Filters = NO_FILTERS,
+                     con: Connection | None = None) -> pd.DataFrame:
     """What customers complain about: tickets and negative posts per topic."""
+    viewer.require_page("leadership")
     return _query(f"""
         select topic, count(*) filter (where kind = 'ticket_opened') as tickets,
                count(*) filter (where kind = 'social_post') as negative_posts, count(*) as total
@@ -178,19 +197,23 @@ def complaint_topics(filters: Filters = NO_FILTERS, con: Connection | None = Non
     """, filters, con)
 
 
-def complaints_behind(topic: str, filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+def complaints_behind(viewer: Viewer, topic: str, filters: Filters = NO_FILTERS,
+                      con: Connection | None = None) -> pd.DataFrame:
     """The tickets and negative posts behind one complaint topic."""
-    return _query(f"""
+    viewer.require_page("leadership")
+    return mask_frame(_query(f"""
         select occurred_at, customer_id, display_name, kind, channel, title, body, sentiment
         from ({COMPLAINTS}) where topic = $topic order by occurred_at desc
-    """, filters, con, topic=topic)
+    """, filters, con, topic=topic), viewer.masked)
 
 
-def social_vs_ticket_response(filters: Filters = NO_FILTERS, con: Connection | None = None) -> pd.DataFrame:
+def social_vs_ticket_response(viewer: Viewer, filters: Filters = NO_FILTERS,
+                              con: Connection | None = None) -> pd.DataFrame:
     """Median minutes to the first answer and to closing, for social issues next to every ticket channel.
 
     A social issue is a complaint or question posted on a network; it is answered when the brand replied or staff
     marked it answered in the inbox, and closed when staff closed it there."""
+    viewer.require_page("leadership")
     return _query(f"""
         with social as (
             select 'social: ' || i.network as channel, count(*) as items,
@@ -213,8 +236,9 @@ def social_vs_ticket_response(filters: Filters = NO_FILTERS, con: Connection | N
     """, filters, con)
 
 
-def breaches_by_team(now: datetime, con: Connection | None = None) -> pd.DataFrame:
+def breaches_by_team(viewer: Viewer, now: datetime, con: Connection | None = None) -> pd.DataFrame:
     """Per team: social items in the inbox, and how many missed their response-time target."""
+    viewer.require_page("leadership")
     return cursor(con).execute("""
         select i.team, count(*) as items,
                count(*) filter (

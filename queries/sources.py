@@ -5,22 +5,27 @@ from __future__ import annotations
 import pandas as pd
 
 from connectors.status import quarantined_rows, source_status
+from queries.access import Viewer
 from queries.connection import cursor
 from store import Connection
 
 
-def sources(con: Connection | None = None) -> pd.DataFrame:
+def sources(viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:
     """Per source and kind: rows held, last load time and outcome, rows in quarantine."""
+    viewer.require_page("data_sources")
     return source_status(cursor(con))
 
 
-def quarantine(source: str | None = None, limit: int = 1000, con: Connection | None = None) -> pd.DataFrame:
+def quarantine(viewer: Viewer, source: str | None = None, limit: int = 1000,
+               con: Connection | None = None) -> pd.DataFrame:
     """Refused rows with their reasons, newest load first."""
+    viewer.require_page("data_sources")
     return quarantined_rows(cursor(con), source, limit)
 
 
-def identity_figures(con: Connection | None = None) -> dict:
+def identity_figures(viewer: Viewer, con: Connection | None = None) -> dict:
     """How identity resolution went: profiles, records, the share of records merged, duplicates waiting."""
+    viewer.require_page("data_sources")
     profiles, records, linked, duplicates = cursor(con).execute("""
         select (select count(*) from customer_profiles), (select count(*) from customer_sources),
                (select count(*) from customer_sources where link_method <> 'single'),
@@ -30,14 +35,16 @@ def identity_figures(con: Connection | None = None) -> dict:
             "linked_records": linked, "possible_duplicates": duplicates}
 
 
-def link_methods(con: Connection | None = None) -> pd.DataFrame:
+def link_methods(viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:
     """Records per kind and the way they were linked."""
+    viewer.require_page("data_sources")
     return cursor(con).execute("""select kind, link_method, count(*) as records from customer_sources
                                   group by all order by kind, link_method""").df()
 
 
-def mappings() -> dict[str, str]:
+def mappings(viewer: Viewer) -> dict[str, str]:
     """Shipped mappings by name, with the kind each loads."""
+    viewer.require_page("data_sources")
     from connectors.mapping import MAPPINGS_DIR, load_mapping
 
     return {path.stem: load_mapping(path).kind.name for path in sorted(MAPPINGS_DIR.glob("*.toml"))}

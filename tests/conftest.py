@@ -12,6 +12,7 @@ import streamlit as st
 import store
 from connectors.demo import load_demo
 from models.build import build
+from queries.audit import forget_openings
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -62,5 +63,6 @@ def app_store(demo_store, tmp_path, monkeypatch) -> Path:
     shutil.copy(demo_store, path)
     monkeypatch.setenv("RAPPORT_DB", str(path))
     st.cache_resource.clear()
+    forget_openings()
     yield path
     st.cache_resource.clear()

@@ -12,6 +12,7 @@ from models.identity import decisions
 from queries import customers
 from tests.conftest import rows
 from tests.model_fixtures import NOW, load_world, write_jsonl
+from tests.viewers import ADMIN, as_role
 
 
 @pytest.fixture
@@ -49,13 +50,13 @@ def test_a_family_email_does_not_merge_two_people(world):
 
 def test_a_social_author_who_is_not_a_customer_is_a_prospect(world):
     tom = customer_of(world, "social_posts", "S2")
-    profile = customers.profile(tom, world)
+    profile = customers.profile(tom, ADMIN, world)
     assert profile["is_prospect"] and profile["display_name"] == "Tom Reed"
-    assert customers.profile(customer_of(world, "customers", "C4"), world)["is_prospect"] is False
+    assert customers.profile(customer_of(world, "customers", "C4"), ADMIN, world)["is_prospect"] is False
 
 
 def test_profile_metrics_by_hand(world):
-    ana = customers.profile(customer_of(world, "customers", "C1"), world)
+    ana = customers.profile(customer_of(world, "customers", "C1"), ADMIN, world)
     assert ana["lifetime_value"] == 150.0  # O1 + O2; O3 was refunded
     assert ana["order_count"] == 3
     assert ana["avg_order_value"] == 50.0
@@ -68,14 +69,14 @@ def test_profile_metrics_by_hand(world):
     assert ana["emails"] == ["ana.silva@example.com"] and ana["phones"] == ["+447700900123"]
     assert ana["handles"] == ["instagram:ana.hikes"]
     assert ana["customer_since"] == datetime(2024, 1, 5)
-    bob = customers.profile(customer_of(world, "customers", "C4"), world)
+    bob = customers.profile(customer_of(world, "customers", "C4"), ADMIN, world)
     assert (bob["order_count"], bob["lifetime_value"], bob["first_purchase_at"]) == (0, 0.0, None)
     assert (bob["csat"], bob["median_first_response_minutes"], bob["median_resolution_minutes"]) == (0.0, 30, 240)
 
 
 def test_timeline_has_every_event_newest_first(world):
     ana = customer_of(world, "customers", "C1")
-    events = customers.timeline(ana, limit=100, con=world)
+    events = customers.timeline(ana, ADMIN, limit=100, con=world)
     assert list(events["occurred_at"]) == sorted(events["occurred_at"], reverse=True)
     assert sorted(events["event_id"]) == sorted([
         "purchase:shop:O1", "purchase:shop:O2", "purchase:shop:O3", "refund:shop:O3",
@@ -83,15 +84,15 @@ def test_timeline_has_every_event_newest_first(world):
         "comment:desk:M1", "comment:desk:M2", "comment:desk:M3", "comment:desk:M4", "post:social:S1"])
     kinds = dict(zip(events["event_id"], events["kind"], strict=True))
     assert kinds["comment:desk:M3"] == "ticket_replied" and kinds["comment:desk:M2"] == "comment"
-    tickets_only = customers.timeline(ana, kinds=["ticket_opened"], con=world)
+    tickets_only = customers.timeline(ana, ADMIN, kinds=["ticket_opened"], con=world)
     assert list(tickets_only["ref_id"]) == ["T2", "T1"]
-    page_two = customers.timeline(ana, limit=5, offset=5, con=world)
+    page_two = customers.timeline(ana, ADMIN, limit=5, offset=5, con=world)
     assert list(page_two["event_id"]) == list(events["event_id"][5:10])
 
 
 def test_brand_replies_land_in_the_history_of_whom_they_answered(world):
     tom = customer_of(world, "social_posts", "S2")
-    events = customers.timeline(tom, con=world)
+    events = customers.timeline(tom, ADMIN, con=world)
     assert set(events["event_id"]) == {"post:social:S2", "post:social:S3"}
     assert dict(zip(events["event_id"], events["author_type"], strict=True))["post:social:S3"] == "company"
 
@@ -160,15 +161,15 @@ def test_search_ranks_exact_hits_first_and_tolerates_typos(world):
     ana = customer_of(world, "customers", "C1")
     for text in ("ana.silva@example.com", "Ana Silva", "ana silv", "Ana Sliva", "+44 7700 900123", "07700900123",
                  "@ana.hikes", "O1", "t2"):
-        found = customers.search(text, con=world)
+        found = customers.search(text, ADMIN, con=world)
         assert not found.empty and found["customer_id"].iloc[0] == ana, text
-    assert customers.search("zzzz qqqq", con=world).empty
+    assert customers.search("zzzz qqqq", ADMIN, con=world).empty
 
 
 def test_unknown_ids_resolve_to_nothing(world):
     assert customers.resolve_customer_id("999999", world) is None
     assert customers.resolve_customer_id("<script>", world) is None
-    assert customers.profile(999999, world) is None
+    assert customers.profile(999999, ADMIN, world) is None
 
 
 def test_a_failed_build_leaves_the_previous_models(world, monkeypatch):
@@ -187,7 +188,7 @@ def test_a_failed_build_leaves_the_previous_models(world, monkeypatch):
 
 def test_talking_points_for_a_real_profile(world):
     ana = customer_of(world, "customers", "C1")
-    said = customers.points(ana, "support", now=NOW, con=world)
+    said = customers.points(ana, as_role("support"), now=NOW, con=world)
     rules = [p.rule for p in said]
     assert rules[0] == "unanswered_ticket"
     assert "ticket_opened:desk:T2" in said[0].cites
@@ -196,11 +197,11 @@ def test_talking_points_for_a_real_profile(world):
 def test_leadership_aggregates_by_hand(world):
     from queries import leadership
 
-    times = leadership.response_times_by_channel(con=world).set_index("channel")
+    times = leadership.response_times_by_channel(ADMIN, con=world).set_index("channel")
     assert times.loc["email", "median_first_response_minutes"] == 90
     assert times.loc["phone", "median_resolution_minutes"] == 240
     assert times.loc["web", "tickets"] == 1
-    weekly = leadership.weekly_sentiment(con=world)
+    weekly = leadership.weekly_sentiment(ADMIN, con=world)
     assert set(weekly["network"]) == {"instagram", "twitter"}
     assert weekly["posts"].sum() == 2, "the brand's own reply is not a customer post"
 

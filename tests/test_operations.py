@@ -12,6 +12,7 @@ from models.build import build
 from queries import customers, inbox
 from tests.conftest import rows
 from tests.model_fixtures import NOW, load_world, write_jsonl
+from tests.viewers import ADMIN
 
 
 @pytest.fixture
@@ -58,13 +59,13 @@ def test_edits_survive_rebuilds_and_new_loads(world, tmp_path):
     build(world, NOW)
     assert rows(world, "select assignee from inbox_state") == [("lee@corp",)]
     tom = rows(world, "select customer_id from customer_sources where source_id = 'S2'")[0][0]
-    events = customers.timeline(tom, con=world)
+    events = customers.timeline(tom, ADMIN, con=world)
     assert "handoff:social_posts:social:S2" in set(events["event_id"])
     assert "post:social:S7" in set(events["event_id"])
 
 
 def test_the_queue_puts_breached_posts_first(world):
-    queue = inbox.queue(now=NOW, con=world)
+    queue = inbox.queue(ADMIN, now=NOW, con=world)
     assert not queue.empty
     assert set(queue["status"]) <= {"new", "in_progress", "answered", "closed"}
     breached = list(queue["breached"] & queue["status"].isin(["new", "in_progress"]))
@@ -77,18 +78,18 @@ def test_the_queue_puts_breached_posts_first(world):
 def test_a_post_being_worked_on_stays_in_the_queue_when_it_ages(world):
     operations.assign(world, "social_posts:social:S2", "lee@corp", "kim@corp")
     build(world, NOW.replace(year=NOW.year + 1))  # a year later: far outside the inbox window
-    assert list(inbox.queue(con=world)["post_key"]) == ["social_posts:social:S2"]
+    assert list(inbox.queue(ADMIN, con=world)["post_key"]) == ["social_posts:social:S2"]
 
 
 def test_leadership_puts_social_issues_next_to_ticket_channels(world):
     from queries import leadership
 
     operations.set_status(world, "social_posts:social:S2", "closed", "kim@corp")
-    table = leadership.social_vs_ticket_response(con=world).set_index("channel")
+    table = leadership.social_vs_ticket_response(ADMIN, con=world).set_index("channel")
     assert {"social: twitter", "ticket: email", "ticket: phone", "ticket: web"} <= set(table.index)
     assert table.loc["social: twitter", "median_first_response_minutes"] == 30, "the brand replied after 30 min"
     assert table.loc["ticket: email", "median_first_response_minutes"] == 90
-    teams = leadership.breaches_by_team(NOW, con=world).set_index("team")
+    teams = leadership.breaches_by_team(ADMIN, NOW, con=world).set_index("team")
     assert teams.loc["sales", "items"] == 1 and teams.loc["sales", "breached"] == 0
 
 

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -41,13 +42,16 @@ def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 90)
     raise TimeoutError(f"streamlit did not answer at {url} within {seconds} s")
 
 
-def start_dashboard(store_file: Path, port: int, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """`streamlit run app.py` on 127.0.0.1 over `store_file`; returns the process and its URL once healthy."""
-    env = {**os.environ, "RAPPORT_DB": str(store_file)}
+def start_dashboard(store_file: Path, port: int, log_path: Path, *, extra_args: Sequence[str] = (),
+                    extra_env: Mapping[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on 127.0.0.1 over `store_file`; returns the process and its URL once healthy.
+
+    `extra_args` go to `streamlit run` (e.g. `--secrets.files=/tmp/x/secrets.toml`), `extra_env` to its environment."""
+    env = {**os.environ, "RAPPORT_DB": str(store_file), **(extra_env or {})}
     log = log_path.open("w")
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
                                 "--server.port", str(port), "--server.headless", "true",
-                                "--server.fileWatcherType", "none"],
+                                "--server.fileWatcherType", "none", *extra_args],
                                cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -1,0 +1,84 @@
+"""The view audit: who opened which customer, revealed which masked field and why, exported what — written to the
+append-only audit_log next to the edits, read and exported by admins only."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+
+import pandas as pd
+
+from models.operations import audit
+from queries.access import Viewer
+from queries.connection import cursor
+from store import Connection, transaction
+
+# a page re-runs on every click; one person looking at one customer for a while is one opening, not fifty
+REOPEN_AFTER_SECONDS = 30 * 60
+_opened: dict[tuple[str, str, int, str], float] = {}
+_opened_lock = threading.Lock()
+
+
+def record(viewer: Viewer, action: str, object_type: str, object_id: object, con: Connection | None = None,
+           **details) -> None:
+    """One audit entry by the viewer, in the viewer's active role."""
+    con = cursor(con)
+    with transaction(con):
+        audit(con, viewer.actor, action, object_type, str(object_id), role=viewer.role.name, **details)
+
+
+def record_profile_open(viewer: Viewer, customer_id: int, page: str, con: Connection | None = None) -> bool:
+    """Record that the viewer opened the customer on a page, once per session and half hour; True if written."""
+    key = (viewer.session, viewer.actor, customer_id, page)
+    now = time.monotonic()
+    with _opened_lock:
+        if now - _opened.get(key, -REOPEN_AFTER_SECONDS) < REOPEN_AFTER_SECONDS:
+            return False
+        _opened[key] = now
+    record(viewer, "open_profile", "customer", customer_id, con, page=page)
+    return True
+
+
+def forget_openings() -> None:
+    """Forget which openings were recorded (a new store, a test): the next opening is recorded again."""
+    with _opened_lock:
+        _opened.clear()
+
+
+def record_export(viewer: Viewer, what: str, rows: int, customer_id: int | None = None,
+                  con: Connection | None = None) -> None:
+    """Record a download: what it was, how many rows, about which customer if one."""
+    if customer_id is None:
+        record(viewer, "export", "export", what, con, rows=rows)
+    else:
+        record(viewer, "export", "customer", customer_id, con, export=what, rows=rows)
+
+
+def entries(viewer: Viewer, *, actors: list[str] | None = None, actions: list[str] | None = None,
+            customer_id: int | None = None, start: datetime | None = None, end: datetime | None = None,
+            limit: int = 5000, con: Connection | None = None) -> pd.DataFrame:
+    """Audit entries, newest first, filtered by who, what, which customer and when. Admins only."""
+    viewer.require("audit")
+    return cursor(con).execute("""
+        select audit_id, happened_at, actor, action, object_type, object_id, details
+        from audit_log
+        where ($actors is null or actor in (select unnest($actors)))
+          and ($actions is null or action in (select unnest($actions)))
+          and ($customer is null or (object_type = 'customer' and object_id = $customer))
+          and ($start is null or happened_at >= $start)
+          and ($end is null or happened_at < $end)
+        order by audit_id desc
+        limit $limit
+    """, {"actors": actors or None, "actions": actions or None,
+          "customer": None if customer_id is None else str(customer_id), "start": start, "end": end,
+          "limit": limit}).df()
+
+
+def choices(viewer: Viewer, con: Connection | None = None) -> dict[str, list[str]]:
+    """The actors and actions the audit log holds, for its filters. Admins only."""
+    viewer.require("audit")
+    con = cursor(con)
+    return {column: [r[0] for r in con.execute(f"select distinct {column} from audit_log order by 1").fetchall()]
+            for column in ("actor", "action")}
+
