@@ -1,15 +1,22 @@
 """The view audit: who opened which customer, revealed which masked field and why, exported what — written to the
-append-only audit_log next to the edits, read and exported by admins only."""
+append-only audit_log next to the edits, read and exported by admins only.
+
+Reveals and exports are written before the value or file is handed over. Profile openings, the one entry every
+page view makes, are queued and written by a background writer a moment later (within FLUSH_SECONDS), so a page
+does not wait for a commit; reading the log, and the end of the process, write the queue out first."""
 
 from __future__ import annotations
 
+import atexit
+import json
 import threading
 import time
 from datetime import datetime
 
+import duckdb
 import pandas as pd
 
-from models.operations import audit
+from models.operations import audit, utc_now
 from queries.access import Viewer
 from queries.connection import cursor
 from store import Connection, transaction
@@ -18,6 +25,10 @@ from store import Connection, transaction
 REOPEN_AFTER_SECONDS = 30 * 60
 _opened: dict[tuple[str, str, int, str], float] = {}
 _opened_lock = threading.Lock()
+FLUSH_SECONDS = 0.5
+_queue: list[tuple[Connection, list]] = []  # (a connection to the store, the entry's values)
+_queue_lock = threading.Lock()
+_writer: threading.Thread | None = None
 
 
 def record(viewer: Viewer, action: str, object_type: str, object_id: object, con: Connection | None = None,
@@ -36,8 +47,45 @@ def record_profile_open(viewer: Viewer, customer_id: int, page: str, con: Connec
         if now - _opened.get(key, -REOPEN_AFTER_SECONDS) < REOPEN_AFTER_SECONDS:
             return False
         _opened[key] = now
-    record(viewer, "open_profile", "customer", customer_id, con, page=page)
+    details = json.dumps({"role": viewer.role.name, "page": page})
+    enqueue(cursor(con), [utc_now(), viewer.actor, "open_profile", "customer", str(customer_id), details])
     return True
+
+
+def enqueue(con: Connection, values: list) -> None:
+    global _writer
+    with _queue_lock:
+        _queue.append((con, values))
+        if _writer is None or not _writer.is_alive():
+            _writer = threading.Thread(target=write_queue_forever, name="rapport-audit-writer", daemon=True)
+            _writer.start()
+
+
+def write_queue_forever() -> None:
+    while True:
+        time.sleep(FLUSH_SECONDS)
+        flush()
+
+
+def flush() -> None:
+    """Write every queued entry, one transaction per store, on cursors of the writer's own."""
+    with _queue_lock:
+        batch = _queue[:]
+        _queue.clear()
+    by_store: dict[int, tuple[Connection, list[list]]] = {}
+    for con, values in batch:
+        by_store.setdefault(id(con), (con, []))[1].append(values)
+    for con, rows in by_store.values():
+        try:
+            writer = con.cursor()
+            with transaction(writer):
+                writer.executemany("insert into audit_log values (nextval('audit_id_seq'), ?, ?, ?, ?, ?, ?)",
+                                   rows)
+        except duckdb.ConnectionException:
+            continue  # the store was closed meanwhile (a test's, or the process is ending): nothing to write to
+
+
+atexit.register(flush)
 
 
 def forget_openings() -> None:
@@ -60,6 +108,7 @@ def entries(viewer: Viewer, *, actors: list[str] | None = None, actions: list[st
             limit: int = 5000, con: Connection | None = None) -> pd.DataFrame:
     """Audit entries, newest first, filtered by who, what, which customer and when. Admins only."""
     viewer.require("audit")
+    flush()
     return cursor(con).execute("""
         select audit_id, happened_at, actor, action, object_type, object_id, details
         from audit_log
@@ -78,6 +127,7 @@ def entries(viewer: Viewer, *, actors: list[str] | None = None, actions: list[st
 def choices(viewer: Viewer, con: Connection | None = None) -> dict[str, list[str]]:
     """The actors and actions the audit log holds, for its filters. Admins only."""
     viewer.require("audit")
+    flush()
     con = cursor(con)
     return {column: [r[0] for r in con.execute(f"select distinct {column} from audit_log order by 1").fetchall()]
             for column in ("actor", "action")}
