@@ -304,6 +304,26 @@ def test_an_admin_exports_a_customer_from_the_privacy_page_and_it_is_audited(rol
     assert list(exports["actor"]) == ["ada@fernwood.example"]
 
 
+def test_an_admin_erases_a_customer_from_the_privacy_page_only_when_confirmed(roles_file, app_store):
+    customer = contactable_customer(app_store)
+    cid = customer["customer_id"]
+    at = signed_in("ada@fernwood.example", "pages/privacy.py", role="admin", customer=str(cid))
+    reason = next(t for t in at.text_input if t.label == "Reason")
+    confirm = next(t for t in at.text_input if t.label.startswith("Type"))
+    reason.set_value("DSR ticket 77")
+    confirm.set_value("12345")
+    next(b for b in at.button if b.label == "Erase this customer").click().run()
+    assert any("does not match" in e.value for e in at.error)
+    assert customers.resolve_customer_id(cid) == cid
+    next(t for t in at.text_input if t.label.startswith("Type")).set_value(str(cid))
+    next(b for b in at.button if b.label == "Erase this customer").click().run()
+    assert not at.exception
+    assert customers.resolve_customer_id(cid) is None
+    erased = audit_rows("erase")
+    assert list(erased["actor"]) == ["ada@fernwood.example"]
+    assert customer["emails"][0] not in erased.to_csv()
+
+
 # ---------------------------------------------------------------- the query layer refuses, whatever the page does
 
 
