@@ -59,35 +59,70 @@ def content_words(text: str) -> set[str]:
     return words
 
 
+class Group:
+    """An idea group while grouping: its word counts, and its common words (the core) with their summed IDF.
+
+    The core is rebuilt only when a word joins or leaves it; rebuilt or not, it holds the same words in the same
+    order as `{w for w, n in counts.items() if n >= max(1, 0.3 * size)}` would now, so every score is the same.
+    """
+
+    def __init__(self, idf: dict[str, float]):
+        self.idf, self.counts, self.size = idf, Counter(), 0
+        self.core: set[str] = set()
+        self.core_weight, self.floor = 0.0, math.inf  # floor: no core word is used fewer times than this
+        self.scores: dict[int, float] = {}  # by id(bag), while the core stays as it is
+
+    def add(self, bag: set[str]) -> None:
+        self.counts.update(bag)
+        self.size += 1
+        threshold = max(1, 0.3 * self.size)
+        if self.floor < threshold or any(w not in self.core and self.counts[w] >= threshold for w in bag):
+            self.core = {w for w, n in self.counts.items() if n >= threshold}
+            self.core_weight = sum(self.idf[w] for w in self.core)
+            self.floor = min((self.counts[w] for w in self.core), default=math.inf)
+            self.scores = {}
+
+    def score(self, bag: set[str], weight: float) -> float:
+        """IDF-weighted overlap of a bag (whose own weight is `weight`) with the core."""
+        found = self.scores.get(id(bag))
+        if found is None:
+            smaller = min(weight, self.core_weight)
+            found = sum(self.idf[w] * theme_weight(w) for w in bag & self.core) / smaller if smaller else 0.0
+            self.scores[id(bag)] = found
+        return found
+
+
 def group_ideas(texts: list[str]) -> np.ndarray:
     """A group number per text, taken in order: a text joins the group whose common words it shares most
     (IDF-weighted overlap at least SIMILAR_FROM), else starts a group. Comparing with a group's common words,
     not with any one member, keeps chains of loosely similar posts from swallowing different wishes."""
-    bags = [content_words(t) for t in texts]
+    bags = bags_of(texts)
     frequency = Counter(word for bag in bags for word in bag)
     idf = {word: math.log((1 + len(bags)) / (1 + count)) + 1 for word, count in frequency.items()}
-    groups: list[Counter] = []
-    sizes: list[int] = []
+    groups: list[Group] = []
     holders: dict[str, set[int]] = defaultdict(set)
     labels = np.zeros(len(texts), dtype=np.int64)
     for index, bag in enumerate(bags):
         best, best_score = None, SIMILAR_FROM
+        weight = sum(idf[w] for w in bag)
         for group in {g for word in bag for g in holders[word]}:
-            core = {w for w, n in groups[group].items() if n >= max(1, 0.3 * sizes[group])}
-            smaller = min(sum(idf[w] for w in bag), sum(idf[w] for w in core))
-            score = sum(idf[w] * theme_weight(w) for w in bag & core) / smaller if smaller else 0.0
+            score = groups[group].score(bag, weight)
             if score >= best_score:
                 best, best_score = group, score
         if best is None:
             best = len(groups)
-            groups.append(Counter())
-            sizes.append(0)
-        groups[best].update(bag)
-        sizes[best] += 1
+            groups.append(Group(idf))
+        groups[best].add(bag)
         for word in bag:
             holders[word].add(best)
         labels[index] = best
-    return first_member_numbers(merge_by_theme(labels, groups, sizes))
+    return first_member_numbers(merge_by_theme(labels, [g.counts for g in groups], [g.size for g in groups]))
+
+
+def bags_of(texts: list[str]) -> list[set[str]]:
+    """content_words of each text, worked out once per distinct text (posts repeat: retweets, copied wishes)."""
+    seen: dict[str, set[str]] = {}
+    return [seen[t] if t in seen else seen.setdefault(t, content_words(t)) for t in texts]
 
 
 def merge_by_theme(labels: np.ndarray, groups: list[Counter], sizes: list[int]) -> np.ndarray:
@@ -112,7 +147,7 @@ def first_member_numbers(labels: np.ndarray) -> np.ndarray:
 
 def label_of(texts: list[str]) -> str:
     """A short name for a group: its most common content words."""
-    counts = Counter(word for text in texts for word in content_words(text))
+    counts = Counter(word for bag in bags_of(texts) for word in bag)
     return ", ".join(word for word, _ in counts.most_common(3)) or "misc"
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from multiprocessing import get_context
 
 import pandas as pd
 import phonenumbers
@@ -18,6 +21,9 @@ def default_region() -> str:
 
 
 OTHER_REGIONS = ("US", "DE", "FR", "IE", "NL", "ES")
+# phonenumbers is pure Python (~40 µs a number): from this many new numbers a first build parses them on every core
+PARALLEL_FROM = 50_000
+CHUNK = 20_000
 
 
 def parse(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
@@ -62,8 +68,24 @@ def refresh_phone_numbers(con: Connection, region: str | None = None) -> int:
     """, {"region": region}).fetchall()]
     if new:
         con.execute("delete from phone_numbers where raw in (select unnest($raw))", {"raw": new})
-        parsed = pd.DataFrame({"raw": new, "e164": [to_e164(raw, region) for raw in new], "region": region})
+        parsed = pd.DataFrame({"raw": new, "e164": all_to_e164(new, region), "region": region})
         con.register("_parsed_phones", parsed)
         con.execute("insert into phone_numbers select raw, e164, region from _parsed_phones")
         con.unregister("_parsed_phones")
     return len(new)
+
+
+def all_to_e164(raws: list[str], region: str) -> list[str | None]:
+    """to_e164 of each, in order; split over worker processes when there are many."""
+    workers = os.cpu_count() or 1
+    if len(raws) < PARALLEL_FROM or workers < 2:
+        return chunk_to_e164(raws, region)
+    chunks = [raws[i:i + CHUNK] for i in range(0, len(raws), CHUNK)]
+    # fork: workers start at once with phonenumbers loaded and run nothing but to_e164 (spawn would re-run the
+    # caller's main module, which a Streamlit app or a stdin script does not have)
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        return [e164 for part in pool.map(partial(chunk_to_e164, region=region), chunks) for e164 in part]
+
+
+def chunk_to_e164(raws: list[str], region: str) -> list[str | None]:
+    return [to_e164(raw, region) for raw in raws]

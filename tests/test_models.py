@@ -251,3 +251,60 @@ def test_only_web_links_survive_staging(con, tmp_path):
     build(con, NOW)
     assert rows(con, "select post_id, url from stg_social_posts order by 1") == [
         ("U1", None), ("U2", "https://twitter.com/b/status/2")]
+
+
+def test_identity_nodes_are_numbered_in_record_key_order(world):
+    build(world, NOW)  # a rebuild, inside its transaction, numbers the same way
+    nodes = rows(world, "select node, record_key from identity_nodes order by node")
+    assert [n for n, _ in nodes] == list(range(len(nodes)))
+    assert [k for _, k in nodes] == sorted(k for _, k in nodes)
+
+
+def test_an_order_of_several_lines_is_one_event_with_its_lines_in_order(world, tmp_path):
+    lines = [("3", "Stove", "cooking", "paid", "30"), ("1", "Tent", "tents", "refunded", "120"),
+             ("2", None, "tents", "refunded", "10")]
+    load_file(world, "purchases", write_jsonl(tmp_path / "p.jsonl", [
+        {"order_id": "M1", "line_id": line, "ordered_at": f"2026-02-0{line}T10:00:00", "amount": amount,
+         "email": "ana@example.com", "product": product, "sku": f"SKU-{line}", "category": category, "status": status}
+        for line, product, category, status, amount in lines]), source="shop4")
+    build(world, NOW)
+    assert rows(world, """select title, body, amount, product, category, status, occurred_at from customer_timeline
+                          where source = 'shop4' and kind = 'purchase'""") == [
+        ("Order M1", "Tent, SKU-2, Stove", 160.0, "Tent", "tents", "refunded", datetime(2026, 2, 1, 10))]
+    assert rows(world, "select amount from customer_timeline where source = 'shop4' and kind = 'refund'") == [(130.0,)]
+
+
+def test_active_hours_are_the_busiest_three_hour_window_the_earliest_of_equals(con, tmp_path):
+    times = ["2026-02-01T23:10:00", "2026-02-02T00:20:00", "2026-02-03T01:30:00", "2026-02-04T09:00:00",
+             "2026-02-05T10:00:00", "2026-02-06T11:00:00"]
+    load_file(con, "social_posts", write_jsonl(tmp_path / "p.jsonl", [
+        {"post_id": f"H{i}", "posted_at": at, "network": "twitter", "handle": "owl", "text": "hello"}
+        for i, at in enumerate(times)]), source="social")
+    build(con, NOW)
+    assert rows(con, "select active_hours from customer_profiles") == [("09–12h",)]
+
+
+def test_routing_many_posts_at_once_answers_as_routing_each():
+    from models.inbox import route_all
+    from models.routing import Post, load_rules, route
+
+    rules = load_rules()
+    posts = [Post(text=text, intent=intent, urgency=urgency, network="twitter", segment=segment,
+                  lifetime_value=value)
+             for text in ("Still waiting for my refund", "Love the tent", "Would love kids' sizes")
+             for intent, urgency in (("complaint", "high"), ("praise", "low"), ("idea", "low"))
+             for segment in ("vip", "customer", None)
+             for value in (0.0, 1499.99, 1500.0, 1500.01, 99999.0)]
+    assert route_all(posts, rules) == [route(p, rules) for p in posts]
+
+
+def test_phone_numbers_parsed_in_worker_processes_match_one_by_one(monkeypatch):
+    from models import phones
+
+    written = ["07700 900123", "+44 20 7946 0958", "212.555.0187", "not a phone", "(020) 7946 0958", "",
+               "+49 30 901820", "0044 7700 900456"] * 7
+    one_by_one = [phones.to_e164(raw, "GB") for raw in written]
+    monkeypatch.setattr(phones, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(phones, "CHUNK", 5)
+    assert phones.all_to_e164(written, "GB") == one_by_one
+    assert one_by_one[0] == "+447700900123" and one_by_one[3] is None

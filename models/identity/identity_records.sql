@@ -96,3 +96,5 @@ final as (
 )
 
 select * from final
+-- in key order: a record's position is its node number in the identity graph (resolve.number_records)
+order by record_key

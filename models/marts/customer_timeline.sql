@@ -14,23 +14,60 @@ purchase_lines as (
     inner join sources using (record_key)
 ),
 
-orders as (
+order_totals as (
+    -- most orders have one line: what a line-by-line aggregate would say of them is the line itself, so the slow
+    -- aggregates (an ordered string_agg, mode) only run on the orders with more lines, below
     select
         customer_id,
         source,
         order_id,
+        count(*) as line_count,
         min(ordered_at) as ordered_at,
         sum(amount) as amount,
         sum(amount) filter (where is_refund) as refunded_amount,
-        string_agg(coalesce(product, sku), ', ' order by line_id) as products,
+        any_value(coalesce(product, sku)) as first_product,
         arg_max(product, amount) as main_product,
-        mode(category) as category,
+        any_value(category) as first_category,
         any_value(channel) as channel,
         any_value(currency) as currency,
-        mode(status) as status,
+        any_value(status) as first_status,
         bool_or(is_refund) as has_refund
     from purchase_lines
     group by customer_id, source, order_id
+),
+
+multi_line_orders as (
+    select
+        sources.customer_id,
+        p.source,
+        p.order_id,
+        string_agg(coalesce(p.product, p.sku), ', ' order by p.line_id) as products,
+        mode(p.category) as category,
+        mode(p.status) as status
+    from stg_purchases as p
+    inner join sources using (record_key)
+    where (p.source, p.order_id) in (select (source, order_id) from order_totals where line_count > 1)
+    group by sources.customer_id, p.source, p.order_id
+),
+
+orders as (
+    select
+        t.customer_id,
+        t.source,
+        t.order_id,
+        t.ordered_at,
+        t.amount,
+        t.refunded_amount,
+        case when t.line_count = 1 then t.first_product else m.products end as products,
+        t.main_product,
+        case when t.line_count = 1 then t.first_category else m.category end as category,
+        t.channel,
+        t.currency,
+        case when t.line_count = 1 then t.first_status else m.status end as status,
+        t.has_refund
+    from order_totals as t
+    left join multi_line_orders as m
+        on m.customer_id = t.customer_id and m.source = t.source and m.order_id = t.order_id
 ),
 
 purchase_events as (
