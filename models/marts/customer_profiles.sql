@@ -144,12 +144,23 @@ customer_activity as (
     where author_type = 'customer' and kind in ('ticket_opened', 'comment', 'social_post', 'purchase')
 ),
 
+channel_uses as (
+    -- where they reach out to us: tickets, comments and posts; a shop's sales channel is not a way to talk
+    select customer_id, channel, count(*) as uses, max(occurred_at) as last_used
+    from customer_activity
+    where channel is not null and kind <> 'purchase'
+    group by customer_id, channel
+),
+
+preferred_channels as (
+    -- the most used; a tie goes to the one used last, then by name, so every build gives the same answer
+    select customer_id, arg_max(channel, (uses, last_used, channel)) as preferred_channel
+    from channel_uses
+    group by customer_id
+),
+
 channel_facts as (
-    select
-        customer_id,
-        -- where they reach out to us: tickets, comments and posts; a shop's sales channel is not a way to talk
-        mode(channel) filter (where channel is not null and kind <> 'purchase') as preferred_channel,
-        max(occurred_at) as last_contact_at
+    select customer_id, max(occurred_at) as last_contact_at
     from customer_activity
     group by customer_id
 ),
@@ -217,7 +228,7 @@ final as (
         sentiment_facts.sentiment_90d,
         coalesce(post_facts.post_count, 0) as post_count,
         post_facts.followers,
-        channel_facts.preferred_channel,
+        preferred_channels.preferred_channel,
         active_hours.active_hours,
         channel_facts.last_contact_at
     from customers
@@ -230,6 +241,7 @@ final as (
     left join cadence using (customer_id)
     left join sentiment_facts using (customer_id)
     left join channel_facts using (customer_id)
+    left join preferred_channels using (customer_id)
     left join active_hours using (customer_id)
 )
 
