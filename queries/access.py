@@ -90,9 +90,6 @@ class Viewer:
         if not self.may(action):
             raise Refused(f"The {self.role.label} role may not {ACTIONS.get(action, action)}.")
 
-    def masks(self, field: str) -> bool:
-        return field in self.role.masked
-
     @property
     def masked(self) -> frozenset[str]:
         return self.role.masked
@@ -101,12 +98,6 @@ class Viewer:
     def talking_point_role(self) -> str:
         return self.role.name if self.role.name in TALKING_POINT_ROLES else "anyone"
 
-    def acting_as(self, role_name: str) -> Viewer:
-        """The same person in another of their own roles; never one they lack."""
-        for role in self.roles:
-            if role.name == role_name:
-                return Viewer(self.actor, self.roles, role, self.signed_in, self.session)
-        raise Refused(f"{self.actor} does not have the role {role_name!r}.")
 
 
 def viewer_for(policy: Policy, *, actor: str, signed_in: bool, email: str | None = None,

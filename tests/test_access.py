@@ -15,9 +15,8 @@ from queries import actions, audit, customers, inbox, leadership, sources
 from queries.access import AccessConfigError, Refused, load_policy
 from queries.masking import initials, mask_text
 from store import PROJECT_ROOT
-from tests.viewers import ADMIN, as_role
+from tests.viewers import ADMIN, as_role, open_app
 
-APP = str(PROJECT_ROOT / "app.py")
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "rapport",
         "client_secret": "s", "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
 PEOPLE = """ask = "the IT desk on extension 400"
@@ -50,21 +49,8 @@ def roles_file(app_store, tmp_path, monkeypatch) -> Path:
 def signed_in(email: str | None, page: str | None = None, role: str | None = None, groups: list[str] | None = None,
               **query) -> AppTest:
     """The app as a signed-in person (None: not signed in), on `page`, in `role` if given."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.secrets["auth"] = AUTH
-    at.user = {"is_logged_in": email is not None, "email": email, "name": "Someone", "groups": groups or []}
-    if role:
-        at.session_state["role_name"] = role
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page)
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app(page, role, secrets={"auth": AUTH}, user={"is_logged_in": email is not None, "email": email,
+                                                              "name": "Someone", "groups": groups or []}, **query)
 
 
 def page_by_url(email: str | None, page: str, role: str | None = None, **query) -> AppTest:

@@ -9,25 +9,11 @@ from streamlit.testing.v1 import AppTest
 
 import store
 from queries import customers, leadership
-from tests.viewers import ADMIN, as_role
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.viewers import ADMIN, as_role, open_app
 
 
 def app(page: str | None = None, role: str | None = None, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    if role:
-        at.session_state["role_name"] = role
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(page)
-        for key, value in query.items():
-            at.query_params[key] = value
-        at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app(page, role, **query)
 
 
 def texts(at: AppTest) -> list[str]:
