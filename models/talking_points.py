@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -210,14 +210,19 @@ def profile_fields(profile: Mapping[str, Any] | None) -> dict[str, Any]:
     return {key: clean(value) for key, value in (profile or {}).items()}
 
 
-def timeline_events(timeline: pd.DataFrame | None) -> list[dict]:
-    """The timeline as plain dicts, oldest first; rows without an id or a time cannot be cited or aged, so drop."""
+def timeline_events(timeline: pd.DataFrame | Sequence[Mapping[str, Any]] | None) -> list[dict]:
+    """The timeline (a frame, or rows as dicts) as plain dicts, oldest first; rows without an id or a time cannot
+    be cited or aged, so drop."""
     if timeline is None or len(timeline) == 0:
         return []
     events = []
-    # column by column: a column's tolist() is a tenth of the cost of to_dict("records") on 200 rows
-    values = [timeline[c].tolist() if c in timeline else [None] * len(timeline) for c in TIMELINE_COLUMNS]
-    for row in zip(*values, strict=True):
+    if isinstance(timeline, pd.DataFrame):
+        # column by column: a column's tolist() is a tenth of the cost of to_dict("records") on 200 rows
+        values = [timeline[c].tolist() if c in timeline else [None] * len(timeline) for c in TIMELINE_COLUMNS]
+        rows = zip(*values, strict=True)
+    else:
+        rows = ([event.get(c) for c in TIMELINE_COLUMNS] for event in timeline)
+    for row in rows:
         event = {column: clean(value) for column, value in zip(TIMELINE_COLUMNS, row, strict=True)}
         event["occurred_at"] = timestamp(event["occurred_at"])
         if event["event_id"] is None or event["occurred_at"] is None:
@@ -726,7 +731,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def talking_points(profile: Mapping[str, Any], timeline: pd.DataFrame, role: str = "anyone",
+def talking_points(profile: Mapping[str, Any], timeline: pd.DataFrame | Sequence[Mapping[str, Any]], role: str = "anyone",
                    now: datetime | None = None, *, ltv_top_decile: float | None = None) -> list[TalkingPoint]:
     """Every rule that fires for this customer, the role's own points first, then by priority and recency."""
     if role not in ROLES:

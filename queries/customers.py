@@ -14,7 +14,8 @@ from models.talking_points import TalkingPoint, talking_points
 from queries.access import Refused, Viewer
 from queries.audit import record, record_profile_open
 from queries.connection import cursor
-from queries.masking import initials, mask_email, mask_frame, mask_phone, mask_profile
+from queries.masking import initials, mask_email, mask_frame, mask_phone, mask_profile, mask_rows
+from queries.results import Rows, fetch_rows
 from store import Connection
 
 TIMELINE_COLUMNS = """event_id, customer_id, occurred_at, kind, channel, title, body, amount, sentiment, source,
@@ -47,9 +48,12 @@ def profile(customer_id: int, viewer: Viewer, con: Connection | None = None) -> 
 
 def load_profile(customer_id: int, con: Connection | None = None) -> dict[str, Any] | None:
     """The customer's profile row as a dict of plain Python values (None where unknown), or None; unmasked."""
-    found = cursor(con).execute("select * from customer_profiles where customer_id = ?", [customer_id])
-    row = found.fetchone()
-    return None if row is None else dict(zip([d[0] for d in found.description], row, strict=True))
+    return first_row(cursor(con).execute("select * from customer_profiles where customer_id = ?", [customer_id]))
+
+
+def first_row(result: Any) -> dict[str, Any] | None:
+    row = result.fetchone()
+    return None if row is None else dict(zip([d[0] for d in result.description], row, strict=True))
 
 
 # staff notes and hand-offs are made between builds: they join the built timeline when it is read
@@ -74,10 +78,16 @@ def timeline(customer_id: int, viewer: Viewer, **filters) -> pd.DataFrame:
     return mask_frame(load_timeline(customer_id, **filters), viewer.masked)
 
 
-def load_timeline(customer_id: int, *, kinds: list[str] | None = None, channels: list[str] | None = None,
-             start: datetime | None = None, end: datetime | None = None, limit: int = 50, offset: int = 0,
-             con: Connection | None = None) -> pd.DataFrame:
-    """The customer's events, newest first, filtered by kind, channel and date range, one page at a time."""
+def load_timeline(customer_id: int, **filters) -> pd.DataFrame:
+    """The customer's events, newest first, filtered by kind, channel and date range, one page at a time (filters:
+    see timeline_rows)."""
+    return timeline_rows(customer_id, **filters).frame()
+
+
+def timeline_rows(customer_id: int, *, kinds: list[str] | None = None, channels: list[str] | None = None,
+                  start: datetime | None = None, end: datetime | None = None, limit: int = 50, offset: int = 0,
+                  live: bool | None = None, con: Connection | None = None) -> Rows:
+    """load_timeline's rows as fetched; `live`: whether the store has notes or hand-offs, if already known."""
     con = cursor(con)
     # only the filters asked for go into the SQL: "$x is null or ..." for each unused one costs a third of a read
     wanted = {"kinds": kinds or None, "channels": channels or None, "start": start, "end": end}
@@ -86,23 +96,27 @@ def load_timeline(customer_id: int, *, kinds: list[str] | None = None, channels:
     used = {name: value for name, value in wanted.items() if value is not None}
     where = "".join(f" and {conditions[name]}" for name in used)
     # the live part costs a third of a profile read; most stores have no notes or hand-offs to add
-    live = f"union all select * from ({LIVE_EVENTS}) where customer_id = $customer_id" if has_live_events(con) else ""
+    live = has_live_events(con) if live is None else live
+    live_part = f"union all select * from ({LIVE_EVENTS}) where customer_id = $customer_id" if live else ""
     # materialized: the customer's rows come through the index first; inlined, the top-n sort below would make
     # DuckDB scan the whole row group instead
-    return con.execute(f"""
+    return fetch_rows(con.execute(f"""
         with events as materialized (
             select {TIMELINE_COLUMNS} from customer_timeline where customer_id = $customer_id
-            {live}
+            {live_part}
         )
         select * from events
         where true{where}
         order by occurred_at desc, event_id
         limit $limit offset $offset
-    """, {"customer_id": customer_id, "limit": limit, "offset": offset, **used}).df()
+    """, {"customer_id": customer_id, "limit": limit, "offset": offset, **used}))
+
+
+HAS_LIVE_EVENTS = "select exists (select 1 from handoffs) or exists (select 1 from inbox_notes)"
 
 
 def has_live_events(con: Connection) -> bool:
-    return con.execute("select exists (select 1 from handoffs) or exists (select 1 from inbox_notes)").fetchall()[0][0]
+    return con.execute(HAS_LIVE_EVENTS).fetchall()[0][0]
 
 
 def timeline_size(customer_id: int, con: Connection | None = None) -> int:
@@ -145,15 +159,22 @@ def load_context(customer_id: int, role: str = "anyone", now: datetime | None = 
     """Profile, the newest `events` timeline events and the talking points, on one cursor, with `masked` fields
     hidden before the talking points are written (so no sentence can quote them)."""
     con = cursor(con)
-    found = load_profile(customer_id, con)
+    # the profile and two store-wide facts in one round trip: the top-decile line and whether notes exist
+    found = first_row(con.execute(f"""
+        select p.*, s.ltv_top_decile as _ltv_top_decile, ({HAS_LIVE_EVENTS}) as _has_live_events
+        from customer_profiles p left join customer_stats s on true
+        where p.customer_id = ?""", [customer_id]))
     if found is None:
         return None
+    top_decile, live = found.pop("_ltv_top_decile"), found.pop("_has_live_events")
     found = mask_profile(found, masked) if masked else found
-    history = mask_frame(load_timeline(customer_id, limit=max(events, TALKING_POINT_EVENTS), con=con), masked)
-    top_decile = con.execute("select ltv_top_decile from customer_stats").fetchone()[0]
-    said = talking_points(found, history, role, now or datetime.now(UTC).replace(tzinfo=None),
+    history = mask_rows(timeline_rows(customer_id, limit=max(events, TALKING_POINT_EVENTS), live=live, con=con),
+                        masked)
+    # the talking points read the rows as they are; the page gets them as a frame
+    said = talking_points(found, history.records(), role, now or datetime.now(UTC).replace(tzinfo=None),
                           ltv_top_decile=top_decile)
-    return CustomerContext(found, history.head(events), said)
+    shown = history if len(history.rows) <= events else Rows(history.columns, history.types, history.rows[:events])
+    return CustomerContext(found, shown.frame(), said)
 
 
 def identity(customer_id: int, viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:

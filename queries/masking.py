@@ -4,9 +4,12 @@ including emails and phone numbers written inside posts and ticket bodies."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pandas as pd
+
+from queries.results import Rows
 
 MASK = "•••"
 EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -77,26 +80,40 @@ def mask_profile(profile: dict, masked: frozenset[str]) -> dict:
     return shown
 
 
+def column_masker(column: str, masked: frozenset[str],
+                  text_columns: Iterable[str] = TEXT_COLUMNS) -> Callable[[Any], Any] | None:
+    """What masking does to a value of this result column for a role masking `masked` (None: nothing)."""
+    if "name" in masked and column in NAME_COLUMNS:
+        mask = initials
+    elif column == "email" and "email" in masked:
+        mask = mask_email
+    elif column == "phone" and "phone" in masked:
+        mask = mask_phone
+    elif column in text_columns and masked & {"email", "phone"}:
+        return lambda value: mask_text(value, masked) if isinstance(value, str) else value
+    else:
+        return None
+    return lambda value: mask(value) if isinstance(value, str) else value
+
+
 def mask_frame(frame: pd.DataFrame, masked: frozenset[str], text_columns: Iterable[str] = TEXT_COLUMNS) -> pd.DataFrame:
     """A copy of a result table with names, emails, phones and the contact details inside texts masked."""
     if not masked or frame.empty:
         return frame
     shown = frame.copy()
-    if "name" in masked:
-        for column in NAME_COLUMNS:
-            if column in shown:
-                shown[column] = shown[column].map(lambda v: v if v is None or v != v else initials(v))
-    for field, column, mask in (("email", "email", mask_email), ("phone", "phone", mask_phone)):
-        if field in masked and column in shown:
-            shown[column] = shown[column].map(lambda v, m=mask: v if v is None or v != v else m(v))
-    if masked & {"email", "phone"}:
-        for column in text_columns:
-            if column in shown:
-                shown[column] = mask_texts(shown[column], masked)
+    for column in shown.columns:
+        mask = column_masker(column, masked, text_columns)
+        if mask is not None:
+            # a list comprehension: a third of the cost of Series.map on 200 rows
+            shown[column] = pd.Series([mask(v) for v in shown[column].tolist()], index=shown.index,
+                                      dtype=shown[column].dtype, name=column)
     return shown
 
 
-def mask_texts(texts: pd.Series, masked: frozenset[str]) -> pd.Series:
-    """mask_text over a column (a list comprehension: a third of the cost of Series.map on 200 rows)."""
-    return pd.Series([mask_text(v, masked) if isinstance(v, str) else v for v in texts.tolist()],
-                     index=texts.index, dtype=texts.dtype, name=texts.name)
+def mask_rows(rows: Rows, masked: frozenset[str]) -> Rows:
+    """mask_frame for rows fetched as tuples (queries.results)."""
+    for column in rows.columns if masked else ():
+        mask = column_masker(column, masked)
+        if mask is not None:
+            rows = rows.with_column_values(column, mask)
+    return rows

@@ -1,0 +1,64 @@
+"""Small query results as plain rows, and as pandas frames with the dtypes DuckDB's `.df()` gives, built for a
+fraction of its cost (200 timeline rows: `.df()` ~5 ms, rows framed here ~1.5 ms)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                 "UBIGINT"}
+FLOAT_TYPES = {"FLOAT", "DOUBLE"}
+TIME_TYPES = {"TIMESTAMP", "DATE"}  # `.df()` turns both into datetime64[us]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A result's column names, DuckDB type names and rows (tuples of Python values)."""
+
+    columns: tuple[str, ...]
+    types: tuple[str, ...]
+    rows: list[tuple]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame typed like `.df()`: pandas infers most columns from the values; a column whose
+        values do not say (missing values, or no rows) gets its type from DuckDB's."""
+        frame = pd.DataFrame.from_records(self.rows, columns=list(self.columns))
+        # the dtypes read once: a frame[column] per column costs more than building the frame
+        inferred = [str(dtype) for dtype in frame.dtypes.tolist()]
+        for column, duck_type, dtype in zip(self.columns, self.types, inferred, strict=True):
+            wanted = frame_dtype(duck_type, dtype, empty=not self.rows)
+            if wanted is not None:
+                frame[column] = frame[column].astype(wanted)
+        return frame
+
+    def with_column_values(self, column: str, change: Callable[[Any], Any]) -> Rows:
+        """A copy with `change` applied to every value of one column."""
+        at = self.columns.index(column)
+        rows = [row[:at] + (change(row[at]),) + row[at + 1:] for row in self.rows]
+        return Rows(self.columns, self.types, rows)
+
+
+def fetch_rows(result: Any) -> Rows:
+    """Every row of an executed DuckDB result."""
+    rows = result.fetchall()
+    return Rows(tuple(d[0] for d in result.description), tuple(str(d[1]) for d in result.description), rows)
+
+
+def frame_dtype(duck_type: str, inferred: str, empty: bool) -> str | None:
+    """The dtype `.df()` would give a column of this DuckDB type where pandas inferred another (None: keep)."""
+    if duck_type in INTEGER_TYPES and inferred != "int64":
+        return "int64" if empty else "Int64"  # missing values made pandas choose float or object
+    if duck_type == "BOOLEAN" and inferred != "bool":
+        return "bool" if empty else "boolean"
+    if (duck_type in FLOAT_TYPES or duck_type.startswith("DECIMAL")) and inferred != "float64":
+        return "float64"
+    if duck_type in TIME_TYPES and not inferred.startswith("datetime64"):
+        return "datetime64[us]"
+    return None

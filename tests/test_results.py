@@ -1,0 +1,48 @@
+"""Rows framed by queries.results look exactly like DuckDB's own .df() — values and dtypes — for every shape a
+timeline read can take: missing values, a column with nothing in it, no rows at all."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from queries.masking import mask_frame, mask_rows
+from queries.results import fetch_rows
+
+VALUES = """
+    select * from (values
+        (1::bigint, true, 1.5::double, timestamp '2026-01-02 03:04:05', 'a', date '2026-01-02', 2.50::decimal(9, 2),
+         null::varchar),
+        (null, null, null, null, null, null, null, null),
+        (3, false, -2.0, timestamp '2026-03-04 05:06:07', 'c', date '2026-03-04', 1.25, null)
+    ) t(number, flag, amount, happened_at, text, day, price, nothing)
+"""
+SHAPES = {
+    "with missing values": VALUES,
+    "no missing values": VALUES + " where number is not null",
+    "every value missing": VALUES + " where number is null",
+    "no rows": VALUES + " where false",
+}
+
+
+@pytest.mark.parametrize("query", SHAPES.values(), ids=SHAPES.keys())
+def test_a_framed_result_equals_duckdbs_own_frame(query):
+    con = duckdb.connect()
+    expected = con.execute(query).df()
+    framed = fetch_rows(con.execute(query)).frame()
+    assert framed.dtypes.to_dict() == expected.dtypes.to_dict()
+    pd.testing.assert_frame_equal(framed, expected)
+
+
+def test_masking_rows_masks_what_masking_the_frame_masks():
+    con = duckdb.connect()
+    query = """select * from (values ('Ada Lovelace', 'ada@example.com', '+44 20 7946 0958',
+                                      'call me on +44 20 7946 0958 or ada@example.com about order #1195', 12.5))
+               t(display_name, email, phone, body, amount)"""
+    masked = frozenset({"name", "email", "phone"})
+    rows = mask_rows(fetch_rows(con.execute(query)), masked)
+    assert rows.records() == mask_frame(con.execute(query).df(), masked).to_dict("records")
+    assert rows.records()[0]["display_name"] == "A. L."
+    assert "ada@example.com" not in rows.records()[0]["body"] and "#1195" in rows.records()[0]["body"]
+    assert mask_rows(fetch_rows(con.execute(query)), frozenset()).records()[0]["email"] == "ada@example.com"
