@@ -16,7 +16,7 @@ from store import Connection, transaction
 
 # marts in dependency order: the timeline feeds the profiles, the profiles feed search, stats and the facts
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 5
+MODEL_VERSION = 6
 LOOKUP_TABLES = ("customer_profiles", "customer_timeline")  # read one customer at a time, by id
 MARTS = ("customer_timeline", "customer_profiles", "customer_search", "customer_stats", "ticket_facts", "post_facts")
 

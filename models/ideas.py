@@ -78,7 +78,9 @@ class Group:
         threshold = max(1, 0.3 * self.size)
         if self.floor < threshold or any(w not in self.core and self.counts[w] >= threshold for w in bag):
             self.core = {w for w, n in self.counts.items() if n >= threshold}
-            self.core_weight = sum(self.idf[w] for w in self.core)
+            # fsum: exactly rounded, so the order a set yields its words in (it follows Python's string hashing)
+            # cannot move a score by a last bit and flip a tie
+            self.core_weight = math.fsum(self.idf[w] for w in self.core)
             self.floor = min((self.counts[w] for w in self.core), default=math.inf)
             self.scores = {}
 
@@ -87,7 +89,7 @@ class Group:
         found = self.scores.get(id(bag))
         if found is None:
             smaller = min(weight, self.core_weight)
-            found = sum(self.idf[w] * theme_weight(w) for w in bag & self.core) / smaller if smaller else 0.0
+            found = math.fsum(self.idf[w] * theme_weight(w) for w in bag & self.core) / smaller if smaller else 0.0
             self.scores[id(bag)] = found
         return found
 
@@ -104,7 +106,7 @@ def group_ideas(texts: list[str]) -> np.ndarray:
     labels = np.zeros(len(texts), dtype=np.int64)
     for index, bag in enumerate(bags):
         best, best_score = None, SIMILAR_FROM
-        weight = sum(idf[w] for w in bag)
+        weight = math.fsum(idf[w] for w in bag)
         for group in {g for word in bag for g in holders[word]}:
             score = groups[group].score(bag, weight)
             if score >= best_score:
@@ -148,7 +150,9 @@ def first_member_numbers(labels: np.ndarray) -> np.ndarray:
 def label_of(texts: list[str]) -> str:
     """A short name for a group: its most common content words."""
     counts = Counter(word for bag in bags_of(texts) for word in bag)
-    return ", ".join(word for word, _ in counts.most_common(3)) or "misc"
+    # equals by name: most_common keeps first-seen order, and a bag's order changes with Python's string hashing
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:3]
+    return ", ".join(word for word, _ in top) or "misc"
 
 
 def build_ideas(con: Connection) -> None:

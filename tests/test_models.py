@@ -308,3 +308,14 @@ def test_phone_numbers_parsed_in_worker_processes_match_one_by_one(monkeypatch):
     monkeypatch.setattr(phones, "CHUNK", 5)
     assert phones.all_to_e164(written, "GB") == one_by_one
     assert one_by_one[0] == "+447700900123" and one_by_one[3] is None
+
+
+def test_a_tie_between_an_orders_lines_goes_to_the_first_category_and_status_by_name(world, tmp_path):
+    lines = [("1", "tents", "refunded"), ("2", "cooking", "paid"), ("3", "tents", "paid"), ("4", "cooking", "refunded")]
+    load_file(world, "purchases", write_jsonl(tmp_path / "p.jsonl", [
+        {"order_id": "T1", "line_id": line, "ordered_at": "2026-02-01T10:00:00", "amount": "10",
+         "email": "ana@example.com", "product": f"P{line}", "category": category, "status": status}
+        for line, category, status in lines]), source="shop4")
+    build(world, NOW)
+    assert rows(world, """select category, status from customer_timeline
+                          where source = 'shop4' and kind = 'purchase'""") == [("cooking", "paid")]

@@ -129,10 +129,12 @@ cadence as (
 sentiment_facts as (
     select
         customer_id,
-        avg(sentiment) filter (where kind = 'social_post') as sentiment_overall,
-        avg(sentiment) filter (
+        -- in decimals (VADER's four places): a sum of doubles depends on the order threads add them in, and
+        -- the last digit of an average would change from one build to the next
+        avg(sentiment::decimal(18, 4)) filter (where kind = 'social_post')::double as sentiment_overall,
+        avg(sentiment::decimal(18, 4)) filter (
             where kind = 'social_post' and occurred_at >= (select built_at from build) - interval 90 day
-        ) as sentiment_90d
+        )::double as sentiment_90d
     from timeline
     where author_type = 'customer'
     group by customer_id

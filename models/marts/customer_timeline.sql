@@ -42,8 +42,9 @@ multi_line_orders as (
         p.source,
         p.order_id,
         string_agg(coalesce(p.product, p.sku), ', ' order by p.line_id) as products,
-        mode(p.category) as category,
-        mode(p.status) as status
+        -- ordered: a tie goes to the first in name order, so every build agrees (unordered, either could win)
+        mode(p.category order by p.category) as category,
+        mode(p.status order by p.status) as status
     from stg_purchases as p
     inner join sources using (record_key)
     where (p.source, p.order_id) in (select (source, order_id) from order_totals where line_count > 1)
