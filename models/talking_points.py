@@ -731,8 +731,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def talking_points(profile: Mapping[str, Any], timeline: pd.DataFrame | Sequence[Mapping[str, Any]], role: str = "anyone",
-                   now: datetime | None = None, *, ltv_top_decile: float | None = None) -> list[TalkingPoint]:
+def talking_points(profile: Mapping[str, Any], timeline: pd.DataFrame | Sequence[Mapping[str, Any]],
+                   role: str = "anyone", now: datetime | None = None, *,
+                   ltv_top_decile: float | None = None) -> list[TalkingPoint]:
     """Every rule that fires for this customer, the role's own points first, then by priority and recency."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; valid roles are: {', '.join(ROLES)}")
