@@ -86,8 +86,10 @@ def weekly_sentiment(viewer: Viewer, filters: Filters = NO_FILTERS,
     """Per week and network: customer posts, average sentiment and the share that is negative."""
     viewer.require_page("leadership")
     return _query(f"""
+        -- sentiment summed in decimals (VADER's four places): a double sum follows the threads' order, and a
+        -- chart point would change in its last digit from one reading to the next
         select date_trunc('week', occurred_at) as week, network, count(*) as posts,
-               avg(sentiment) as avg_sentiment,
+               avg(sentiment::decimal(18, 4))::double as avg_sentiment,
                avg(case when sentiment <= -0.05 then 1.0 else 0.0 end) as negative_share
         from ({CUSTOMER_POSTS})
         group by all order by week, network
