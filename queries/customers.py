@@ -52,6 +52,7 @@ def load_profile(customer_id: int, con: Connection | None = None) -> dict[str, A
 
 
 def first_row(result: Any) -> dict[str, Any] | None:
+    """An executed result's first row as a dict by column name, or None."""
     row = result.fetchone()
     return None if row is None else dict(zip([d[0] for d in result.description], row, strict=True))
 
@@ -173,8 +174,7 @@ def load_context(customer_id: int, role: str = "anyone", now: datetime | None = 
     # the talking points read the rows as they are; the page gets them as a frame
     said = talking_points(found, history.records(), role, now or datetime.now(UTC).replace(tzinfo=None),
                           ltv_top_decile=top_decile)
-    shown = history if len(history.rows) <= events else Rows(history.columns, history.types, history.rows[:events])
-    return CustomerContext(found, shown.frame(), said)
+    return CustomerContext(found, history.head(events).frame(), said)
 
 
 def identity(customer_id: int, viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:

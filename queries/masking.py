@@ -112,8 +112,6 @@ def mask_frame(frame: pd.DataFrame, masked: frozenset[str], text_columns: Iterab
 
 def mask_rows(rows: Rows, masked: frozenset[str]) -> Rows:
     """mask_frame for rows fetched as tuples (queries.results)."""
-    for column in rows.columns if masked else ():
-        mask = column_masker(column, masked)
-        if mask is not None:
-            rows = rows.with_column_values(column, mask)
-    return rows
+    if not masked:
+        return rows
+    return rows.with_values_changed([column_masker(column, masked) for column in rows.columns])

@@ -38,10 +38,20 @@ class Rows:
                 frame[column] = frame[column].astype(wanted)
         return frame
 
-    def with_column_values(self, column: str, change: Callable[[Any], Any]) -> Rows:
-        """A copy with `change` applied to every value of one column."""
-        at = self.columns.index(column)
-        rows = [row[:at] + (change(row[at]),) + row[at + 1:] for row in self.rows]
+    def head(self, n: int) -> Rows:
+        return self if len(self.rows) <= n else Rows(self.columns, self.types, self.rows[:n])
+
+    def with_values_changed(self, changes: list[Callable[[Any], Any] | None]) -> Rows:
+        """A copy with each column's values passed through its change (None: the column as it is), in one pass."""
+        indexed = [(at, change) for at, change in enumerate(changes) if change is not None]
+        if not indexed:
+            return self
+        rows = []
+        for row in self.rows:
+            values = list(row)
+            for at, change in indexed:
+                values[at] = change(values[at])
+            rows.append(tuple(values))
         return Rows(self.columns, self.types, rows)
 
 
