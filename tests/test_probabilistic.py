@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
+from splink import block_on
 
 import store
-from models.identity.probabilistic import AUTO_LINK_PROBABILITY, REVIEW_PROBABILITY, score_pairs
+from models.identity.probabilistic import AUTO_LINK_PROBABILITY, BLOCKING_RULES, REVIEW_PROBABILITY, score_pairs
 
 COLUMNS = ("cluster_id", "first_name", "last_name", "birth_date", "email_local", "postcode", "city", "street")
 
@@ -123,3 +125,36 @@ def test_splink_leaves_no_tables_behind(con):
 def test_table_names_must_be_plain_identifiers(con):
     with pytest.raises(ValueError, match="plain table name"):
         score_pairs(con, output="identity_matches; drop table customer_ids")
+
+
+def every_kind_of_namesake_pair() -> list[tuple]:
+    """Pairs of records with one full name each, in every combination of the other fields' outcomes (unknown,
+    exact, similar or near, different); no two pairs share a birth date, postcode, street or mailbox."""
+    records = []
+    outcomes = itertools.product(range(4), range(4), range(4), range(3), range(4))
+    for i, (birth, postcode, street, city, email) in enumerate(outcomes):
+        born = date(1900 + i // 12, i % 12 + 1, 10)
+        code, road, box = f"ZZ{i:04d}A", f"{i} high street", f"anna.q{i}"
+        left = (2 * i, "anna", f"q{i}", born, box, code, "leeds", road)
+        right = (2 * i + 1, "anna", f"q{i}",
+                 (None, born, born.replace(day=20), date(born.year + 1, born.month % 12 + 1, 21))[birth],
+                 (None, box, box + "x", f"zz{i}")[email],
+                 (None, code, code[:-1] + "B", f"YY{i:04d}C")[postcode],
+                 (None, "leeds", "york")[city],
+                 (None, road, road[:-1] + "s", f"{i} elm row")[street])
+        records += [left, right]
+    return records
+
+
+def test_the_narrowed_full_name_rules_find_every_pair_a_plain_full_name_rule_finds(con, monkeypatch):
+    pairs = score(con, *every_kind_of_namesake_pair())
+    monkeypatch.setattr("models.identity.probabilistic.BLOCKING_RULES",
+                        (*BLOCKING_RULES, block_on("first_name", "last_name")))
+    score_pairs(con)
+    with_plain_rule = {frozenset(row[:2]): row for row in con.execute("select * from identity_matches").fetchall()}
+    assert pairs == with_plain_rule
+    # not vacuous: pairs only the narrowed rules find — no birth date, postcode or mailbox in common
+    narrowed_only = [reasons for *_, reasons in pairs.values()
+                     if not any(f"{field}: exact" in reasons for field in ("birth date", "postcode", "email"))]
+    assert len(narrowed_only) >= 10
+    assert "birth date: unknown; postcode: similar (one character off); street: similar" in "\n".join(narrowed_only)
