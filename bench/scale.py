@@ -229,11 +229,13 @@ def rank_hits(query: str, probe: str, prefixed: Iterable[tuple[int, str, str]], 
 # ---------------------------------------------------------------- answers, made comparable across engines
 
 
-def context_answer(found: tuple[pd.DataFrame, list] | None) -> tuple:
+def context_answer(found: tuple[list, list] | None) -> tuple:
+    """An engine's context as (event ids, talking points); every engine hands its events on as its store has them
+    (rows from DuckDB and SQLite, a frame from pandas), with no frame built for the comparison's sake."""
     if found is None:
         return ()
-    history, points = found
-    return tuple(history["event_id"].astype(str)), tuple((p.rule, p.sentence, p.cites) for p in points)
+    event_ids, points = found
+    return tuple(str(e) for e in event_ids), tuple((p.rule, p.sentence, p.cites) for p in points)
 
 
 def plain_value(value: Any) -> Any:
@@ -285,7 +287,7 @@ class Rapport:
     def context(self, customer_id: int):
         """The context without masking or the view audit: the baseline for their cost."""
         found = customers.load_context(customer_id, ROLE, NOW, events=EVENTS, con=self.con)
-        return None if found is None else (found.timeline, found.points)
+        return None if found is None else (found.events.column("event_id"), found.points)
 
     def guarded_context(self, customer_id: int):
         """What a page gets: every field masked, and an audit entry written (a new session each call, so the
@@ -293,7 +295,7 @@ class Rapport:
         self.sessions += 1
         viewer = Viewer(self.viewer.actor, self.viewer.roles, MASK_ALL, session=f"bench-{self.sessions}")
         found = customers.context(customer_id, viewer, now=NOW, events=EVENTS, con=self.con)
-        return None if found is None else (found.timeline, found.points)
+        return None if found is None else (found.events.column("event_id"), found.points)
 
     def search(self, text: str) -> pd.DataFrame:
         return customers.search(text, self.viewer, con=self.con)
@@ -405,11 +407,11 @@ class Sqlite:
         profile = dict(zip(self.profile_columns, self.row("customer_profiles", found), strict=True))
         rows = self.db.execute(f"""select {', '.join(TIMELINE)} from customer_timeline where customer_id = ?
                                    order by occurred_at desc, event_id limit ?""", (customer_id, HISTORY)).fetchall()
-        history = pd.DataFrame([[None if v is None else d(v) for d, v in zip(self.timeline_decoders, r, strict=True)]
-                                for r in rows], columns=TIMELINE)
+        decoded = [[None if v is None else d(v) for d, v in zip(self.timeline_decoders, r, strict=True)] for r in rows]
+        history = [dict(zip(TIMELINE, values, strict=True)) for values in decoded]
         top_decile = self.db.execute("select ltv_top_decile from customer_stats").fetchone()[0]
         points = talking_points(profile, history, ROLE, NOW, ltv_top_decile=top_decile)
-        return history.head(EVENTS), points
+        return [event["event_id"] for event in history[:EVENTS]], points
 
     def search(self, text: str) -> list[tuple]:
         query, probe = parse_query(text)
@@ -508,7 +510,7 @@ class Pandas:
         start, end = np.searchsorted(self.timeline_ids, [customer_id, customer_id + 1])
         history = self.timeline.iloc[start:min(end, start + HISTORY)]
         points = talking_points(profile, history, ROLE, NOW, ltv_top_decile=self.top_decile)
-        return history.head(EVENTS), points
+        return history["event_id"].head(EVENTS).tolist(), points
 
     def search(self, text: str) -> list[tuple]:
         query, probe = parse_query(text)

@@ -41,6 +41,14 @@ class Rows:
     def head(self, n: int) -> Rows:
         return self if len(self.rows) <= n else Rows(self.columns, self.types, self.rows[:n])
 
+    def skip(self, count: int) -> Rows:
+        """The rows after the first `count`."""
+        return self if count <= 0 else Rows(self.columns, self.types, self.rows[count:])
+
+    def column(self, name: str) -> list[Any]:
+        at = self.columns.index(name)
+        return [row[at] for row in self.rows]
+
     def with_values_changed(self, changes: list[Callable[[Any], Any] | None]) -> Rows:
         """A copy with each column's values passed through its change (None: the column as it is), in one pass."""
         indexed = [(at, change) for at, change in enumerate(changes) if change is not None]
@@ -55,9 +63,9 @@ class Rows:
         return Rows(self.columns, self.types, rows)
 
 
-def fetch_rows(result: Any) -> Rows:
-    """Every row of an executed DuckDB result."""
-    rows = result.fetchall()
+def fetch_rows(result: Any, limit: int | None = None) -> Rows:
+    """The rows of an executed DuckDB result: all of them, or the first `limit` (only those are converted)."""
+    rows = result.fetchall() if limit is None else result.fetchmany(limit) if limit > 0 else []
     return Rows(tuple(d[0] for d in result.description), tuple(str(d[1]) for d in result.description), rows)
 
 

@@ -46,3 +46,20 @@ def test_masking_rows_masks_what_masking_the_frame_masks():
     assert rows.records()[0]["display_name"] == "A. L."
     assert "ada@example.com" not in rows.records()[0]["body"] and "#1195" in rows.records()[0]["body"]
     assert mask_rows(fetch_rows(con.execute(query)), frozenset()).records()[0]["email"] == "ada@example.com"
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 3, 10])
+def test_fetching_a_limit_gives_the_first_rows_of_the_whole_result(limit):
+    con = duckdb.connect()
+    ordered = VALUES + " order by number nulls last"
+    everything = fetch_rows(con.execute(ordered))
+    first = fetch_rows(con.execute(ordered), limit=limit)
+    assert first.rows == everything.rows[:limit]
+    assert (first.columns, first.types) == (everything.columns, everything.types)
+
+
+def test_skipping_and_reading_a_column():
+    rows = fetch_rows(duckdb.connect().execute(VALUES + " order by number nulls last"))
+    assert rows.column("text") == ["a", "c", None]
+    assert rows.skip(1).column("number") == [3, None]
+    assert rows.skip(0) is rows and rows.skip(5).rows == []
