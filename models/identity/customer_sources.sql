@@ -18,7 +18,7 @@ shared_keys as (
     -- list_sort, not string_agg(... order by key): an ordered aggregate over 1.5M groups is several times slower
     select node, array_to_string(list_sort(list(key)), ', ') as evidence
     from identity_node_keys
-    where key in (select key from identity_node_keys group by key having count(*) > 1)
+    where key in (select key from _identity_keys where holders > 1)
     group by node
 ),
 
@@ -27,8 +27,9 @@ primary_components as (
 ),
 
 component_links as (
-    select component_r as component, arg_min(link_method, link_method <> 'manual') as link_method,
-           arg_min(evidence, link_method <> 'manual') as evidence
+    -- a staff merge explains a link before splink does; among equals the first by text, so every build agrees
+    select component_r as component, arg_min(link_method, (link_method <> 'manual', evidence)) as link_method,
+           arg_min(evidence, (link_method <> 'manual', evidence)) as evidence
     from (
         select component_l, component_r, link_method, evidence from identity_cluster_links
         union all

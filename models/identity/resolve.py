@@ -28,6 +28,7 @@ def resolve_identities(con: Connection, now: datetime) -> None:
     assign_customer_ids(con, now)
     for model in ("customer_sources", "customer_id_lookup", "possible_duplicates"):
         run_model(con, IDENTITY_DIR / f"{model}.sql")
+    con.execute("drop table _identity_keys")
 
 
 def number_records(con: Connection) -> None:
@@ -56,12 +57,14 @@ def link_by_keys(con: Connection) -> None:
                    where node not in (select node from identity_nodes
                                       where record_key in (select record_key from _split_records))""")
     node_count = con.execute("select count(*) from identity_nodes").fetchone()[0]
-    edges = con.execute("""with numbered as (
-                               select key, $offset + row_number() over (order by key) - 1 as key_node
-                               from (select distinct key from identity_node_keys))
-                           select k.node, n.key_node from identity_node_keys k join numbered n using (key)""",
-                        {"offset": node_count}).fetchnumpy()
-    key_count = int(edges["key_node"].max() - node_count + 1) if len(edges["node"]) else 0
+    # keys are nodes too, numbered after the records in any order (a component's label is its smallest record);
+    # kept until customer_sources has read which keys are shared, then dropped: a temp table is not written out
+    con.execute("""create or replace temp table _identity_keys as
+                   select key, $offset + row_number() over () - 1 as key_node, count(*) as holders
+                   from identity_node_keys group by key""", {"offset": node_count})
+    key_count = con.execute("select count(*) from _identity_keys").fetchone()[0]
+    edges = con.execute("""select k.node, i.key_node
+                           from identity_node_keys k join _identity_keys i using (key)""").fetchnumpy()
     labels = component_labels(node_count + key_count, np.asarray(edges["node"]), np.asarray(edges["key_node"]))
     store_labels(con, "identity_components", "component", labels[:node_count])
 
