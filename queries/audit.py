@@ -28,6 +28,7 @@ _opened_lock = threading.Lock()
 FLUSH_SECONDS = 0.5
 _queue: list[tuple[Connection, list]] = []  # (a connection to the store, the entry's values)
 _queue_lock = threading.Lock()
+_flush_lock = threading.Lock()  # one flush at a time: a reader's flush waits for the writer's batch to land
 _writer: threading.Thread | None = None
 
 
@@ -68,21 +69,23 @@ def write_queue_forever() -> None:
 
 
 def flush() -> None:
-    """Write every queued entry, one transaction per store, on cursors of the writer's own."""
-    with _queue_lock:
-        batch = _queue[:]
-        _queue.clear()
-    by_store: dict[int, tuple[Connection, list[list]]] = {}
-    for con, values in batch:
-        by_store.setdefault(id(con), (con, []))[1].append(values)
-    for con, rows in by_store.values():
-        try:
-            writer = con.cursor()
-            with transaction(writer):
-                writer.executemany("insert into audit_log values (nextval('audit_id_seq'), ?, ?, ?, ?, ?, ?)",
-                                   rows)
-        except duckdb.ConnectionException:
-            continue  # the store was closed meanwhile (a test's, or the process is ending): nothing to write to
+    """Write every queued entry, one transaction per store, on cursors of the writer's own; on return, every entry
+    queued before the call is in the store, including a batch the background writer had already taken."""
+    with _flush_lock:
+        with _queue_lock:
+            batch = _queue[:]
+            _queue.clear()
+        by_store: dict[int, tuple[Connection, list[list]]] = {}
+        for con, values in batch:
+            by_store.setdefault(id(con), (con, []))[1].append(values)
+        for con, rows in by_store.values():
+            try:
+                writer = con.cursor()
+                with transaction(writer):
+                    writer.executemany("insert into audit_log values (nextval('audit_id_seq'), ?, ?, ?, ?, ?, ?)",
+                                       rows)
+            except duckdb.ConnectionException:
+                continue  # the store was closed meanwhile (a test's, or the process is ending): nothing to write to
 
 
 atexit.register(flush)

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -262,6 +265,29 @@ def test_opening_a_profile_is_audited_once_per_session(roles_file, app_store):
     assert list(opened["object_id"]) == [str(customer["customer_id"])]
     signed_in("sal@fernwood.example", customer=str(customer["customer_id"]))  # another person: another entry
     assert sorted(audit_rows("open_profile")["actor"]) == ["sal@fernwood.example", "sam@fernwood.example"]
+
+
+def test_reading_the_log_waits_for_a_batch_the_background_writer_is_still_writing(monkeypatch):
+    con = store.memory()
+    taken, release = threading.Event(), threading.Event()
+    real_transaction = audit.transaction
+
+    @contextmanager
+    def slow_transaction(writer):
+        taken.set()  # the batch has left the queue...
+        release.wait(5)  # ...and is not in the store yet
+        with real_transaction(writer) as inside:
+            yield inside
+
+    monkeypatch.setattr(audit, "transaction", slow_transaction)
+    audit.enqueue(con, [datetime(2026, 11, 1), "sam@fernwood.example", "open_profile", "customer", "7", "{}"])
+    writer = threading.Thread(target=audit.flush)
+    writer.start()
+    assert taken.wait(5)
+    threading.Timer(0.3, release.set).start()
+    found = audit.entries(ADMIN, actions=["open_profile"], con=con)
+    writer.join()
+    assert list(found["actor"]) == ["sam@fernwood.example"]
 
 
 def test_admins_read_and_filter_the_audit_log_others_cannot(roles_file, app_store):
