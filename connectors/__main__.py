@@ -22,7 +22,7 @@ from connectors.mapping import MAPPINGS_DIR, MappingError, load_mapping
 from connectors.schema import KINDS, UnknownKind
 from connectors.status import quarantined_rows, source_status
 from connectors.sync import sync_all
-from models.build import build
+from models.build import build, refresh
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,7 +103,7 @@ def run_load(args: argparse.Namespace) -> int:
     print(result.summary())
     if result.rejected:
         print(f"see the reasons with: python -m connectors quarantine --source {result.source}")
-    print(build(con).summary())
+    print(refresh(con).summary())
     return 0
 
 
@@ -124,7 +124,7 @@ def run_sync(args: argparse.Namespace) -> int:
         print(result.summary())
         if result.error:
             print(f"error: {result.error}", file=sys.stderr)
-    print(build(con).summary())
+    print(refresh(con).summary())
     return 0 if all(r.outcome == "ok" for r in results) else 1
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
@@ -16,7 +16,13 @@ from store import Connection, transaction
 
 # marts in dependency order: the timeline feeds the profiles, the profiles feed search, stats and the facts
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 6
+MODEL_VERSION = 7
+# a store whose data did not change is still rebuilt this often: "last 90 days" figures move with the calendar
+MAX_MODEL_AGE = timedelta(hours=24)
+# the newest load that changed a raw table: a model built after it is up to date with the data
+LAST_CHANGING_LOAD = """
+    select coalesce(max(load_id), 0) from load_log where outcome = 'ok' and (inserted > 0 or updated > 0)
+"""
 LOOKUP_TABLES = ("customer_profiles", "customer_timeline")  # read one customer at a time, by id
 MARTS = ("customer_timeline", "customer_profiles", "customer_search", "customer_stats", "ticket_facts", "post_facts")
 
@@ -39,8 +45,9 @@ def build(con: Connection, now: datetime | None = None) -> BuildReport:
     now = now or datetime.now(UTC).replace(tzinfo=None)
     report = BuildReport()
     with transaction(con):
-        con.execute("create or replace table model_build as select $now::timestamp as built_at, $v as model_version",
-                    {"now": now, "v": MODEL_VERSION})
+        con.execute(f"""create or replace table model_build as
+                        select $now::timestamp as built_at, $v as model_version,
+                               ({LAST_CHANGING_LOAD}) as loaded_through""", {"now": now, "v": MODEL_VERSION})
         timed(report, "phones", refresh_phone_numbers, con)
         timed(report, "staging", run_layer, con, "staging")
         timed(report, "identity", resolve_identities, con, now)
@@ -52,6 +59,31 @@ def build(con: Connection, now: datetime | None = None) -> BuildReport:
         report.customers, report.events = con.execute(
             "select (select count(*) from customer_profiles), (select count(*) from customer_timeline)").fetchone()
     return report
+
+
+@dataclass
+class Refresh:
+    """What refresh() did: the build's report, or why the models were already up to date."""
+
+    report: BuildReport | None = None
+    reason: str = ""
+
+    def summary(self) -> str:
+        return self.report.summary() if self.report else f"models up to date ({self.reason}): not rebuilt"
+
+
+def refresh(con: Connection, now: datetime | None = None) -> Refresh:
+    """Rebuild the models if a load changed the data since the last build, the models are older than
+    MAX_MODEL_AGE or from another version of Rapport; otherwise leave them (a sync that found nothing new must not
+    cost a full build: minutes at a million customers)."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
+    if not is_current(con):
+        return Refresh(build(con, now))
+    built_at, loaded_through, newest = con.execute(
+        f"select max(built_at), max(loaded_through), ({LAST_CHANGING_LOAD}) from model_build").fetchall()[0]
+    if newest > loaded_through or now - built_at >= MAX_MODEL_AGE:
+        return Refresh(build(con, now))
+    return Refresh(reason=f"no new or changed records since the build at {built_at:%Y-%m-%d %H:%M} UTC")
 
 
 def is_current(con: Connection) -> bool:

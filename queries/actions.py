@@ -8,7 +8,7 @@ from pathlib import Path
 
 from connectors.loader import LoadResult, load_file
 from models import privacy
-from models.build import build
+from models.build import build, refresh
 from models.identity import decisions
 from queries.access import Viewer
 from queries.connection import cursor
@@ -67,7 +67,7 @@ def load_upload(viewer: Viewer, kind: str, file_name: str, data: bytes, source: 
         path.write_bytes(data)
         result = load_file(con, kind, path, source=source or None, mapping=mapping or None,
                            file_label=f"upload:{Path(file_name).name}")
-    build(con)
+    refresh(con)
     return result
 
 
@@ -87,7 +87,7 @@ def sync_now(viewer: Viewer, names: list[str] | None = None, con: Connection | N
     con = cursor(con)
     results = sync_all(con, names)
     if results:
-        build(con)
+        refresh(con)
     return results
 
 

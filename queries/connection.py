@@ -14,7 +14,7 @@ import store
 from connectors.demo import ensure_demo
 from connectors.jobs import run_pending
 from connectors.loader import load_file
-from models.build import build, is_current
+from models.build import build, is_current, refresh
 
 JOB_POLL_SECONDS = 1.0
 
@@ -50,14 +50,14 @@ def run_job(con: store.Connection, job: dict) -> dict:
     work = con.cursor()
     if job.get("command") == "load":
         result = load_file(work, job["kind"], job["path"], source=job.get("source"), mapping=job.get("mapping"))
-        return {"ok": True, "warnings": result.warnings, "summaries": [result.summary(), build(work).summary()]}
+        return {"ok": True, "warnings": result.warnings, "summaries": [result.summary(), refresh(work).summary()]}
     if job.get("command") == "sync":
         from connectors.sync import sync_all
 
         results = sync_all(work, job.get("names"))
         summaries = [r.summary() for r in results] or ["no API sources configured"]
         if results:
-            summaries.append(build(work).summary())
+            summaries.append(refresh(work).summary())
         return {"ok": True, "summaries": summaries, "all_ok": all(r.outcome == "ok" for r in results)}
     return {"ok": False, "error": f"unknown job {job.get('command')!r}"}
 
@@ -68,7 +68,7 @@ def scheduled_sync(con: store.Connection) -> None:
 
     work = con.cursor()
     if sync_all(work):
-        build(work)
+        refresh(work)
 
 
 def start_job_worker(con: store.Connection) -> threading.Thread:

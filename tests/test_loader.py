@@ -107,6 +107,8 @@ def test_cli_load_prints_a_summary_and_is_idempotent(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "4 inserted, 0 updated, 0 unchanged, 0 rejected" in first.stdout
     assert "0 inserted, 0 updated, 4 unchanged, 0 rejected" in second.stdout
+    assert "built " in first.stdout  # the load refreshed the models...
+    assert "models up to date (no new or changed records" in second.stdout  # ...and the same file again did not
     status = run_cli(db, "status")
     assert status.returncode == 0
     assert "shopify" in status.stdout and "purchases" in status.stdout

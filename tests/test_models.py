@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from connectors.loader import load_file
-from models.build import build
+from models.build import MAX_MODEL_AGE, build, refresh
 from models.identity import decisions
 from queries import customers
 from tests.conftest import rows
-from tests.model_fixtures import NOW, load_world, write_jsonl
+from tests.model_fixtures import NOW, PURCHASES, load_world, write_jsonl
 from tests.viewers import ADMIN, as_role
 
 
@@ -319,3 +319,37 @@ def test_a_tie_between_an_orders_lines_goes_to_the_first_category_and_status_by_
     build(world, NOW)
     assert rows(world, """select category, status from customer_timeline
                           where source = 'shop4' and kind = 'purchase'""") == [("cooking", "paid")]
+
+
+# ---------------------------------------------------------------- refresh after loads
+
+
+def built_at(con) -> datetime:
+    return rows(con, "select built_at from model_build")[0][0]
+
+
+def test_a_refresh_with_nothing_new_keeps_the_built_models(world, tmp_path):
+    again = load_file(world, "purchases", write_jsonl(tmp_path / "same.jsonl", PURCHASES), source="shop")
+    assert (again.inserted, again.updated) == (0, 0)
+    done = refresh(world, NOW + timedelta(hours=1))
+    assert done.report is None and "no new or changed records" in done.summary()
+    assert built_at(world) == NOW
+
+
+def test_a_load_that_changes_a_record_makes_the_refresh_rebuild(world, tmp_path):
+    changed = [dict(PURCHASES[0], amount="120.00"), *PURCHASES[1:]]
+    assert load_file(world, "purchases", write_jsonl(tmp_path / "changed.jsonl", changed), source="shop").updated == 1
+    later = NOW + timedelta(hours=1)
+    assert refresh(world, later).report is not None
+    assert built_at(world) == later
+    ana = customer_of(world, "purchases", "O1")
+    assert rows(world, "select amount from customer_timeline where customer_id = ? and ref_id = 'O1'", [ana]) == [
+        (120.0,)]
+    assert refresh(world, later + timedelta(minutes=5)).report is None  # and then it is up to date again
+
+
+def test_models_a_day_old_or_built_by_another_version_are_rebuilt_without_new_data(world):
+    assert refresh(world, NOW + MAX_MODEL_AGE - timedelta(minutes=1)).report is None
+    assert refresh(world, NOW + MAX_MODEL_AGE).report is not None
+    world.execute("update model_build set model_version = model_version - 1")
+    assert refresh(world, NOW + MAX_MODEL_AGE + timedelta(minutes=1)).report is not None
