@@ -14,17 +14,19 @@ from models.sentiment import score_new_texts
 from models.sql import MODELS_DIR, run_layer, run_model
 from store import Connection, transaction
 
-# marts in dependency order: the timeline feeds the profiles, the profiles feed search, stats and the facts
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 7
+MODEL_VERSION = 8
 # a store whose data did not change is still rebuilt this often: "last 90 days" figures move with the calendar
 MAX_MODEL_AGE = timedelta(hours=24)
 # the newest load that changed a raw table: a model built after it is up to date with the data
 LAST_CHANGING_LOAD = """
     select coalesce(max(load_id), 0) from load_log where outcome = 'ok' and (inserted > 0 or updated > 0)
 """
-LOOKUP_TABLES = ("customer_profiles", "customer_timeline")  # read one customer at a time, by id
-MARTS = ("customer_timeline", "customer_profiles", "customer_search", "customer_stats", "ticket_facts", "post_facts")
+# read one customer at a time, by id
+LOOKUP_TABLES = ("customer_profiles", "customer_cards", "customer_timeline")
+# marts in dependency order: the timeline feeds the profiles, the profiles feed their cards, search, stats, facts
+MARTS = ("customer_timeline", "customer_profiles", "customer_cards", "customer_search", "customer_stats",
+         "ticket_facts", "post_facts")
 
 
 @dataclass

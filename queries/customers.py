@@ -16,7 +16,7 @@ from queries.access import Refused, Viewer
 from queries.audit import record, record_profile_open
 from queries.connection import cursor
 from queries.masking import initials, mask_email, mask_frame, mask_phone, mask_profile, mask_rows
-from queries.results import Rows, fetch_rows
+from queries.results import Rows, fetch_rows, json_row
 from store import Connection
 
 TIMELINE_COLUMNS = """event_id, customer_id, occurred_at, kind, channel, title, body, amount, sentiment, source,
@@ -160,26 +160,38 @@ def context(customer_id: int, viewer: Viewer, *, page: str = "customer", now: da
     return found
 
 
+_profile_types: dict[str, str] = {}
+
+
+def profile_types(con: Connection) -> dict[str, str]:
+    """customer_profiles' columns and their DuckDB types, in order: the models' SQL fixes them, and a store built
+    by another version of Rapport is rebuilt before it is read, so one look per process is enough."""
+    if not _profile_types:
+        _profile_types.update((r[0], r[1]) for r in con.execute("describe customer_profiles").fetchall())
+    return _profile_types
+
+
 def load_context(customer_id: int, role: str = "anyone", now: datetime | None = None, events: int = 200, *,
                  masked: frozenset[str] = frozenset(), con: Connection | None = None) -> CustomerContext | None:
     """Profile, the newest `events` timeline events and the talking points, on one cursor, with `masked` fields
     hidden before the talking points are written (so no sentence can quote them)."""
     con = cursor(con)
-    # the profile and two store-wide facts in one round trip: the top-decile line and whether notes exist
-    found = first_row(con.execute(f"""
-        select p.*, s.ltv_top_decile as _ltv_top_decile, ({HAS_LIVE_EVENTS}) as _has_live_events
-        from customer_profiles p left join customer_stats s on true
-        where p.customer_id = ?""", [customer_id]))
-    if found is None:
+    # the profile card and two store-wide facts in one round trip: the top-decile line and whether notes exist
+    row = con.execute(f"""
+        select c.card, s.ltv_top_decile, ({HAS_LIVE_EVENTS})
+        from customer_cards c left join customer_stats s on true
+        where c.customer_id = ?""", [customer_id]).fetchone()
+    if row is None:
         return None
-    top_decile, live = found.pop("_ltv_top_decile"), found.pop("_has_live_events")
-    found = mask_profile(found, masked) if masked else found
+    card, top_decile, live = row
+    profile = json_row(card, profile_types(con))
+    profile = mask_profile(profile, masked) if masked else profile
     history = mask_rows(timeline_rows(customer_id, limit=max(events, TALKING_POINT_EVENTS), live=live, con=con),
                         masked)
     # the talking points read the rows as they are; the page gets them as a frame
-    said = talking_points(found, history.records(), role, now or datetime.now(UTC).replace(tzinfo=None),
+    said = talking_points(profile, history.records(), role, now or datetime.now(UTC).replace(tzinfo=None),
                           ltv_top_decile=top_decile)
-    return CustomerContext(found, history.head(events), said)
+    return CustomerContext(profile, history.head(events), said)
 
 
 def identity(customer_id: int, viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:

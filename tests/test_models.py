@@ -10,6 +10,7 @@ from connectors.loader import load_file
 from models.build import MAX_MODEL_AGE, build, refresh
 from models.identity import decisions
 from queries import customers
+from queries.results import json_row
 from tests.conftest import rows
 from tests.model_fixtures import NOW, PURCHASES, load_world, write_jsonl
 from tests.viewers import ADMIN, as_role
@@ -353,3 +354,14 @@ def test_models_a_day_old_or_built_by_another_version_are_rebuilt_without_new_da
     assert refresh(world, NOW + MAX_MODEL_AGE).report is not None
     world.execute("update model_build set model_version = model_version - 1")
     assert refresh(world, NOW + MAX_MODEL_AGE + timedelta(minutes=1)).report is not None
+
+
+def test_every_profile_card_reads_back_as_its_profile_row(world):
+    profiles = world.execute("select * from customer_profiles order by customer_id")
+    columns = [d[0] for d in profiles.description]
+    expected = [dict(zip(columns, row, strict=True)) for row in profiles.fetchall()]
+    cards = rows(world, "select card from customer_cards order by customer_id")
+    decoded = [json_row(card, customers.profile_types(world)) for (card,) in cards]
+    assert len(decoded) == len(expected) > 3
+    assert decoded == expected
+    assert [[type(v) for v in d.values()] for d in decoded] == [[type(v) for v in e.values()] for e in expected]

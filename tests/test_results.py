@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from queries.masking import mask_frame, mask_rows
-from queries.results import fetch_rows
+from queries.results import fetch_rows, json_row
 
 VALUES = """
     select * from (values
@@ -63,3 +63,19 @@ def test_skipping_and_reading_a_column():
     assert rows.column("text") == ["a", "c", None]
     assert rows.skip(1).column("number") == [3, None]
     assert rows.skip(0) is rows and rows.skip(5).rows == []
+
+
+def test_a_row_written_as_json_reads_back_as_fetchone_gives_it():
+    con = duckdb.connect()
+    query = """select * from (values
+        (1::bigint, 'Zoë "Z" O''Neil\n\x01🌲', date '2026-01-02', timestamp '2026-01-02 03:04:05.25', 5.0::double,
+         0.1::double + 0.2::double, 'nan'::double, 12.34::decimal(9, 2), ['a', null], true, null::timestamp),
+        (2, '<b>x</b>', null, timestamp '2026-01-02 03:04:05', -0.0, 1e300, 'inf'::double, -0.5, [], false, null)
+    ) t(id, name, day, happened_at, whole, sum, odd, price, tags, flag, nothing)"""
+    types = {r[0]: r[1] for r in con.execute(f"describe {query}").fetchall()}
+    for expected, (card,) in zip(con.execute(query).fetchall(),
+                                 con.execute(f"select to_json(t) from ({query}) t").fetchall(), strict=True):
+        decoded = json_row(card, types)
+        assert list(decoded) == list(types)
+        assert [type(v) for v in decoded.values()] == [type(v) for v in expected]
+        assert [str(v) for v in decoded.values()] == [str(v) for v in expected]  # str: NaN is not equal to itself
