@@ -48,14 +48,24 @@ def profile(customer_id: int, viewer: Viewer, con: Connection | None = None) -> 
 
 
 def load_profile(customer_id: int, con: Connection | None = None) -> dict[str, Any] | None:
-    """The customer's profile row as a dict of plain Python values (None where unknown), or None; unmasked."""
-    return first_row(cursor(con).execute("select * from customer_profiles where customer_id = ?", [customer_id]))
+    """The customer's profile row as a dict of plain Python values (None where unknown), or None; unmasked.
+    Read from its card, as load_context reads it: one block instead of one per profile column."""
+    con = cursor(con)
+    row = con.execute("select card from customer_cards where customer_id = ?", [customer_id]).fetchone()
+    return None if row is None else json_row(row[0], profile_types(con))
 
 
-def first_row(result: Any) -> dict[str, Any] | None:
-    """An executed result's first row as a dict by column name, or None."""
-    row = result.fetchone()
-    return None if row is None else dict(zip([d[0] for d in result.description], row, strict=True))
+_profile_types: dict[str, str] | None = None
+
+
+def profile_types(con: Connection) -> dict[str, str]:
+    """customer_profiles' columns and their DuckDB types, in order: the models' SQL fixes them, and a store built
+    by another version of Rapport is rebuilt before it is read, so one look per process is enough."""
+    global _profile_types
+    if _profile_types is None:
+        # built whole, then published: a session thread never sees a half-filled map
+        _profile_types = {r[0]: r[1] for r in con.execute("describe customer_profiles").fetchall()}
+    return _profile_types
 
 
 # staff notes and hand-offs are made between builds: they join the built timeline when it is read
@@ -158,17 +168,6 @@ def context(customer_id: int, viewer: Viewer, *, page: str = "customer", now: da
     if found is not None:
         record_profile_open(viewer, customer_id, page, con)
     return found
-
-
-_profile_types: dict[str, str] = {}
-
-
-def profile_types(con: Connection) -> dict[str, str]:
-    """customer_profiles' columns and their DuckDB types, in order: the models' SQL fixes them, and a store built
-    by another version of Rapport is rebuilt before it is read, so one look per process is enough."""
-    if not _profile_types:
-        _profile_types.update((r[0], r[1]) for r in con.execute("describe customer_profiles").fetchall())
-    return _profile_types
 
 
 def load_context(customer_id: int, role: str = "anyone", now: datetime | None = None, events: int = 200, *,
