@@ -24,7 +24,7 @@ import pandas as pd
 import store
 from bench.scale_data import NOW, generate
 from models.build import build
-from models.talking_points import talking_points
+from models.talking_points import TIMELINE_COLUMNS, talking_points
 from queries import customers, leadership
 from queries.access import MASKABLE, PAGES, Role, Viewer
 
@@ -32,7 +32,7 @@ OUT_DIR = Path(__file__).resolve().parent / "out"
 ROLE = "support"
 EVENTS = 200  # what the customer page shows
 HISTORY = max(EVENTS, customers.TALKING_POINT_EVENTS)  # what context() reads for the talking points
-TIMELINE = [c.strip() for c in customers.TIMELINE_COLUMNS.split(",")]
+TIMELINE = list(TIMELINE_COLUMNS)
 CHECKED_CONTEXTS = 20  # context answers (event ids and talking points) compared on the first 20 sampled ids
 SEARCH_KINDS = ("exact email", "name with a typo", "phone suffix", "order id")
 NEGATIVE = -0.05  # leadership.weekly_sentiment's cut-off for a negative post

@@ -175,7 +175,9 @@ def export_sections(con: Connection, who: Subject) -> dict[str, pd.DataFrame]:
     sections["quarantine"] = con.execute(f"select * from quarantine q where {condition}", q).df()
     cid = {"id": who.customer_id}
     for name, sql in (("profile", "select * from customer_profiles where customer_id = $id"),
-                      ("timeline", "select * from customer_timeline where customer_id = $id order by occurred_at"),
+                      # `packed` repeats the other columns for fast reads: the export has them once
+                      ("timeline", """select * exclude (packed) from customer_timeline where customer_id = $id
+                                      order by occurred_at"""),
                       ("identity_links", "select * from customer_sources where customer_id = $id"),
                       ("idea_posts", "select * from idea_posts where customer_id = $id")):
         sections[name] = con.execute(sql, cid).df()

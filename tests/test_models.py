@@ -9,6 +9,7 @@ import pytest
 from connectors.loader import load_file
 from models.build import MAX_MODEL_AGE, build, refresh
 from models.identity import decisions
+from models.talking_points import TIMELINE_COLUMNS
 from queries import customers
 from queries.results import json_row
 from tests.conftest import rows
@@ -354,6 +355,19 @@ def test_models_a_day_old_or_built_by_another_version_are_rebuilt_without_new_da
     assert refresh(world, NOW + MAX_MODEL_AGE).report is not None
     world.execute("update model_build set model_version = model_version - 1")
     assert refresh(world, NOW + MAX_MODEL_AGE + timedelta(minutes=1)).report is not None
+
+
+def test_every_timeline_event_reads_back_from_its_packed_columns(world):
+    ordered = f"select {', '.join(TIMELINE_COLUMNS)} from customer_timeline order by customer_id, event_id"
+    expected = world.execute(ordered).fetchall()
+    packed = rows(world, "select customer_id, event_id, occurred_at, packed from customer_timeline "
+                         "order by customer_id, event_id")
+    unpacked = []
+    for customer_id, event_id, occurred_at, text in packed:
+        unpacked += customers.unpack_events(customer_id, [(event_id, occurred_at, text)], world).rows
+    assert len(unpacked) == len(expected) > 10
+    assert unpacked == expected
+    assert [[type(v) for v in row] for row in unpacked] == [[type(v) for v in row] for row in expected]
 
 
 def test_every_profile_card_reads_back_as_its_profile_row(world):

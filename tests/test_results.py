@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from queries.masking import mask_frame, mask_rows
-from queries.results import fetch_rows, json_row
+from queries.results import fetch_rows, json_row, json_rows
 
 VALUES = """
     select * from (values
@@ -79,3 +79,34 @@ def test_a_row_written_as_json_reads_back_as_fetchone_gives_it():
         assert list(decoded) == list(types)
         assert [type(v) for v in decoded.values()] == [type(v) for v in expected]
         assert [str(v) for v in decoded.values()] == [str(v) for v in expected]  # str: NaN is not equal to itself
+
+
+def test_rows_packed_as_json_arrays_read_back_as_fetchall_gives_them():
+    con = duckdb.connect()
+    query = """select * from (values
+        ('Zoë "Z" O''Neil\n\x01🌲', date '2026-01-02', timestamp '2026-01-02 03:04:05.25', 5.0::double,
+         0.1::double + 0.2::double, 'nan'::double, ['a', null], true, null::varchar, 7::bigint),
+        ('<b>x</b>', null, timestamp '2026-01-02 03:04:05', -0.0, 1e300, '-inf'::double, [], false, 'x', null)
+    ) t(name, day, happened_at, whole, sum, odd, tags, flag, nothing, count)"""
+    expected = con.execute(query).fetchall()
+    packed, types = packed_rows(con, query)
+    decoded = json_rows(packed, types)
+    assert [[type(v) for v in row] for row in decoded] == [[type(v) for v in row] for row in expected]
+    assert [[str(v) for v in row] for row in decoded] == [[str(v) for v in row] for row in expected]
+
+
+def test_packed_decimals_keep_their_digits_and_scale():
+    con = duckdb.connect()
+    query = "select * from (values (12.30::decimal(18, 2), 0.1::double), (-99999999.99, 2.0)) t(price, ratio)"
+    packed, types = packed_rows(con, query)
+    decoded = json_rows(packed, types)
+    assert decoded == [list(row) for row in con.execute(query).fetchall()]
+    assert [str(row[0]) for row in decoded] == ["12.30", "-99999999.99"]
+
+
+def packed_rows(con, query: str) -> tuple[list[str], list[str]]:
+    """The query's rows packed as customer_timeline packs its columns, and the columns' types."""
+    described = con.execute(f"describe {query}").fetchall()
+    columns = ", ".join(name for name, *_ in described)
+    return ([text for (text,) in con.execute(f"select to_json(row({columns})) from ({query})").fetchall()],
+            [duck_type for _, duck_type, *_ in described])
