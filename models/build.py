@@ -15,7 +15,7 @@ from models.sql import MODELS_DIR, run_layer, run_model
 from store import Connection, transaction
 
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 9
+MODEL_VERSION = 10
 # a store whose data did not change is still rebuilt this often: "last 90 days" figures move with the calendar
 MAX_MODEL_AGE = timedelta(hours=24)
 # the newest load that changed a raw table: a model built after it is up to date with the data
@@ -24,8 +24,9 @@ LAST_CHANGING_LOAD = """
 """
 # read one customer at a time, by id
 LOOKUP_TABLES = ("customer_profiles", "customer_cards", "customer_timeline")
-# marts in dependency order: the timeline feeds the profiles, the profiles feed their cards, search, stats, facts
-MARTS = ("customer_timeline", "customer_profiles", "customer_cards", "customer_search", "customer_stats",
+# marts in dependency order: the timeline feeds the profiles, the profiles feed the stats, search and facts, the
+# profiles and stats feed the cards
+MARTS = ("customer_timeline", "customer_profiles", "customer_stats", "customer_cards", "customer_search",
          "ticket_facts", "post_facts")
 
 

@@ -192,10 +192,8 @@ def load_context(customer_id: int, role: str = "anyone", now: datetime | None = 
     hidden before the talking points are written (so no sentence can quote them)."""
     con = cursor(con)
     # the profile card and two store-wide facts in one round trip: the top-decile line and whether notes exist
-    row = con.execute(f"""
-        select c.card, s.ltv_top_decile, ({HAS_LIVE_EVENTS})
-        from customer_cards c left join customer_stats s on true
-        where c.customer_id = ?""", [customer_id]).fetchone()
+    row = con.execute(f"""select card, ltv_top_decile, ({HAS_LIVE_EVENTS}) from customer_cards
+                          where customer_id = ?""", [customer_id]).fetchone()
     if row is None:
         return None
     card, top_decile, live = row
