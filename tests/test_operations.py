@@ -64,6 +64,19 @@ def test_edits_survive_rebuilds_and_new_loads(world, tmp_path):
     assert "post:social:S7" in set(events["event_id"])
 
 
+def test_notes_and_hand_offs_join_the_context_and_the_filtered_timeline_before_any_rebuild(world):
+    operations.add_note(world, "social_posts:social:S2", "Called back, all fine", "kim@corp")
+    operations.hand_off(world, "social_posts:social:S2", "support", "please call", "kim@corp")
+    tom = rows(world, "select customer_id from customer_sources where source_id = 'S2'")[0][0]
+    found = customers.context(tom, ADMIN, now=NOW, con=world)
+    kinds = dict(zip(found.events.column("event_id"), found.events.column("kind"), strict=True))
+    assert kinds["handoff:social_posts:social:S2"] == "handoff"
+    assert "note" in kinds.values()
+    notes = customers.timeline(tom, ADMIN, kinds=["note"], con=world)
+    assert list(notes["kind"]) == ["note"] and list(notes["body"]) == ["Called back, all fine"]
+    assert notes["customer_id"].tolist() == [tom]
+
+
 def test_the_queue_puts_breached_posts_first(world):
     queue = inbox.queue(ADMIN, now=NOW, con=world)
     assert not queue.empty
