@@ -111,10 +111,13 @@ def is_missing(value: Any) -> bool:
 
 def clean(value: Any) -> Any:
     """None for anything missing; numpy scalars as Python values; arrays as lists."""
-    if type(value) in (int, bool):  # the common plain values first: this runs for every cell of 200 events
+    # the common plain values first: this runs for every cell of 200 events
+    if value is None or type(value) in (int, bool, datetime):
         return value
     if type(value) is str:
         return value if value.strip() else None
+    if type(value) is float:
+        return None if math.isnan(value) else value
     if is_missing(value):
         return None
     if hasattr(value, "tolist") and not isinstance(value, str | pd.Timestamp):
@@ -168,6 +171,8 @@ def number(value: Any) -> float | None:
 
 def timestamp(value: Any) -> datetime | None:
     """A naive UTC datetime, or None."""
+    if type(value) is datetime and value.tzinfo is None:  # as DuckDB gives it: nothing to convert
+        return value
     if is_missing(value):
         return None
     try:
