@@ -3,6 +3,7 @@ that runs loads handed over by the command line while the dashboard holds the st
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -35,7 +36,28 @@ def shared_connection() -> store.Connection:
     if ensure_demo(con) or not is_current(con):
         build(con)
     start_job_worker(con)
+    start_warming(con)
     return con
+
+
+def start_warming(con: store.Connection) -> threading.Thread:
+    """Load the blocks customer lookups read into memory, in the background (seconds at a million customers)."""
+    def warm() -> None:
+        # the store closed, or its models are not built yet: nothing to warm, and nothing lost
+        with contextlib.suppress(duckdb.Error):
+            warm_lookups(con)
+
+    thread = threading.Thread(target=warm, name="rapport-warm", daemon=True)
+    thread.start()
+    return thread
+
+
+def refresh_and_warm(work: store.Connection) -> str:
+    """Refresh the models; a rebuild wrote new blocks, so warm those."""
+    done = refresh(work)
+    if done.report is not None:
+        start_warming(work)
+    return done.summary()
 
 
 def cursor(con: store.Connection | None = None) -> store.Connection:
@@ -44,20 +66,35 @@ def cursor(con: store.Connection | None = None) -> store.Connection:
     return (con or shared_connection()).cursor()
 
 
+# the columns that reading one customer at a time touches (queries.customers: context, profile, timeline)
+LOOKUP_COLUMNS = {"customer_cards": ("customer_id", "card", "ltv_top_decile"),
+                  "customer_timeline": ("customer_id", "event_id", "occurred_at", "packed")}
+
+
+def warm_lookups(con: store.Connection | None = None) -> None:
+    """Read every block of LOOKUP_COLUMNS once, so they stay in DuckDB's buffer pool: a first lookup of a customer
+    then finds its blocks in memory instead of loading one per column (1M customers: ~2.5 GB in ~4 s; cold context
+    p50/p95 ~5.2/9.9 ms, warmed ~3.9/7.7). The buffer pool evicts them again if memory runs short."""
+    con = cursor(con)
+    for table, columns in LOOKUP_COLUMNS.items():
+        # hash() reads each value: count() alone would only read the validity masks
+        con.execute(f"select {', '.join(f'sum(hash({c}))' for c in columns)} from {table}").fetchall()
+
+
 def run_job(con: store.Connection, job: dict) -> dict:
     """One job from the command line, on the worker's own cursor: load a file or sync sources, then refresh the
     models; the summaries are what the command line prints."""
     work = con.cursor()
     if job.get("command") == "load":
         result = load_file(work, job["kind"], job["path"], source=job.get("source"), mapping=job.get("mapping"))
-        return {"ok": True, "warnings": result.warnings, "summaries": [result.summary(), refresh(work).summary()]}
+        return {"ok": True, "warnings": result.warnings, "summaries": [result.summary(), refresh_and_warm(work)]}
     if job.get("command") == "sync":
         from connectors.sync import sync_all
 
         results = sync_all(work, job.get("names"))
         summaries = [r.summary() for r in results] or ["no API sources configured"]
         if results:
-            summaries.append(refresh(work).summary())
+            summaries.append(refresh_and_warm(work))
         return {"ok": True, "summaries": summaries, "all_ok": all(r.outcome == "ok" for r in results)}
     return {"ok": False, "error": f"unknown job {job.get('command')!r}"}
 
@@ -68,7 +105,7 @@ def scheduled_sync(con: store.Connection) -> None:
 
     work = con.cursor()
     if sync_all(work):
-        refresh(work)
+        refresh_and_warm(work)
 
 
 def start_job_worker(con: store.Connection) -> threading.Thread:

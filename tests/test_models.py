@@ -6,11 +6,13 @@ from datetime import datetime, timedelta
 
 import pytest
 
+import store
 from connectors.loader import load_file
 from models.build import MAX_MODEL_AGE, build, refresh
 from models.identity import decisions
 from models.talking_points import TIMELINE_COLUMNS
 from queries import customers
+from queries.connection import warm_lookups
 from queries.results import json_row
 from tests.conftest import rows
 from tests.model_fixtures import NOW, PURCHASES, load_world, write_jsonl
@@ -368,6 +370,21 @@ def test_every_timeline_event_reads_back_from_its_packed_columns(world):
     assert len(unpacked) == len(expected) > 10
     assert unpacked == expected
     assert [[type(v) for v in row] for row in unpacked] == [[type(v) for v in row] for row in expected]
+
+
+def test_warming_loads_the_lookup_columns_into_memory_and_lookups_still_read_right(world, db_file):
+    expected = customers.load_context(customer_of(world, "customers", "C1"), "support", NOW, con=world)
+    world.close()
+    fresh = store.connect(db_file)
+    try:
+        loaded = "select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory() where tag = 'BASE_TABLE'"
+        before = rows(fresh, loaded)[0][0]
+        warm_lookups(fresh)
+        assert rows(fresh, loaded)[0][0] > before
+        found = customers.load_context(expected.profile["customer_id"], "support", NOW, con=fresh)
+        assert (found.profile, found.events.rows) == (expected.profile, expected.events.rows)
+    finally:
+        fresh.close()
 
 
 def test_every_profile_card_reads_back_as_its_profile_row(world):
