@@ -95,7 +95,7 @@ def json_row(text: str, types: Mapping[str, str]) -> dict[str, Any]:
 def json_rows(texts: Iterable[str], types: Sequence[str]) -> list[list[Any]]:
     """Rows DuckDB packed with `to_json(row(...))` (arrays), each as the list of values `fetchone()` would give for
     columns of these DuckDB types."""
-    readers = [(at, value_reader(duck_type)) for at, duck_type in enumerate(types) if value_reader(duck_type)]
+    readers = [(at, read) for at, duck_type in enumerate(types) if (read := value_reader(duck_type))]
     # a double's shortest text parses back to the same double; only a decimal column needs Decimal on the way
     parse_float = Decimal if any(duck_type.startswith("DECIMAL") for duck_type in types) else float
     rows = []
