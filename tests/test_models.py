@@ -264,6 +264,15 @@ def test_identity_nodes_are_numbered_in_record_key_order(world):
     assert [k for _, k in nodes] == sorted(k for _, k in nodes)
 
 
+def test_a_store_whose_identity_nodes_was_a_table_rebuilds_it_as_a_view(world):
+    world.execute("drop view identity_nodes")
+    world.execute("create table identity_nodes as select 0 as node, 'stale' as record_key")
+    build(world, NOW)
+    assert rows(world, "select table_type from information_schema.tables where table_name = 'identity_nodes'") == [
+        ("VIEW",)]
+    assert rows(world, "select count(*) from identity_nodes") == rows(world, "select count(*) from identity_records")
+
+
 def test_an_order_of_several_lines_is_one_event_with_its_lines_in_order(world, tmp_path):
     lines = [("3", "Stove", "cooking", "paid", "30"), ("1", "Tent", "tents", "refunded", "120"),
              ("2", None, "tents", "refunded", "10")]
