@@ -178,7 +178,8 @@ def export_sections(con: Connection, who: Subject) -> dict[str, pd.DataFrame]:
                       # `packed` repeats the other columns for fast reads: the export has them once
                       ("timeline", """select * exclude (packed) from customer_timeline where customer_id = $id
                                       order by occurred_at"""),
-                      ("identity_links", "select * from customer_sources where customer_id = $id"),
+                      ("identity_links", """select * from customer_sources where customer_id = $id
+                                            order by kind, source, source_id"""),
                       ("idea_posts", "select * from idea_posts where customer_id = $id")):
         sections[name] = con.execute(sql, cid).df()
     sections["identity_decisions"] = con.execute(

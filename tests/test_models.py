@@ -273,6 +273,24 @@ def test_a_store_whose_identity_nodes_was_a_table_rebuilds_it_as_a_view(world):
     assert rows(world, "select count(*) from identity_nodes") == rows(world, "select count(*) from identity_records")
 
 
+def test_a_contact_without_a_date_still_gives_its_name_and_company(world, tmp_path):
+    # Lea's only contact is undated; Max has two sharing an email, the undated one counting as the older
+    load_file(world, "customers", write_jsonl(tmp_path / "c.jsonl", [
+        {"source_id": "U1", "first_name": "Lea", "last_name": "Roth", "email": "lea@example.com",
+         "company": "Roth GmbH", "segment": "vip"},
+        {"source_id": "U2", "first_name": "Maximilian", "last_name": "Kern", "email": "max@example.com",
+         "company": "Old Co"},
+        {"source_id": "U3", "first_name": "Max", "last_name": "Kern", "email": "max@example.com",
+         "created_at": "2025-03-01"}]), source="crm2")
+    build(world, NOW)
+    lea = customers.profile(customer_of(world, "customers", "U1"), ADMIN, world)
+    assert (lea["display_name"], lea["company"], lea["segment"]) == ("Lea Roth", "Roth GmbH", "vip")
+    max_ = customers.profile(customer_of(world, "customers", "U3"), ADMIN, world)
+    assert customer_of(world, "customers", "U2") == max_["customer_id"]
+    # the dated contact is the latest; the company only the undated one gives is still the latest known
+    assert (max_["display_name"], max_["company"]) == ("Max Kern", "Old Co")
+
+
 def test_an_order_of_several_lines_is_one_event_with_its_lines_in_order(world, tmp_path):
     lines = [("3", "Stove", "cooking", "paid", "30"), ("1", "Tent", "tents", "refunded", "120"),
              ("2", None, "tents", "refunded", "10")]

@@ -67,4 +67,6 @@ final as (
 )
 
 select * from final
-order by customer_id, kind, source, source_id
+-- by customer only: one customer's records are then one short scan; readers order them as they need (sorting on
+-- kind, source and source_id too cost ~4 s more at 1M)
+order by customer_id
