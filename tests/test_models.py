@@ -11,7 +11,7 @@ from connectors.loader import load_file
 from models.build import MAX_MODEL_AGE, build, refresh
 from models.identity import decisions
 from models.talking_points import TIMELINE_COLUMNS
-from queries import customers
+from queries import connection, customers
 from queries.connection import warm_lookups
 from queries.results import json_row
 from tests.conftest import rows
@@ -412,6 +412,20 @@ def test_warming_loads_the_lookup_columns_into_memory_and_lookups_still_read_rig
         assert (found.profile, found.events.rows) == (expected.profile, expected.events.rows)
     finally:
         fresh.close()
+
+
+def test_a_handed_over_load_that_rebuilds_warms_the_lookups_and_one_that_changes_nothing_does_not(
+        world, tmp_path, monkeypatch):
+    warmed = []
+    monkeypatch.setattr(connection, "start_warming", warmed.append)
+    path = write_jsonl(tmp_path / "p.jsonl", [{"order_id": "W1", "ordered_at": "2026-02-01T10:00:00",
+                                                "amount": "12.50", "email": "ana@example.com", "status": "paid"}])
+    job = {"command": "load", "kind": "purchases", "path": str(path), "source": "shop9"}
+    assert connection.run_job(world, job)["ok"]
+    assert len(warmed) == 1
+    again = connection.run_job(world, job)  # the same file: nothing new, so no rebuild and nothing to warm
+    assert "up to date" in again["summaries"][-1]
+    assert len(warmed) == 1
 
 
 def test_every_profile_card_reads_back_as_its_profile_row(world):
