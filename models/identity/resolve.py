@@ -36,21 +36,11 @@ def number_records(con: Connection) -> None:
     # identity_records is stored in record_key order, so a row's position ranks it: a view numbering rows by their
     # rowid spares a copy of every record (18 s at 1M). Inside the build's transaction rowids start at 2^55, after
     # it at 0; either way they are dense in a table just written, so the offset from the first is the position.
-    replace_with_view(con, "identity_nodes", """
-        select rowid - (select min(rowid) from identity_records) as node, * from identity_records""")
+    con.execute("""create or replace view identity_nodes as
+                   select rowid - (select min(rowid) from identity_records) as node, * from identity_records""")
     con.execute("""create or replace temp table _split_records as
                    select distinct record_key from identity_decisions
                    where action = 'split' and undone_at is null""")
-
-
-def replace_with_view(con: Connection, name: str, select: str) -> None:
-    """(Re)create view `name`; a store built before it was a view holds a table of that name, dropped first."""
-    kind = con.execute("""select table_type from information_schema.tables
-                          where table_catalog = current_database() and table_schema = 'main' and table_name = $name""",
-                       {"name": name}).fetchall()
-    if kind and kind[0][0] != "VIEW":
-        con.execute(f"drop table {name}")
-    con.execute(f"create or replace view {name} as {select}")
 
 
 def link_by_keys(con: Connection) -> None:
