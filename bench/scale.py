@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 import store
-from bench.scale_data import NOW, generate
-from models.build import build
+from bench.scale_data import NOW, add_days_load, generate
+from models.build import build, refresh
 from models.talking_points import TIMELINE_COLUMNS, talking_points
 from queries import customers, leadership
 from queries.access import MASKABLE, PAGES, Role, Viewer
@@ -728,6 +728,7 @@ def main(argv: list[str] | None = None) -> None:
         inputs = pick_inputs(con, opts.queries, opts.seed)
         results = [run_engine(Rapport(con), inputs, opts.budget, opts.repeat)]
         results += run_baselines(con, Path(tmp), baselines, inputs, opts, say)
+        measure_refresh(store.connect(Path(tmp) / "scale.duckdb"), say)
 
     problems = [m for other in results[1:] for m in mismatches(results[0], other, inputs)]
     say(f"inputs: {len(inputs.ids)} sampled customers (seed {opts.seed}); aggregates x{opts.repeat}; "
@@ -745,6 +746,20 @@ def main(argv: list[str] | None = None) -> None:
     OUT_DIR.mkdir(exist_ok=True)
     (OUT_DIR / f"scale-{opts.customers}.txt").write_text("\n".join(lines) + "\n")
     assert not problems, f"baselines disagree with Rapport: {problems[:5]}"
+
+
+def measure_refresh(con: store.Connection, say: Callable[[str], None]) -> None:
+    """The refresh after a day's load (incremental: the touched customers' marts), next to a full build of the same
+    data in the same run; measured last, as it changes the store the other engines were compared on."""
+    added = add_days_load(con, NOW)
+    later = NOW + timedelta(hours=1)
+    done, refreshed = timed(refresh, con, later)
+    assert done.report is not None, done.summary()
+    report, rebuilt = timed(build, con, later)
+    con.close()
+    say(f"a day's load ({added:,} new records), then the models brought up to date: incremental {refreshed:.1f} s "
+        f"({done.summary()}); a full build of the same data {rebuilt:.1f} s; ratio {refreshed / rebuilt:.2f}")
+    say(f"  against the build goal (<= {BUILD_GOAL:g} s at 1M/20M): {'ok' if refreshed <= BUILD_GOAL else 'MISS'}")
 
 
 def run_baselines(con: store.Connection, tmp: Path, baselines: set[str], inputs: Inputs, opts,

@@ -334,9 +334,42 @@ def generate(con: Connection, customers: int, events_per_customer: float = 20, n
     counts = {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in TABLES}
     con.execute("""insert into load_log (load_id, source, kind, file, started_at, finished_at, outcome, inserted,
                                          updated, unchanged, rejected, error)
-                   select $load_id, 'bench', 'scale', null, $now, $now, 'loaded', $rows, 0, 0, 0, null""",
+                   select $load_id, 'bench', 'scale', null, $now, $now, 'ok', $rows, 0, 0, 0, null""",
                 {"load_id": load_id, "now": now, "rows": sum(counts.values())})
     return counts
+
+
+# a day's new rows: a thousandth of each raw table (a company with about three years of history)
+DAY_SHARE = 0.001
+# each copied row gets a new id (and order, ticket, comment or post number) and a time in the day before `now`
+DAY_COPIES = {
+    "raw_purchases": "record_id || '-d' as record_id, order_id || '-d' as order_id, "
+                     "$now - interval 3 hour as ordered_at",
+    "raw_tickets": "record_id || '-d' as record_id, ticket_id || '-d' as ticket_id, "
+                   "$now - interval 5 hour as created_at",
+    "raw_ticket_comments": "record_id || '-d' as record_id, comment_id || '-d' as comment_id, "
+                           "$now - interval 1 hour as created_at",
+    "raw_social_posts": "record_id || '-d' as record_id, post_id || '-d' as post_id, null as in_reply_to, "
+                        "$now - interval 2 hour as posted_at",
+}
+
+
+def add_days_load(con: Connection, now: datetime) -> int:
+    """One more load with a day's new records of existing people (copies of sampled rows: their orders, tickets,
+    comments and posts), as the next sync would bring; returns the rows added."""
+    load_id = con.execute("select nextval('load_id_seq')").fetchall()[0][0]
+    added = 0
+    for seed, (table, changes) in enumerate(DAY_COPIES.items()):
+        rows = max(1, int(con.execute(f"select count(*) from {table}").fetchall()[0][0] * DAY_SHARE))
+        added += con.execute(f"""insert into {table}
+                                 select * replace ({changes}, $load_id as _load_id)
+                                 from {table} using sample reservoir({rows} rows) repeatable ({seed})""",
+                             {"load_id": load_id, "now": now}).fetchall()[0][0]
+    con.execute("""insert into load_log (load_id, source, kind, file, started_at, finished_at, outcome, inserted,
+                                         updated, unchanged, rejected, error)
+                   select $load_id, 'bench', 'day', null, $now, $now, 'ok', $rows, 0, 0, 0, null""",
+                {"load_id": load_id, "now": now, "rows": added})
+    return added
 
 
 def used(sql: str, params: dict) -> dict:

@@ -15,8 +15,7 @@ renamed as (
         coalesce(name, nullif(concat_ws(' ', first_name, last_name), '')) as full_name,
         coalesce(first_name, nullif(split_part(name, ' ', 1), '')) as first_name,
         coalesce(last_name, nullif(regexp_extract(name, '\s(\S+)$', 1), '')) as last_name,
-        coalesce(list_distinct([lower(e) for e in string_split_regex(email, '[;,\s]+') if e like '%_@_%']), [])
-            as emails,
+        [lower(e) for e in string_split_regex(email, '[;,\s]+') if e like '%_@_%'] as listed_emails,
         [p for p in string_split_regex(phone, '\s*[;,/]\s*') if p <> ''] as raw_phones,
         company,
         street,
@@ -34,14 +33,16 @@ renamed as (
             'linkedin:' || lower(regexp_replace(linkedin, '^.*/in/|/$|^@', '', 'g')),
             'mastodon:' || lower(regexp_replace(mastodon, '^@', '')),
             'tiktok:' || lower(regexp_replace(tiktok, '^.*/|^@', ''))
-        ] if h is not null and not h like '%:'] as handles
+        ] if h is not null and not h like '%:'] as handles,
+        _load_id as load_id
     from source
 ),
 
 contact_phones as (
     select
         listed.record_key,
-        list(distinct phones.e164) filter (where phones.e164 is not null) as phones
+        -- sorted: a list aggregate's order depends on threads, and every build must give the same row
+        list_sort(list(distinct phones.e164) filter (where phones.e164 is not null)) as phones
     from (select record_key, unnest(raw_phones) as raw from renamed) as listed
     left join phones using (raw)
     group by listed.record_key
@@ -49,7 +50,9 @@ contact_phones as (
 
 final as (
     select
-        renamed.* exclude (raw_phones),
+        renamed.* exclude (raw_phones, listed_emails),
+        -- each address once, in the order written: the first is the contact's main one (list_distinct reorders)
+        coalesce(list_filter(listed_emails, lambda e, i: list_position(listed_emails, e) = i), []) as emails,
         coalesce(contact_phones.phones, []) as phones
     from renamed
     left join contact_phones using (record_key)

@@ -27,7 +27,8 @@ final as (
         lower(source.channel) as channel,
         source.status,
         source.status in ('refunded', 'partially_refunded') as is_refund,
-        source.status = 'cancelled' as is_cancelled
+        source.status = 'cancelled' as is_cancelled,
+        source._load_id as load_id
     from source
     left join phones on phones.raw = source.phone
 )

@@ -20,7 +20,8 @@ final as (
         coalesce(likes, 0) as like_count,
         coalesce(shares, 0) as share_count,
         followers as follower_count,
-        from_company as is_from_company
+        from_company as is_from_company,
+        _load_id as load_id
     from source
 )
 

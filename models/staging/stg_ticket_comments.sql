@@ -13,7 +13,8 @@ final as (
         author_type,
         author,
         body,
-        public as is_public
+        public as is_public,
+        _load_id as load_id
     from source
 )
 

@@ -36,7 +36,8 @@ final as (
             when source.satisfaction in ('good', '4', '5') then true
             when source.satisfaction in ('bad', '1', '2', '3') then false
         end as is_satisfied,
-        coalesce(source.reopens, 0) as reopen_count
+        coalesce(source.reopens, 0) as reopen_count,
+        source._load_id as load_id
     from source
     left join phones on phones.raw = source.requester_phone
 )

@@ -1,0 +1,69 @@
+-- grain: one row per customer whose per-customer marts an incremental build must rebuild: the owners of records
+-- that loads after the last build ($since) inserted or changed (staging keeps each row's load_id for this), the
+-- customers an edited comment or reply left, and everyone the identity rebuild gave or took a record (new
+-- records, merges, splits)
+with changed_records as (
+    select record_key from stg_customers where load_id > $since
+    union all
+    select record_key from stg_purchases where load_id > $since
+    union all
+    select record_key from stg_tickets where load_id > $since
+    union all
+    select record_key from stg_social_posts where load_id > $since and not is_from_company
+),
+
+changed_tickets as (
+    -- a new or edited comment changes its ticket's history
+    select tickets.record_key
+    from stg_ticket_comments as comments
+    inner join stg_tickets as tickets on tickets.source = comments.source and tickets.ticket_id = comments.ticket_id
+    where comments.load_id > $since
+),
+
+answered_posts as (
+    -- the brand's replies belong to the history of the customer whose post they answer
+    select posts.record_key
+    from stg_social_posts as replies
+    inner join stg_social_posts as posts on posts.source = replies.source and posts.post_id = replies.in_reply_to
+    where replies.load_id > $since and replies.is_from_company
+),
+
+moved_events as (
+    -- an edited comment or post may now hang under another ticket or post, or be a reply no more: where it was, in
+    -- the timeline not yet rebuilt, changes too (records that tell who a person is move between customers in `moved` below)
+    select timeline.customer_id
+    from customer_timeline as timeline
+    inner join stg_ticket_comments as comments
+        on comments.source = timeline.source and comments.comment_id = timeline.source_id
+    where comments.load_id > $since and timeline.kind in ('comment', 'ticket_replied')
+    union all
+    select timeline.customer_id
+    from customer_timeline as timeline
+    inner join stg_social_posts as posts
+        on posts.source = timeline.source and posts.post_id = timeline.source_id
+    where posts.load_id > $since and timeline.kind = 'social_post'
+),
+
+owners as (
+    select customer_sources.customer_id
+    from customer_sources
+    where record_key in (
+        select record_key from changed_records
+        union all select record_key from changed_tickets
+        union all select record_key from answered_posts
+    )
+),
+
+moved as (
+    (select customer_id, record_key from customer_sources
+     except select customer_id, record_key from _previous_sources)
+    union all
+    (select customer_id, record_key from _previous_sources
+     except select customer_id, record_key from customer_sources)
+)
+
+select customer_id from owners
+union
+select customer_id from moved_events
+union
+select customer_id from moved

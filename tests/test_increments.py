@@ -1,0 +1,132 @@
+"""Incremental builds: after a load, rebuilding only the touched customers' marts gives what a full build gives."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+
+import pytest
+
+import store
+from connectors.loader import load_file
+from models import build as model_build
+from models.build import build, refresh
+from tests.conftest import DEMO_AS_OF, rows, snapshot
+from tests.model_fixtures import NOW, load_world, write_jsonl
+
+# a day after the world's build: one of each kind of change an incremental build must follow
+NEXT_DAY = [
+    # a comment on Bob's solved ticket: only through its ticket is it Bob's
+    ("ticket_comments", "desk", [{"comment_id": "M6", "ticket_id": "T3", "created_at": "2026-03-01T09:00:00",
+                                  "author_type": "customer", "body": "The new zip broke too."}]),
+    # the brand answers Ana's post: a company post that belongs to the history of the customer it answers
+    ("social_posts", "social", [{"post_id": "S4", "posted_at": "2026-03-01T09:30:00", "network": "instagram",
+                                 "handle": "fernwood", "text": "@ana.hikes so glad!", "in_reply_to": "S1",
+                                 "from_company": "true"}]),
+    # Bob's first order
+    ("purchases", "shop", [{"order_id": "O5", "ordered_at": "2026-03-01T10:00:00", "amount": "75.00",
+                            "email": "bob@example.com", "product": "Boots", "category": "footwear",
+                            "status": "paid"}]),
+    # a CRM contact for the Twitter author Tom: his posts and the new contact become one customer
+    ("customers", "crm", [{"source_id": "C5", "first_name": "Tom", "last_name": "Reed", "email": "tom@example.com",
+                           "twitter": "@TrailTom", "created_at": "2026-03-01"}]),
+]
+
+
+@pytest.fixture
+def world(con, tmp_path):
+    load_world(con, tmp_path)
+    build(con, NOW)
+    return con
+
+
+def load_changes(con, folder, changes) -> None:
+    for kind, source, records in changes:
+        load_file(con, kind, write_jsonl(folder / f"next_{kind}.jsonl", records), source=source)
+
+
+def customer_of(con, kind: str, source_id: str) -> int:
+    return rows(con, "select customer_id from customer_sources where kind = ? and source_id = ?",
+                [kind, source_id])[0][0]
+
+
+def model_tables(con) -> dict[str, list]:
+    """Every table but the raw ones and the load log, each as sorted rows: what the models hold."""
+    return {name: found for name, found in snapshot(con).items() if not name.startswith(("raw_", "quarantine"))}
+
+
+def test_an_incremental_build_after_a_load_equals_a_full_build(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(model_build, "WHOLE_FROM_SHARE", 1.0)  # the world is tiny: any load touches a big share
+    parks = [customer_of(world, "customers", contact) for contact in ("C2", "C3")]
+    parks_profiles = rows(world, "select * from customer_profiles where customer_id in (?, ?)", parks)
+    load_changes(world, tmp_path, NEXT_DAY)
+    done = refresh(world, NOW)
+    assert done.report is not None and done.report.touched == 3, done.summary()  # Ana, Bob, Tom; not the Parks
+    assert "rebuilt 3 of" in done.summary()
+    tom = customer_of(world, "customers", "C5")
+    assert customer_of(world, "social_posts", "S2") == tom
+    assert rows(world, "select display_name, order_count from customer_profiles where customer_id = ?",
+                [customer_of(world, "customers", "C4")]) == [("Bob Jones", 1)]
+    assert rows(world, "select * from customer_profiles where customer_id in (?, ?)", parks) == parks_profiles
+    incremental = model_tables(world)
+    assert {r[0] for r in rows(world, "select table_name from duckdb_indexes()")} == set(model_build.LOOKUP_TABLES)
+
+    assert build(world, NOW).touched is None
+    assert model_tables(world) == incremental
+
+
+def test_a_load_touching_many_customers_rebuilds_every_mart_whole(world, tmp_path):
+    load_changes(world, tmp_path, NEXT_DAY)
+    done = refresh(world, NOW + timedelta(hours=1))
+    assert done.report is not None and done.report.touched is None
+    assert "built " in done.summary() and "rebuilt" not in done.summary()
+
+
+def test_a_day_after_the_last_full_build_the_refresh_is_full_again(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(model_build, "WHOLE_FROM_SHARE", 1.0)
+    load_changes(world, tmp_path, NEXT_DAY[:1])
+    assert refresh(world, NOW + timedelta(hours=1)).report.touched == 1
+    load_changes(world, tmp_path, NEXT_DAY[1:2])
+    # the incremental build did not reset the clock: the models' calendar figures date from the full build
+    assert refresh(world, NOW + model_build.MAX_MODEL_AGE).report.touched is None
+    assert rows(world, "select built_at, full_built_at from model_build") == [
+        (NOW + model_build.MAX_MODEL_AGE, NOW + model_build.MAX_MODEL_AGE)]
+
+
+def raw_rows_as_new_records(con, table: str, limit: int, suffix: str, id_column: str) -> list[dict]:
+    """`limit` rows of a raw table as canonical records with a new id: new data in the shape the demo has."""
+    found = con.execute(f"select * exclude (source, record_id, _row_hash, _load_id, _file, _loaded_at) "
+                        f"from {table} order by record_id limit {limit}")
+    names = [d[0] for d in found.description]
+    records = []
+    for values in found.fetchall():
+        record = {n: (v.isoformat() if hasattr(v, "isoformat") else v) for n, v in zip(names, values, strict=True)}
+        record[id_column] = f"{record[id_column]}{suffix}"
+        records.append({n: (str(v).lower() if isinstance(v, bool) else str(v)) for n, v in record.items()
+                        if v is not None})
+    return records
+
+
+def test_on_the_demo_data_an_incremental_build_equals_a_full_build(demo_store, tmp_path, monkeypatch):
+    monkeypatch.setattr(model_build, "WHOLE_FROM_SHARE", 0.5)
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_store, path)
+    con = store.connect(path)
+    try:
+        sources = dict(con.execute("select 'raw_' || kind, any_value(source) from customer_sources "
+                                   "group by kind").fetchall())
+        changes = [
+            ("purchases", sources["raw_purchases"],
+             raw_rows_as_new_records(con, "raw_purchases", 30, "-N", "order_id")),
+            ("social_posts", sources["raw_social_posts"],
+             raw_rows_as_new_records(con, "raw_social_posts", 30, "9", "post_id")),
+            ("tickets", sources["raw_tickets"], raw_rows_as_new_records(con, "raw_tickets", 10, "9", "ticket_id")),
+        ]
+        load_changes(con, tmp_path, changes)
+        done = refresh(con, DEMO_AS_OF)
+        assert done.report is not None and 0 < done.report.touched < done.report.customers / 2, done.summary()
+        incremental = model_tables(con)
+        build(con, DEMO_AS_OF)
+        assert model_tables(con) == incremental
+    finally:
+        con.close()
