@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
-from models.increments import WHOLE_FROM_SHARE, remember_sources, touch_customers, update_marts
+from models.increments import WHOLE_FROM_SHARE, remember_sources, stage_changes, touch_customers, update_marts
 from models.phones import refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.sql import MODELS_DIR, run_layer, run_model
@@ -50,10 +50,10 @@ class BuildReport:
 def build(con: Connection, now: datetime | None = None, changed_since: int | None = None) -> BuildReport:
     """Rebuild every model from the raw tables; the old models stay visible to readers until this commits.
 
-    With `changed_since` (the load the current models were built through) the build is incremental: staging and
-    identity are rebuilt whole as always, but the per-customer marts only for the customers that the loads after
-    it or the new identity touched; the others keep their rows, whose calendar figures ("last 90 days") then date
-    from the last full build (`full_built_at`, at most MAX_MODEL_AGE old).
+    With `changed_since` (the load the current models were built through) the build is incremental: staging
+    restages only the raw rows loaded since, identity is rebuilt whole as always, and the per-customer marts only for
+    the customers that the loads after it or the new identity touched; the others keep their rows, whose calendar
+    figures ("last 90 days") then date from the last full build (`full_built_at`, at most MAX_MODEL_AGE old).
     """
     now = now or datetime.now(UTC).replace(tzinfo=None)
     report = BuildReport()
@@ -66,8 +66,10 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
                                $full::timestamp as full_built_at""",
                     {"now": now, "v": MODEL_VERSION, "full": full_built_at})
         timed(report, "phones", refresh_phone_numbers, con)
-        timed(report, "staging", run_layer, con, "staging")
-        if changed_since is not None:
+        if changed_since is None:
+            timed(report, "staging", run_layer, con, "staging")
+        else:
+            timed(report, "staging", stage_changes, con, changed_since)
             remember_sources(con)
         timed(report, "identity", resolve_identities, con, now)
         timed(report, "sentiment", score_new_texts, con)

@@ -23,6 +23,11 @@ NEXT_DAY = [
     ("social_posts", "social", [{"post_id": "S4", "posted_at": "2026-03-01T09:30:00", "network": "instagram",
                                  "handle": "fernwood", "text": "@ana.hikes so glad!", "in_reply_to": "S1",
                                  "from_company": "true"}]),
+    # Ana's open ticket is solved: a changed row replaces its staged and modelled past, it is not added beside it
+    ("tickets", "desk", [{"ticket_id": "T2", "created_at": "2026-02-26T12:00:00",
+                          "requester_email": "ana.silva@example.com", "subject": "Where is my order?",
+                          "description": "No tracking yet", "status": "solved",
+                          "solved_at": "2026-03-01T08:00:00", "channel": "web"}]),
     # Bob's first order
     ("purchases", "shop", [{"order_id": "O5", "ordered_at": "2026-03-01T10:00:00", "amount": "75.00",
                             "email": "bob@example.com", "product": "Boots", "category": "footwear",
@@ -67,6 +72,9 @@ def test_an_incremental_build_after_a_load_equals_a_full_build(world, tmp_path, 
     assert customer_of(world, "social_posts", "S2") == tom
     assert rows(world, "select display_name, order_count from customer_profiles where customer_id = ?",
                 [customer_of(world, "customers", "C4")]) == [("Bob Jones", 1)]
+    assert rows(world, "select status from stg_tickets where ticket_id = 'T2'") == [("solved",)]
+    assert rows(world, "select open_ticket_count from customer_profiles where customer_id = ?",
+                [customer_of(world, "customers", "C1")]) == [(1,)]  # T1 is still open, T2 no longer
     assert rows(world, "select * from customer_profiles where customer_id in (?, ?)", parks) == parks_profiles
     incremental = model_tables(world)
     assert {r[0] for r in rows(world, "select table_name from duckdb_indexes()")} == set(model_build.LOOKUP_TABLES)

@@ -1,4 +1,4 @@
-"""Incremental builds: the per-customer marts of only the customers that new loads or identity changes touched."""
+"""Incremental builds: restage only new raw rows, rebuild only the marts of customers that loads or identity touched."""
 
 from __future__ import annotations
 
@@ -34,10 +34,27 @@ def touch_customers(con: Connection, since: int) -> tuple[int, int]:
                                  (select count(distinct customer_id) from customer_sources)""").fetchall()[0]
 
 
+def stage_changes(con: Connection, since: int) -> None:
+    """Restage only the raw rows that loads after `since` inserted or changed: each staging model reads its raw
+    table through a view of those rows, and its rows for the same records are replaced (a load replaces a changed
+    raw row whole, under the same record id, so the record keys match)."""
+    database = database_of(con)
+    for path in sorted((MODELS_DIR / "staging").glob("*.sql")):
+        raw = "raw_" + path.stem.removeprefix("stg_")
+        with shadowed(con, {raw: f"select * from {database}.main.{raw} where _load_id > {int(since)}"}):
+            con.execute(f"create or replace temp table _staged as\n{path.read_text()}")
+        table = f"{database}.main.{path.stem}"
+        con.execute(f"delete from {table} where record_key in (select record_key from _staged)")
+        con.execute(f"insert into {table} by name select * from _staged")
+        con.execute("drop table _staged")
+
+
 def update_marts(con: Connection, marts: tuple[str, ...]) -> list[str]:
     """Replace the touched customers' rows of the per-customer marts, rebuild the others whole (in `marts`'
     dependency order); returns the marts rebuilt whole."""
-    database = quoted(con.execute("select current_database()").fetchall()[0][0])
+    database = database_of(con)
+    touched_only = {name: f"""select * from {database}.main.{name}
+                              where customer_id in (select customer_id from _touched)""" for name in SCOPED_INPUTS}
     whole = []
     for name in marts:
         path = MODELS_DIR / "marts" / f"{name}.sql"
@@ -47,24 +64,27 @@ def update_marts(con: Connection, marts: tuple[str, ...]) -> list[str]:
             continue
         table = f"{database}.main.{name}"
         con.execute(f"delete from {table} where customer_id in (select customer_id from _touched)")
-        with scoped_to_touched(con, database):
+        with shadowed(con, touched_only):
             con.execute(f"insert into {table} by name\n{path.read_text()}")
     return whole
 
 
 @contextmanager
-def scoped_to_touched(con: Connection, database: str) -> Iterator[None]:
-    """While inside, a model reading customer_sources, customer_timeline or customer_profiles sees the touched
-    customers' rows only: temporary views of those names shadow the tables (the mart SQL stays as it is)."""
-    for name in SCOPED_INPUTS:
-        con.execute(f"""create or replace temp view {name} as
-                        select * from {database}.main.{name}
-                        where customer_id in (select customer_id from _touched)""")
+def shadowed(con: Connection, views: dict[str, str]) -> Iterator[None]:
+    """While inside, a model reading one of `views`' names reads the view's rows instead of the table's: temporary
+    views shadow tables of the same name, so the model SQL stays as it is."""
+    for name, sql in views.items():
+        con.execute(f"create or replace temp view {name} as {sql}")
     try:
         yield
     finally:
-        for name in SCOPED_INPUTS:
+        for name in views:
             con.execute(f"drop view if exists temp.main.{name}")
+
+
+def database_of(con: Connection) -> str:
+    """The store's catalog name, quoted: a table named in full is never one of the shadowing views."""
+    return quoted(con.execute("select current_database()").fetchall()[0][0])
 
 
 def quoted(identifier: str) -> str:
