@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
-from models.increments import WHOLE_FROM_SHARE, remember_sources, stage_changes, touch_customers, update_marts
+from models.increments import remember_sources, stage_changes, update_marts
 from models.phones import refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.sql import MODELS_DIR, run_layer, run_model
@@ -71,28 +71,22 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
         else:
             timed(report, "staging", stage_changes, con, changed_since)
             remember_sources(con)
-        timed(report, "identity", resolve_identities, con, now)
+        report.touched = timed(report, "identity", resolve_identities, con, now, changed_since)
         timed(report, "sentiment", score_new_texts, con)
-        if changed_since is None:
+        if report.touched is None:
             timed(report, "marts", build_marts, con)
             timed(report, "indexes", index_lookups, con, LOOKUP_TABLES)
         else:
-            timed(report, "marts", build_touched_marts, con, changed_since, report)
-        timed(report, "social inbox", build_social_inbox, con, now)
+            timed(report, "marts", update_touched_marts, con)
+        timed(report, "social inbox", build_social_inbox, con, now, report.touched is not None)
         timed(report, "ideas", build_ideas, con)
         report.customers, report.events = con.execute(
             "select (select count(*) from customer_profiles), (select count(*) from customer_timeline)").fetchone()
     return report
 
 
-def build_touched_marts(con: Connection, since: int, report: BuildReport) -> None:
-    """The marts of the customers touched since load `since`; all of them whole when too many were touched."""
-    touched, customers = touch_customers(con, since)
-    if touched > WHOLE_FROM_SHARE * customers:
-        build_marts(con)
-        index_lookups(con, LOOKUP_TABLES)
-        return
-    report.touched = touched
+def update_touched_marts(con: Connection) -> None:
+    """The per-customer marts of the touched customers, the store-wide ones whole (and their lookup indexes)."""
     index_lookups(con, tuple(t for t in update_marts(con, MARTS) if t in LOOKUP_TABLES))
 
 
@@ -145,7 +139,8 @@ def index_lookups(con: Connection, tables: tuple[str, ...]) -> None:
         con.execute(f"create index {table}_by_customer on {table} (customer_id)")
 
 
-def timed(report: BuildReport, step: str, function, *args) -> None:
+def timed(report: BuildReport, step: str, function, *args):
     started = time.perf_counter()
-    function(*args)
+    result = function(*args)
     report.seconds[step] = time.perf_counter() - started
+    return result

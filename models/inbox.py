@@ -11,36 +11,82 @@ from operator import attrgetter
 import pandas as pd
 
 from models.classify import RULES_VERSION, classify
+from models.increments import scoped_to
 from models.routing import Post, Route, Rule, load_rules, route
 from store import Connection
 
 INBOX_WINDOW = timedelta(days=90)  # older posts need no action any more; their history stays on the timeline
 
 
-def build_social_inbox(con: Connection, now: datetime) -> None:
+def build_social_inbox(con: Connection, now: datetime, only_touched: bool = False) -> None:
+    """social_inbox, whole; or, after an incremental build (`only_touched`), only the rows that can have changed:
+    those of the touched customers and of anyone whose post staff still work on, and posts that left the window."""
     classify_new_texts(con)
     con.execute("""create or replace table post_intents as
                    select t.event_id, t.customer_id, c.intent, c.urgency, c.explanation
                    from customer_timeline t
                    join post_classifications c on c.text_hash = md5(coalesce(t.body, '')) and c.rules_version = $v
                    where t.kind = 'social_post' and t.author_type = 'customer'""", {"v": RULES_VERSION})
-    select_recent_posts(con, now - INBOX_WINDOW)
+    rules = load_rules()
+    since = now - INBOX_WINDOW
+    if only_touched and routed_with(con) == fingerprint(rules):
+        con.execute(INBOX_SCOPE)
+        with scoped_to(con, "_inbox_scope"):
+            select_recent_posts(con, since)
+        con.execute("""delete from social_inbox
+                       where customer_id in (select customer_id from _inbox_scope)
+                          or (posted_at < $since and post_key not in (select post_key from inbox_state
+                                                                       where status in ('new', 'in_progress')))""",
+                    {"since": since})
+        route_recent_posts(con, rules, "insert into social_inbox by name")
+        con.execute("drop table _inbox_scope")
+    else:
+        select_recent_posts(con, since)
+        route_recent_posts(con, rules, "create or replace table social_inbox as")
+    con.execute("create or replace table social_inbox_rules as select $f as fingerprint", {"f": fingerprint(rules)})
+
+
+# after an incremental build, the customers whose inbox rows are worked out again: the touched ones, and those with
+# a post staff still work on (it stays in the inbox however old, and staff may have reopened it since the last build)
+INBOX_SCOPE = """
+    create or replace temp table _inbox_scope as
+    select customer_id from _touched
+    union
+    select t.customer_id from customer_timeline t
+    join inbox_state s on s.post_key = 'social_posts:' || t.source || ':' || t.source_id
+    where t.kind = 'social_post' and s.status in ('new', 'in_progress')
+"""
+
+
+def route_recent_posts(con: Connection, rules: list[Rule], write: str) -> None:
+    """Route every post of _recent_posts and write the rows with `write` (create or insert into social_inbox)."""
     # only what a rule reads comes into Python: a frame of every column of ~500k posts (1M customers) cost ~8 s
     # to convert, most of this step
     recent = con.execute(f"select post_key, {', '.join(POST_COLUMNS)} from _recent_posts").fetchall()
-    routes = route_all((post_of(*values) for _, *values in recent), load_rules())
+    routes = route_all((post_of(*values) for _, *values in recent), rules)
     con.register("_routes", pd.DataFrame({
         "post_key": pd.array([post[0] for post in recent], dtype="string"),
         "team": pd.array([r.team if r else None for r in routes], dtype="string"),
         "rule": pd.array([r.rule if r else None for r in routes], dtype="string"),
         "target_minutes": pd.array([r.target_minutes if r else None for r in routes], dtype="Int64")}))
-    con.execute("""create or replace table social_inbox as
-                   select p.* exclude (categories), r.team, r.rule, r.target_minutes,
-                          p.posted_at + to_minutes(r.target_minutes) as due_at
-                   from _recent_posts p join _routes r using (post_key)
-                   order by p.posted_at desc""")
+    con.execute(f"""{write}
+                    select p.* exclude (categories), r.team, r.rule, r.target_minutes,
+                           p.posted_at + to_minutes(r.target_minutes) as due_at
+                    from _recent_posts p join _routes r using (post_key)
+                    order by p.posted_at desc""")
     con.unregister("_routes")
     con.execute("drop table _recent_posts")
+
+
+def routed_with(con: Connection) -> str | None:
+    """The fingerprint of the rules the inbox was last routed with (None before the first build)."""
+    found = con.execute("""select count(*) from duckdb_tables()
+                           where table_name = 'social_inbox_rules' and not temporary""").fetchall()[0][0]
+    return con.execute("select fingerprint from social_inbox_rules").fetchall()[0][0] if found else None
+
+
+def fingerprint(rules: list[Rule]) -> str:
+    return hashlib.md5(repr(rules).encode()).hexdigest()
 
 
 def classify_new_texts(con: Connection) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ import pytest
 import store
 from connectors.loader import load_file
 from models import build as model_build
+from models import inbox, increments, routing
 from models.build import build, refresh
 from tests.conftest import DEMO_AS_OF, rows, snapshot
 from tests.model_fixtures import NOW, load_world, write_jsonl
@@ -61,7 +63,7 @@ def model_tables(con) -> dict[str, list]:
 
 
 def test_an_incremental_build_after_a_load_equals_a_full_build(world, tmp_path, monkeypatch):
-    monkeypatch.setattr(model_build, "WHOLE_FROM_SHARE", 1.0)  # the world is tiny: any load touches a big share
+    monkeypatch.setattr(increments, "WHOLE_FROM_SHARE", 1.0)  # the world is tiny: any load touches a big share
     parks = [customer_of(world, "customers", contact) for contact in ("C2", "C3")]
     parks_profiles = rows(world, "select * from customer_profiles where customer_id in (?, ?)", parks)
     load_changes(world, tmp_path, NEXT_DAY)
@@ -91,7 +93,7 @@ def test_a_load_touching_many_customers_rebuilds_every_mart_whole(world, tmp_pat
 
 
 def test_a_day_after_the_last_full_build_the_refresh_is_full_again(world, tmp_path, monkeypatch):
-    monkeypatch.setattr(model_build, "WHOLE_FROM_SHARE", 1.0)
+    monkeypatch.setattr(increments, "WHOLE_FROM_SHARE", 1.0)
     load_changes(world, tmp_path, NEXT_DAY[:1])
     assert refresh(world, NOW + timedelta(hours=1)).report.touched == 1
     load_changes(world, tmp_path, NEXT_DAY[1:2])
@@ -116,7 +118,7 @@ def raw_rows_as_new_records(con, table: str, limit: int, suffix: str, id_column:
 
 
 def test_on_the_demo_data_an_incremental_build_equals_a_full_build(demo_store, tmp_path, monkeypatch):
-    monkeypatch.setattr(model_build, "WHOLE_FROM_SHARE", 0.5)
+    monkeypatch.setattr(increments, "WHOLE_FROM_SHARE", 0.5)
     path = tmp_path / "demo.duckdb"
     shutil.copy(demo_store, path)
     con = store.connect(path)
@@ -138,3 +140,15 @@ def test_on_the_demo_data_an_incremental_build_equals_a_full_build(demo_store, t
         assert model_tables(con) == incremental
     finally:
         con.close()
+
+
+def test_the_incremental_inbox_routes_everyone_again_when_the_routing_rules_change(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(increments, "WHOLE_FROM_SHARE", 1.0)
+    before = dict(rows(world, "select post_key, target_minutes from social_inbox"))
+    assert before  # Ana's and Tom's posts are in the inbox
+    slower = [dataclasses.replace(rule, target_minutes=rule.target_minutes + 7) for rule in routing.load_rules()]
+    monkeypatch.setattr(inbox, "load_rules", lambda: slower)
+    load_changes(world, tmp_path, NEXT_DAY[:1])  # touches Bob only, who never posted
+    assert refresh(world, NOW).report.touched == 1
+    assert dict(rows(world, "select post_key, target_minutes from social_inbox")) == {
+        key: minutes + 7 for key, minutes in before.items()}

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from models.identity.components import component_labels
+from models.increments import touch_customers, update_customer_sources
 from models.sql import run_model
 from store import Connection
 
@@ -17,8 +18,12 @@ IDENTITY_DIR = Path(__file__).resolve().parent
 ANCHOR_RANK = "case kind when 'customers' then 0 when 'tickets' then 1 when 'purchases' then 2 else 3 end"
 
 
-def resolve_identities(con: Connection, now: datetime) -> None:
-    """Build identity_records → customer_sources, possible_duplicates and customer_id_lookup."""
+def resolve_identities(con: Connection, now: datetime, changed_since: int | None = None) -> int | None:
+    """Build identity_records → customer_sources, possible_duplicates and customer_id_lookup.
+
+    With `changed_since` (an incremental build) customer_sources is rewritten only for the customers the loads
+    since then touched (see models.increments), whose number is returned; None when it was rebuilt whole.
+    """
     run_model(con, IDENTITY_DIR / "identity_records.sql")
     run_model(con, IDENTITY_DIR / "identity_ambiguous_keys.sql")
     number_records(con)
@@ -26,9 +31,15 @@ def resolve_identities(con: Connection, now: datetime) -> None:
     link_by_splink(con)
     link_clusters(con)
     assign_customer_ids(con, now)
-    for model in ("customer_sources", "customer_id_lookup", "possible_duplicates"):
+    touched = None if changed_since is None else touch_customers(con, changed_since)
+    if touched is None:
+        run_model(con, IDENTITY_DIR / "customer_sources.sql")
+    else:
+        update_customer_sources(con, IDENTITY_DIR / "customer_sources.sql")
+    for model in ("customer_id_lookup", "possible_duplicates"):
         run_model(con, IDENTITY_DIR / f"{model}.sql")
     con.execute("drop table _identity_keys")
+    return touched
 
 
 def number_records(con: Connection) -> None:

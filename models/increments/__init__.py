@@ -11,7 +11,14 @@ from store import Connection
 
 INCREMENTS_DIR = Path(__file__).resolve().parent
 # marts whose rows each belong to one customer: an incremental build replaces the touched customers' rows only
-PER_CUSTOMER_MARTS = ("customer_timeline", "customer_profiles", "customer_search", "ticket_facts", "post_facts")
+PER_CUSTOMER_MARTS = ("customer_timeline", "customer_profiles", "customer_cards", "customer_search", "ticket_facts",
+                      "post_facts")
+# store-wide figures a per-customer mart repeats on every row (a lookup then needs no join): set again on the rows
+# of the customers not touched, when the figure moved
+STORE_WIDE_FIGURES = {
+    "customer_cards": """update {table} set ltv_top_decile = stats.ltv_top_decile from customer_stats as stats
+                         where {table}.ltv_top_decile is distinct from stats.ltv_top_decile""",
+}
 # what those marts read of identity and of each other, narrowed to the touched customers while they build
 SCOPED_INPUTS = ("customer_sources", "customer_timeline", "customer_profiles")
 # from this share of customers touched, rebuilding every mart whole is faster than deleting and inserting
@@ -24,14 +31,29 @@ def remember_sources(con: Connection) -> None:
                    select customer_id, record_key from customer_sources""")
 
 
-def touch_customers(con: Connection, since: int) -> tuple[int, int]:
-    """_touched: the customers whose marts must be rebuilt after the loads since load `since`; with their count
-    and the number of customers in all."""
+def touch_customers(con: Connection, since: int) -> int | None:
+    """_touched: the customers whose models must be rebuilt after the loads since load `since`, given the identity
+    just resolved; their number, or None when they are so many that rebuilding everything whole is faster."""
     sql = (INCREMENTS_DIR / "touched_customers.sql").read_text()
     con.execute(f"create or replace temp table _touched as\n{sql}", {"since": since})
     con.execute("drop table _previous_sources")
-    return con.execute("""select (select count(*) from _touched),
-                                 (select count(distinct customer_id) from customer_sources)""").fetchall()[0]
+    touched, customers = con.execute("""select (select count(*) from _touched),
+                                               (select count(distinct customer_id) from identity_assignments)
+                                     """).fetchall()[0]
+    return None if touched > WHOLE_FROM_SHARE * customers else touched
+
+
+def update_customer_sources(con: Connection, path: Path) -> None:
+    """The touched customers' rows of customer_sources (the model at `path`), from the identity just resolved."""
+    database = database_of(con)
+    assignments = f"""select * from {database}.main.identity_assignments
+                      where customer_id in (select customer_id from _touched)"""
+    scope = {"identity_assignments": assignments,
+             "identity_node_keys": f"""select * from {database}.main.identity_node_keys
+                                       where node in (select node from ({assignments}))"""}
+    con.execute(f"delete from {database}.main.customer_sources where customer_id in (select customer_id from _touched)")
+    with shadowed(con, scope):
+        con.execute(f"insert into {database}.main.customer_sources by name\n{path.read_text()}")
 
 
 def stage_changes(con: Connection, since: int) -> None:
@@ -53,8 +75,6 @@ def update_marts(con: Connection, marts: tuple[str, ...]) -> list[str]:
     """Replace the touched customers' rows of the per-customer marts, rebuild the others whole (in `marts`'
     dependency order); returns the marts rebuilt whole."""
     database = database_of(con)
-    touched_only = {name: f"""select * from {database}.main.{name}
-                              where customer_id in (select customer_id from _touched)""" for name in SCOPED_INPUTS}
     whole = []
     for name in marts:
         path = MODELS_DIR / "marts" / f"{name}.sql"
@@ -64,9 +84,20 @@ def update_marts(con: Connection, marts: tuple[str, ...]) -> list[str]:
             continue
         table = f"{database}.main.{name}"
         con.execute(f"delete from {table} where customer_id in (select customer_id from _touched)")
-        with shadowed(con, touched_only):
+        with scoped_to(con, "_touched"):
             con.execute(f"insert into {table} by name\n{path.read_text()}")
+        if name in STORE_WIDE_FIGURES:
+            con.execute(STORE_WIDE_FIGURES[name].format(table=table))
     return whole
+
+
+def scoped_to(con: Connection, customers: str):
+    """While inside, models read only the rows of the customers in table `customers` from customer_sources,
+    customer_timeline and customer_profiles."""
+    database = database_of(con)
+    return shadowed(con, {name: f"""select * from {database}.main.{name}
+                                    where customer_id in (select customer_id from {customers})"""
+                          for name in SCOPED_INPUTS})
 
 
 @contextmanager

@@ -30,7 +30,7 @@ answered_posts as (
 
 moved_events as (
     -- an edited comment or post may now hang under another ticket or post, or be a reply no more: where it was, in
-    -- the timeline not yet rebuilt, changes too (records that tell who a person is move between customers in `moved` below)
+    -- the timeline not yet rebuilt, changes too (records that tell who a person is move in `moved` below)
     select timeline.customer_id
     from customer_timeline as timeline
     inner join stg_ticket_comments as comments
@@ -44,9 +44,16 @@ moved_events as (
     where posts.load_id > $since and timeline.kind = 'social_post'
 ),
 
+current_owners as (
+    -- who owns each record now: the identity just resolved (customer_sources is rebuilt from this, after)
+    select assignments.customer_id, nodes.record_key
+    from identity_nodes as nodes
+    inner join identity_assignments as assignments using (node)
+),
+
 owners as (
-    select customer_sources.customer_id
-    from customer_sources
+    select customer_id
+    from current_owners
     where record_key in (
         select record_key from changed_records
         union all select record_key from changed_tickets
@@ -55,15 +62,15 @@ owners as (
 ),
 
 moved as (
-    (select customer_id, record_key from customer_sources
-     except select customer_id, record_key from _previous_sources)
-    union all
-    (select customer_id, record_key from _previous_sources
-     except select customer_id, record_key from customer_sources)
+    -- a record new, gone, or with another owner: both owners, before and after
+    select unnest([now_.customer_id, before.customer_id]) as customer_id
+    from current_owners as now_
+    full outer join _previous_sources as before using (record_key)
+    where now_.customer_id is distinct from before.customer_id
 )
 
 select customer_id from owners
 union
 select customer_id from moved_events
 union
-select customer_id from moved
+select customer_id from moved where customer_id is not null
