@@ -101,10 +101,11 @@ class Refresh:
         return self.report.summary() if self.report else f"models up to date ({self.reason}): not rebuilt"
 
 
-def refresh(con: Connection, now: datetime | None = None) -> Refresh:
-    """Bring the models up to date with the raw tables: incrementally after loads that changed records, whole when
-    the last full build is MAX_MODEL_AGE old or the models are from another version of Rapport; a sync that found
-    nothing new leaves them as they are (a full build costs minutes at a million customers)."""
+def refresh(con: Connection, now: datetime | None = None, decided: bool = False) -> Refresh:
+    """Bring the models up to date with the raw tables: incrementally after loads that changed records or a staff
+    decision on who is who (`decided`: a merge, split or undo), whole when the last full build is MAX_MODEL_AGE old
+    or the models are from another version of Rapport; a sync that found nothing new leaves them as they are (a full
+    build costs minutes at a million customers)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
     if not is_current(con):
         return Refresh(build(con, now))
@@ -113,7 +114,7 @@ def refresh(con: Connection, now: datetime | None = None) -> Refresh:
             from model_build""").fetchall()[0]
     if now - full_built_at >= MAX_MODEL_AGE:
         return Refresh(build(con, now))
-    if newest > loaded_through:
+    if newest > loaded_through or decided:
         return Refresh(build(con, now, changed_since=loaded_through))
     return Refresh(reason=f"no new or changed records since the build at {built_at:%Y-%m-%d %H:%M} UTC")
 

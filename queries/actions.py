@@ -8,7 +8,7 @@ from pathlib import Path
 
 from connectors.loader import LoadResult, load_file
 from models import privacy
-from models.build import build, refresh
+from models.build import refresh
 from models.identity import decisions
 from queries.access import Viewer
 from queries.connection import cursor
@@ -21,7 +21,7 @@ def split_record(viewer: Viewer, customer_id: int, record_key: str, reason: str,
     viewer.require("merge_split")
     con = cursor(con)
     decision = decisions.split(con, record_key, customer_id, reason=reason, decided_by=viewer.actor)
-    build(con)
+    refresh(con, decided=True)
     return decision
 
 
@@ -30,7 +30,7 @@ def merge_profiles(viewer: Viewer, customer_id: int, other_customer_id: int, rea
     viewer.require("merge_split")
     con = cursor(con)
     decision = decisions.merge(con, customer_id, other_customer_id, reason=reason, decided_by=viewer.actor)
-    build(con)
+    refresh(con, decided=True)
     return decision
 
 
@@ -40,7 +40,7 @@ def dismiss_duplicate(viewer: Viewer, customer_id: int, other_customer_id: int, 
     con = cursor(con)
     decision = decisions.dismiss_duplicate(con, customer_id, other_customer_id, reason=reason,
                                            decided_by=viewer.actor)
-    build(con)
+    refresh(con, decided=True)
     return decision
 
 
@@ -48,7 +48,7 @@ def undo_decision(viewer: Viewer, decision_id: int, con: Connection | None = Non
     viewer.require("merge_split")
     con = cursor(con)
     decisions.undo(con, decision_id, undone_by=viewer.actor)
-    build(con)
+    refresh(con, decided=True)
 
 
 def decision_history(viewer: Viewer, customer_id: int | None = None, con: Connection | None = None):

@@ -13,6 +13,7 @@ from connectors.loader import load_file
 from models import build as model_build
 from models import inbox, increments, routing
 from models.build import build, refresh
+from models.identity import decisions
 from tests.conftest import DEMO_AS_OF, rows, snapshot
 from tests.model_fixtures import NOW, load_world, write_jsonl
 
@@ -152,3 +153,22 @@ def test_the_incremental_inbox_routes_everyone_again_when_the_routing_rules_chan
     assert refresh(world, NOW).report.touched == 1
     assert dict(rows(world, "select post_key, target_minutes from social_inbox")) == {
         key: minutes + 7 for key, minutes in before.items()}
+
+
+def test_a_staff_merge_and_its_undo_rebuild_only_the_two_customers_and_equal_a_full_build(world, monkeypatch):
+    monkeypatch.setattr(increments, "WHOLE_FROM_SHARE", 1.0)
+    sam, jo = (customer_of(world, "customers", contact) for contact in ("C2", "C3"))
+    merge = decisions.merge(world, sam, jo, reason="same person after all", decided_by="ops@example.com")
+    done = refresh(world, NOW, decided=True)
+    assert done.report.touched == 2, done.summary()
+    assert customer_of(world, "customers", "C2") == customer_of(world, "customers", "C3")
+    merged = model_tables(world)
+    build(world, NOW)
+    assert model_tables(world) == merged
+
+    decisions.undo(world, merge, undone_by="ops@example.com")
+    assert refresh(world, NOW, decided=True).report.touched == 2
+    assert customer_of(world, "customers", "C2") != customer_of(world, "customers", "C3")
+    undone = model_tables(world)
+    build(world, NOW)
+    assert model_tables(world) == undone

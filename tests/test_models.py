@@ -112,10 +112,11 @@ def test_ids_are_stable_across_rebuilds_and_new_data(world, tmp_path):
     assert after["purchases:shop2:O9"] not in before.values()
 
 
-def test_manual_merge_links_profiles_and_the_old_id_still_resolves(world):
+def test_manual_merge_links_profiles_survives_rebuilds_and_the_old_id_still_resolves(world):
     bob, tom = customer_of(world, "customers", "C4"), customer_of(world, "social_posts", "S2")
     decision = decisions.merge(world, bob, tom, reason="Tom Reed is Bob's pen name", decided_by="ana@corp")
     build(world, NOW)
+    build(world, NOW)  # the merge outlives later builds too (once one id redirected to the other, it came undone)
     merged = customer_of(world, "social_posts", "S2")
     assert merged == customer_of(world, "customers", "C4") == min(bob, tom)
     assert customers.resolve_customer_id(max(bob, tom), world) == merged

@@ -112,29 +112,34 @@ def link_clusters(con: Connection) -> None:
     """Join key-linked groups by confident splink matches and by staff merges into final clusters."""
     from models.identity.probabilistic import AUTO_LINK_PROBABILITY
 
+    # a merge links the anchor records of the two ids staff merged. Not the ids they redirect to now: after the
+    # merge's own build one redirects to the other, and both would name one anchor — the next build undid the merge
     con.execute("""create or replace table identity_merge_links as
                    with merges as (
-                       select d.decision_id, d.reason, d.decided_by,
-                              coalesce(a.customer_id, d.customer_id) as customer_id,
-                              coalesce(b.customer_id, d.other_customer_id) as other_customer_id
-                       from identity_decisions d
-                       left join customer_id_redirects a on a.old_customer_id = d.customer_id
-                       left join customer_id_redirects b on b.old_customer_id = d.other_customer_id
-                       where d.action = 'merge' and d.undone_at is null
+                       select decision_id, reason, decided_by, customer_id, other_customer_id
+                       from identity_decisions
+                       where action = 'merge' and undone_at is null
                    ),
-                   anchored as (
-                       select m.*, ca.anchor_record_key as record_l, cb.anchor_record_key as record_r
-                       from merges m
-                       join customer_ids ca on ca.customer_id = m.customer_id
-                       join customer_ids cb on cb.customer_id = m.other_customer_id
+                   anchors as (
+                       -- an id's anchor record; for an id whose anchor is gone (erased), the anchor of its new id
+                       select ids.customer_id, coalesce(own.record_key, target.record_key) as record_key
+                       from customer_ids ids
+                       left join identity_nodes own on own.record_key = ids.anchor_record_key
+                       left join customer_id_redirects r on r.old_customer_id = ids.customer_id
+                       left join customer_ids new_ids on new_ids.customer_id = r.customer_id
+                       left join identity_nodes target on target.record_key = new_ids.anchor_record_key
+                       where ids.customer_id in (select customer_id from merges
+                                                 union select other_customer_id from merges)
                    )
                    select l.component as component_l, r.component as component_r,
                           'manual' as link_method,
-                          'merged by ' || a.decided_by || ': ' || a.reason as evidence
-                   from anchored a
-                   join identity_nodes nl on nl.record_key = a.record_l
+                          'merged by ' || m.decided_by || ': ' || m.reason as evidence
+                   from merges m
+                   join anchors al on al.customer_id = m.customer_id
+                   join anchors ar on ar.customer_id = m.other_customer_id
+                   join identity_nodes nl on nl.record_key = al.record_key
                    join identity_components l on l.node = nl.node
-                   join identity_nodes nr on nr.record_key = a.record_r
+                   join identity_nodes nr on nr.record_key = ar.record_key
                    join identity_components r on r.node = nr.node""")
     con.execute("""create or replace table identity_cluster_links as
                    select cluster_id_l as component_l, cluster_id_r as component_r, 'probabilistic' as link_method,
