@@ -51,9 +51,10 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
     """Rebuild every model from the raw tables; the old models stay visible to readers until this commits.
 
     With `changed_since` (the load the current models were built through) the build is incremental: staging
-    restages only the raw rows loaded since, identity is rebuilt whole as always, and the per-customer marts only for
-    the customers that the loads after it or the new identity touched; the others keep their rows, whose calendar
-    figures ("last 90 days") then date from the last full build (`full_built_at`, at most MAX_MODEL_AGE old).
+    restages only the raw rows loaded since, identity is resolved whole as always, and customer_sources, the
+    per-customer marts and the social inbox are rewritten only for the customers that the loads after it or the new
+    identity touched (models.increments); the others keep their rows, whose calendar figures ("last 90 days") then
+    date from the last full build (`full_built_at`, at most MAX_MODEL_AGE old).
     """
     now = now or datetime.now(UTC).replace(tzinfo=None)
     report = BuildReport()

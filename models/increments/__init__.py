@@ -13,14 +13,14 @@ INCREMENTS_DIR = Path(__file__).resolve().parent
 # marts whose rows each belong to one customer: an incremental build replaces the touched customers' rows only
 PER_CUSTOMER_MARTS = ("customer_timeline", "customer_profiles", "customer_cards", "customer_search", "ticket_facts",
                       "post_facts")
+# what those marts read of identity and of each other, narrowed to the touched customers while they build
+SCOPED_INPUTS = ("customer_sources", "customer_timeline", "customer_profiles")
 # store-wide figures a per-customer mart repeats on every row (a lookup then needs no join): set again on the rows
 # of the customers not touched, when the figure moved
 STORE_WIDE_FIGURES = {
     "customer_cards": """update {table} set ltv_top_decile = stats.ltv_top_decile from customer_stats as stats
                          where {table}.ltv_top_decile is distinct from stats.ltv_top_decile""",
 }
-# what those marts read of identity and of each other, narrowed to the touched customers while they build
-SCOPED_INPUTS = ("customer_sources", "customer_timeline", "customer_profiles")
 # from this share of customers touched, rebuilding every mart whole is faster than deleting and inserting
 WHOLE_FROM_SHARE = 0.25
 
