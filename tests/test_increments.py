@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 import store
 from connectors.loader import load_file
 from models import build as model_build
-from models import inbox, increments, routing
+from models import inbox, increments, operations, routing
 from models.build import build, refresh
 from models.identity import decisions
+from models.inbox import INBOX_WINDOW
 from tests.conftest import DEMO_AS_OF, rows, snapshot
 from tests.model_fixtures import NOW, load_world, write_jsonl
 
@@ -172,3 +173,25 @@ def test_a_staff_merge_and_its_undo_rebuild_only_the_two_customers_and_equal_a_f
     undone = model_tables(world)
     build(world, NOW)
     assert model_tables(world) == undone
+
+
+def test_the_incremental_inbox_drops_posts_that_left_the_window_and_keeps_those_staff_still_work_on(
+        con, tmp_path, monkeypatch):
+    monkeypatch.setattr(increments, "WHOLE_FROM_SHARE", 1.0)
+    load_world(con, tmp_path)
+    ana_posted = datetime(2026, 2, 20, 18)  # S1; Tom's S2 is a day younger
+    load_changes(con, tmp_path, [("social_posts", "social", [
+        {"post_id": "S5", "posted_at": "2026-02-20T19:00:00", "network": "instagram", "handle": "ana.hikes",
+         "text": "Still waiting for my refund, this is ridiculous"}])])
+    built = ana_posted + INBOX_WINDOW - timedelta(hours=1)
+    build(con, built)
+    inbox = "select post_key from social_inbox order by post_key"
+    assert [r[0] for r in rows(con, inbox)] == [f"social_posts:social:{p}" for p in ("S1", "S2", "S5")]
+    operations.set_status(con, "social_posts:social:S1", "in_progress", "kim@corp")
+    load_changes(con, tmp_path, NEXT_DAY[:1])  # touches Bob only
+    later = ana_posted + INBOX_WINDOW + timedelta(hours=3)  # S1 and S5 are past the window, S2 not yet
+    assert refresh(con, later).report.touched == 1
+    kept = rows(con, "select * from social_inbox order by post_key")
+    assert [row[0] for row in kept] == ["social_posts:social:S1", "social_posts:social:S2"]
+    build(con, later)
+    assert rows(con, "select * from social_inbox order by post_key") == kept
