@@ -28,8 +28,9 @@ def build_social_inbox(con: Connection, now: datetime, only_touched: bool = Fals
                    join post_classifications c on c.text_hash = md5(coalesce(t.body, '')) and c.rules_version = $v
                    where t.kind = 'social_post' and t.author_type = 'customer'""", {"v": RULES_VERSION})
     rules = load_rules()
+    routed_by = fingerprint(rules)
     since = now - INBOX_WINDOW
-    if only_touched and routed_with(con) == fingerprint(rules):
+    if only_touched and routed_with(con) == routed_by:
         con.execute(INBOX_SCOPE)
         with scoped_to(con, "_inbox_scope"):
             select_recent_posts(con, since)
@@ -43,7 +44,7 @@ def build_social_inbox(con: Connection, now: datetime, only_touched: bool = Fals
     else:
         select_recent_posts(con, since)
         route_recent_posts(con, rules, "create or replace table social_inbox as")
-    con.execute("create or replace table social_inbox_rules as select $f as fingerprint", {"f": fingerprint(rules)})
+    con.execute("create or replace table social_inbox_rules as select $f as fingerprint", {"f": routed_by})
 
 
 # after an incremental build, the customers whose inbox rows are worked out again: the touched ones, and those with
