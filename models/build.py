@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
-from models.increments import remember_sources, stage_changes, update_marts
+from models.increments import remember_owners, stage_changes, update_marts
 from models.phones import refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.sql import MODELS_DIR, run_layer, run_model
 from store import Connection, transaction
 
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 12
+MODEL_VERSION = 13
 # a store whose data did not change is still rebuilt this often: "last 90 days" figures move with the calendar
 MAX_MODEL_AGE = timedelta(hours=24)
 # the newest load that changed a raw table: a model built after it is up to date with the data
@@ -71,7 +71,7 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
             timed(report, "staging", run_layer, con, "staging")
         else:
             timed(report, "staging", stage_changes, con, changed_since)
-            remember_sources(con)
+            remember_owners(con)
         report.touched = timed(report, "identity", resolve_identities, con, now, changed_since)
         timed(report, "sentiment", score_new_texts, con)
         if report.touched is None:

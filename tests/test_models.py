@@ -258,7 +258,7 @@ def test_only_web_links_survive_staging(con, tmp_path):
         ("U1", None), ("U2", "https://twitter.com/b/status/2")]
 
 
-def test_identity_nodes_are_numbered_in_record_key_order(world):
+def test_a_full_build_numbers_identity_nodes_in_record_key_order(world):
     build(world, NOW)  # a rebuild, inside its transaction, numbers the same way
     nodes = rows(world, "select node, record_key from identity_nodes order by node")
     assert [n for n, _ in nodes] == list(range(len(nodes)))

@@ -107,6 +107,40 @@ def test_an_over_shared_birth_date_is_treated_as_unknown(con, monkeypatch):
     assert "birth date: unknown" in reasons
 
 
+def rescored(con, before: list[tuple], after: list[tuple]) -> tuple[list[tuple], list[tuple]]:
+    """Score `before`, change the candidates to `after` and score only what changed; then score `after` whole."""
+    score(con, *before)
+    con.execute("delete from identity_candidates")
+    con.executemany(f"insert into identity_candidates values ({', '.join('?' * len(COLUMNS))})", after)
+    score_pairs(con, changed_only=True)
+    incremental = sorted(con.execute("select * from identity_matches").fetchall())
+    score_pairs(con)
+    return incremental, sorted(con.execute("select * from identity_matches").fetchall())
+
+
+def test_scoring_only_changed_candidates_gives_what_scoring_all_gives(con):
+    moved_back = (6, "john", "brown", date(1980, 5, 12), None, "BS11AA", "bristol", "3 park lane")
+    anna_again = (9, "anna", "johnson", date(1985, 3, 14), "anna.j", "LS11AA", "leeds", "1 high street")
+    # JOHN_MOVED changes, ANNA_TYPO goes, ANNA's twin record arrives; TOM and JANE stay as they were
+    before = [ANNA, ANNA_TYPO, TOM, JANE, JOHN, JOHN_MOVED, ZED]
+    after = [ANNA, TOM, JANE, JOHN, moved_back, ZED, anna_again]
+    incremental, whole = rescored(con, before, after)
+    assert incremental == whole
+    assert {(row[0], row[1]) for row in whole} >= {(1, 9), (5, 6)}  # found only by scoring the changed ones
+    assert not any(2 in row[:2] for row in whole)
+
+
+def test_a_value_becoming_over_shared_rescores_the_pairs_that_counted_it(con, monkeypatch):
+    monkeypatch.setattr("models.identity.probabilistic.MAX_RECORDS_SHARING_A_VALUE", 3)
+    placeholder = date(1900, 1, 1)
+    john_smiths = [(10, "john", "smith", placeholder, None, "LS11AA", "leeds", "1 high street"),
+                   (11, "john", "smith", placeholder, None, "LS11AA", "leeds", "1 high street")]
+    newcomers = [(i, f"p{i}", "smith", placeholder, None, None, None, None) for i in range(1, 3)]
+    incremental, whole = rescored(con, john_smiths, [*john_smiths, *newcomers])
+    assert incremental == whole
+    assert "birth date: unknown" in whole[0][4]
+
+
 def test_the_output_table_has_the_contract_schema_even_when_empty(con):
     assert score(con, ZED) == {}
     schema = con.execute("select column_name, data_type from duckdb_columns() where table_name = 'identity_matches' "

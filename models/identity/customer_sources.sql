@@ -16,14 +16,20 @@ splits as (
 
 shared_keys as (
     -- list_sort, not string_agg(... order by key): an ordered aggregate over 1.5M groups is several times slower
-    select node, array_to_string(list_sort(list(key)), ', ') as evidence
-    from identity_node_keys
-    where key in (select key from _identity_keys where holders > 1)
-    group by node
+    -- a join, not "key in (...)": the planner then hashes the smaller side (an incremental build's few records)
+    select node_keys.node, array_to_string(list_sort(list(node_keys.key)), ', ') as evidence
+    from identity_node_keys as node_keys
+    inner join _identity_keys as keys using (key)
+    where keys.holders > 1
+    group by node_keys.node
 ),
 
 primary_components as (
-    select cluster, min(component) as component from assignments group by cluster
+    -- the component of the cluster's first record by key: node numbers follow keys only in a full build
+    select assignments.cluster, arg_min(assignments.component, nodes.record_key) as component
+    from assignments
+    inner join nodes using (node)
+    group by assignments.cluster
 ),
 
 component_links as (

@@ -95,6 +95,7 @@ final as (
     select * from social_posts
 )
 
-select * from final
--- in key order: a record's position is its node number in the identity graph (resolve.number_records)
+-- node: the record's number in the identity graph. A full build numbers the records in key order; an incremental
+-- one keeps the numbers of the records it did not restage and numbers the others after the last (models.increments)
+select row_number() over (order by record_key) - 1 as node, * from final
 order by record_key

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from models.identity.components import component_labels
-from models.increments import touch_customers, update_customer_sources
+from models.increments import touch_customers, update_customer_sources, update_identity_records
 from models.sql import run_model
 from store import Connection
 
@@ -24,11 +24,14 @@ def resolve_identities(con: Connection, now: datetime, changed_since: int | None
     With `changed_since` (an incremental build) customer_sources is rewritten only for the customers the loads
     since then touched (see models.increments), whose number is returned; None when it was rebuilt whole.
     """
-    run_model(con, IDENTITY_DIR / "identity_records.sql")
+    if changed_since is None:
+        run_model(con, IDENTITY_DIR / "identity_records.sql")
+    else:
+        update_identity_records(con, IDENTITY_DIR / "identity_records.sql", changed_since)
     run_model(con, IDENTITY_DIR / "identity_ambiguous_keys.sql")
     number_records(con)
     link_by_keys(con)
-    link_by_splink(con)
+    link_by_splink(con, incremental=changed_since is not None)
     link_clusters(con)
     assign_customer_ids(con, now)
     touched = None if changed_since is None else touch_customers(con, changed_since)
@@ -43,12 +46,8 @@ def resolve_identities(con: Connection, now: datetime, changed_since: int | None
 
 
 def number_records(con: Connection) -> None:
-    """identity_nodes: every record with a dense number, the graph's node id, in a stable order."""
-    # identity_records is stored in record_key order, so a row's position ranks it: a view numbering rows by their
-    # rowid spares a copy of every record (18 s at 1M). Inside the build's transaction rowids start at 2^55, after
-    # it at 0; either way they are dense in a table just written, so the offset from the first is the position.
-    con.execute("""create or replace view identity_nodes as
-                   select rowid - (select min(rowid) from identity_records) as node, * from identity_records""")
+    """identity_nodes: every record with its number, the graph's node id (see identity_records.sql)."""
+    con.execute("create or replace view identity_nodes as select * from identity_records")
     con.execute("""create or replace temp table _split_records as
                    select distinct record_key from identity_decisions
                    where action = 'split' and undone_at is null""")
@@ -68,7 +67,7 @@ def link_by_keys(con: Connection) -> None:
                    select node, key from identity_family_links
                    where node not in (select node from identity_nodes
                                       where record_key in (select record_key from _split_records))""")
-    node_count = con.execute("select count(*) from identity_nodes").fetchone()[0]
+    node_count = node_bound(con)
     # keys are nodes too, numbered after the records in any order (a component's label is its smallest record);
     # kept until customer_sources has read which keys are shared, then dropped: a temp table is not written out
     con.execute("""create or replace temp table _identity_keys as
@@ -78,22 +77,36 @@ def link_by_keys(con: Connection) -> None:
     edges = con.execute("""select k.node, i.key_node
                            from identity_node_keys k join _identity_keys i using (key)""").fetchnumpy()
     labels = component_labels(node_count + key_count, np.asarray(edges["node"]), np.asarray(edges["key_node"]))
-    store_labels(con, "identity_components", "component", labels[:node_count])
+    nodes = record_nodes(con)
+    store_labels(con, "identity_components", nodes, component=labels[nodes])
 
 
-def store_labels(con: Connection, table: str, column: str, labels: np.ndarray) -> None:
-    frame = pd.DataFrame({"node": np.arange(len(labels), dtype=np.int64), column: labels})
+def node_bound(con: Connection) -> int:
+    """One more than the highest node number: an incremental build leaves gaps where it renumbered records."""
+    return con.execute("select coalesce(max(node), -1) + 1 from identity_nodes").fetchall()[0][0]
+
+
+def record_nodes(con: Connection) -> np.ndarray:
+    return np.asarray(con.execute("select node from identity_nodes").fetchnumpy()["node"], dtype=np.int64)
+
+
+def store_labels(con: Connection, table: str, nodes: np.ndarray, **labels: np.ndarray) -> None:
+    """(Re)create `table` with a row per node and a column per named array of labels."""
+    frame = pd.DataFrame({"node": nodes, **labels})
     con.register("_labels", frame)
     con.execute(f"create or replace table {table} as select * from _labels")
     con.unregister("_labels")
 
 
-def link_by_splink(con: Connection) -> None:
-    """Tier 2: score key-linked groups that carry a name against each other with splink."""
+def link_by_splink(con: Connection, incremental: bool = False) -> None:
+    """Tier 2: score key-linked groups that carry a name against each other with splink (`incremental`: only the
+    groups new or changed since the last build, against all)."""
     con.execute(f"""create or replace table identity_candidates as
                     select c.component as cluster_id,
-                           arg_min(n.first_name, {ANCHOR_RANK}) filter (where n.first_name is not null) as first_name,
-                           arg_min(n.last_name, {ANCHOR_RANK}) filter (where n.last_name is not null) as last_name,
+                           arg_min(n.first_name, ({ANCHOR_RANK}, n.record_key)) filter (where n.first_name is not null)
+                               as first_name,
+                           arg_min(n.last_name, ({ANCHOR_RANK}, n.record_key)) filter (where n.last_name is not null)
+                               as last_name,
                            min(n.birth_date) as birth_date,
                            min(n.email_local) as email_local,
                            min(n.postcode) as postcode,
@@ -105,7 +118,7 @@ def link_by_splink(con: Connection) -> None:
                     having first_name is not null and last_name is not null""")
     from models.identity.probabilistic import score_pairs  # splink is heavy to import; only builds need it
 
-    score_pairs(con, "identity_candidates", "identity_matches")
+    score_pairs(con, "identity_candidates", "identity_matches", changed_only=incremental)
 
 
 def link_clusters(con: Connection) -> None:
@@ -147,16 +160,13 @@ def link_clusters(con: Connection) -> None:
                    from identity_matches where match_probability >= $auto
                    union all
                    select * from identity_merge_links""", {"auto": AUTO_LINK_PROBABILITY})
-    node_count = con.execute("select count(*) from identity_nodes").fetchone()[0]
     links = con.execute("select component_l, component_r from identity_cluster_links").fetchnumpy()
-    components = con.execute("select component from identity_components order by node").fetchnumpy()["component"]
-    cluster_of_component = component_labels(node_count, np.asarray(links["component_l"], dtype=np.int64),
+    graph = con.execute("select node, component from identity_components").fetchnumpy()
+    cluster_of_component = component_labels(node_bound(con), np.asarray(links["component_l"], dtype=np.int64),
                                             np.asarray(links["component_r"], dtype=np.int64))
-    store_labels(con, "_cluster_labels", "cluster", cluster_of_component[np.asarray(components, dtype=np.int64)])
-    con.execute("""create or replace table identity_clusters as
-                   select c.node, c.component, l.cluster
-                   from identity_components c join _cluster_labels l using (node)""")
-    con.execute("drop table _cluster_labels")
+    components = np.asarray(graph["component"], dtype=np.int64)
+    store_labels(con, "identity_clusters", np.asarray(graph["node"], dtype=np.int64), component=components,
+                 cluster=cluster_of_component[components])
 
 
 def assign_customer_ids(con: Connection, now: datetime) -> None:

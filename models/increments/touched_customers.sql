@@ -44,17 +44,12 @@ moved_events as (
     where posts.load_id > $since and timeline.kind = 'social_post'
 ),
 
-current_owners as (
-    -- who owns each record now: the identity just resolved (customer_sources is rebuilt from this, after)
-    select assignments.customer_id, nodes.record_key
+owners as (
+    -- who owns those records now: the identity just resolved (customer_sources is rebuilt from it, after)
+    select assignments.customer_id
     from identity_nodes as nodes
     inner join identity_assignments as assignments using (node)
-),
-
-owners as (
-    select customer_id
-    from current_owners
-    where record_key in (
+    where nodes.record_key in (
         select record_key from changed_records
         union all select record_key from changed_tickets
         union all select record_key from answered_posts
@@ -62,10 +57,11 @@ owners as (
 ),
 
 moved as (
-    -- a record new, gone, or with another owner: both owners, before and after
+    -- a record new, gone, or with another owner: both owners, before and after (a restaged record has a new node
+    -- number: its old one is gone, its new one new, so both its owners come out)
     select unnest([now_.customer_id, before.customer_id]) as customer_id
-    from current_owners as now_
-    full outer join _previous_sources as before using (record_key)
+    from identity_assignments as now_
+    full outer join _previous_owners as before using (node)
     where now_.customer_id is distinct from before.customer_id
 )
 
