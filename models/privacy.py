@@ -177,7 +177,7 @@ def export_sections(con: Connection, who: Subject) -> dict[str, pd.DataFrame]:
     for name, sql in (("profile", "select * from customer_profiles where customer_id = $id"),
                       # `packed` repeats the other columns for fast reads: the export has them once
                       ("timeline", """select * exclude (packed) from customer_timeline where customer_id = $id
-                                      order by occurred_at"""),
+                                      order by occurred_at, event_id"""),
                       ("identity_links", """select * from customer_sources where customer_id = $id
                                             order by kind, source, source_id"""),
                       ("idea_posts", "select * from idea_posts where customer_id = $id")):

@@ -68,7 +68,7 @@ def link_by_keys(con: Connection) -> None:
                    where node not in (select node from identity_nodes
                                       where record_key in (select record_key from _split_records))""")
     node_count = node_bound(con)
-    # keys are nodes too, numbered after the records in any order (a component's label is its smallest record);
+    # keys are nodes too, numbered after the records in any order (a component's label is its smallest record node);
     # kept until customer_sources has read which keys are shared, then dropped: a temp table is not written out
     con.execute("""create or replace temp table _identity_keys as
                    select key, $offset + row_number() over () - 1 as key_node, count(*) as holders

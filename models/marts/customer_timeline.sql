@@ -272,4 +272,6 @@ select
         is_public, network, in_reply_to, category, product, satisfaction
     )) as packed
 from final
-order by customer_id, occurred_at desc, event_id
+-- by customer only: readers sort one customer's few events themselves, and sorting 20M rows on time and event id
+-- too cost ~18 s more at 1M
+order by customer_id
