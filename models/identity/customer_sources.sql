@@ -24,14 +24,6 @@ shared_keys as (
     group by node_keys.node
 ),
 
-primary_components as (
-    -- the component of the cluster's first record by key: node numbers follow keys only in a full build
-    select assignments.cluster, arg_min(assignments.component, nodes.record_key) as component
-    from assignments
-    inner join nodes using (node)
-    group by assignments.cluster
-),
-
 component_links as (
     -- a staff merge explains a link before splink does; among equals the first by text, so every build agrees
     select component_r as component, arg_min(link_method, (link_method <> 'manual', evidence)) as link_method,
@@ -42,6 +34,16 @@ component_links as (
         select component_r, component_l, link_method, evidence from identity_cluster_links
     )
     group by component_r
+),
+
+primary_components as (
+    -- in a cluster of linked components, the component of its first record by key (node numbers follow keys only
+    -- in a full build); read only for linked components, the few clusters that have more than one
+    select assignments.cluster, arg_min(assignments.component, nodes.record_key) as component
+    from assignments
+    inner join nodes using (node)
+    where assignments.component in (select component from component_links)
+    group by assignments.cluster
 ),
 
 final as (
@@ -66,7 +68,7 @@ final as (
         end as evidence
     from nodes
     inner join assignments using (node)
-    inner join primary_components using (cluster)
+    left join primary_components using (cluster)
     left join splits using (record_key)
     left join shared_keys using (node)
     left join component_links on component_links.component = assignments.component
