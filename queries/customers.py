@@ -85,7 +85,7 @@ LIVE_EVENTS = """
            'agent', false, null, null, null, null, null
     from inbox_notes n join customer_sources s on s.record_key = n.post_key
 """
-PACKED_LIVE_EVENTS = f"select *, to_json(row({', '.join(PACKED_COLUMNS)})) as packed from ({LIVE_EVENTS})"
+PACKED_LIVE_EVENTS = f"select *, json_array({', '.join(PACKED_COLUMNS)}) as packed from ({LIVE_EVENTS})"
 
 
 def timeline(customer_id: int, viewer: Viewer, **filters) -> pd.DataFrame:

@@ -93,7 +93,7 @@ def json_row(text: str, types: Mapping[str, str]) -> dict[str, Any]:
 
 
 def json_rows(texts: Iterable[str], types: Sequence[str]) -> list[list[Any]]:
-    """Rows DuckDB packed with `to_json(row(...))` (arrays), each as the list of values `fetchone()` would give for
+    """Rows DuckDB packed with `json_array(...)`, each as the list of values `fetchone()` would give for
     columns of these DuckDB types."""
     readers = [(at, read) for at, duck_type in enumerate(types) if (read := value_reader(duck_type))]
     # a double's shortest text parses back to the same double; only a decimal column needs Decimal on the way
