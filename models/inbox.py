@@ -13,7 +13,7 @@ import pandas as pd
 from models.classify import RULES_VERSION, classify
 from models.increments import scoped_to
 from models.routing import Post, Route, Rule, load_rules, route
-from store import Connection
+from store import Connection, has_table
 
 INBOX_WINDOW = timedelta(days=90)  # older posts need no action any more; their history stays on the timeline
 
@@ -81,9 +81,9 @@ def route_recent_posts(con: Connection, rules: list[Rule], write: str) -> None:
 
 def routed_with(con: Connection) -> str | None:
     """The fingerprint of the rules the inbox was last routed with (None before the first build)."""
-    found = con.execute("""select count(*) from duckdb_tables()
-                           where table_name = 'social_inbox_rules' and not temporary""").fetchall()[0][0]
-    return con.execute("select fingerprint from social_inbox_rules").fetchall()[0][0] if found else None
+    if not has_table(con, "social_inbox_rules"):
+        return None
+    return con.execute("select fingerprint from social_inbox_rules").fetchall()[0][0]
 
 
 def fingerprint(rules: list[Rule]) -> str:

@@ -80,6 +80,12 @@ def migrate(con: Connection) -> int:
     return schema_version(con)
 
 
+def has_table(con: Connection, name: str) -> bool:
+    """Whether the store has a (not temporary) table of this name."""
+    return con.execute("select count(*) from duckdb_tables() where table_name = ? and not temporary",
+                       [name]).fetchall()[0][0] > 0
+
+
 def quote_identifier(name: str) -> str:
     """A column or table name as a SQL identifier, whatever characters it has."""
     return '"' + name.replace('"', '""') + '"'

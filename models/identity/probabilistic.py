@@ -11,6 +11,8 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 from splink.comparison_library import CustomComparison
 
+from store import has_table
+
 AUTO_LINK_PROBABILITY = 0.99  # pairs at or above: linked automatically
 REVIEW_PROBABILITY = 0.50  # pairs in [REVIEW, AUTO): listed as "possible duplicates" for staff
 
@@ -197,11 +199,7 @@ def rescore_changed(con: duckdb.DuckDBPyConnection, output: str) -> None:
                     where cluster_id_l not in {unchanged} or cluster_id_r not in {unchanged}""")
     if con.execute(f"select count(*) from {CHANGED_TABLE}").fetchall()[0][0]:
         predictions = predict(con, [CHANGED_TABLE, PREPARED_TABLE])
-        con.execute(f"insert into {output} {changed_pairs_sql(predictions)}")
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return con.execute("select count(*) from duckdb_tables() where table_name = ?", [name]).fetchall()[0][0] > 0
+        con.execute(f"insert into {output} {scored_pairs_sql(predictions)}")
 
 
 def create_output_table(con: duckdb.DuckDBPyConnection, output: str) -> None:
@@ -260,21 +258,16 @@ def predict(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
 
 
 def scored_pairs_sql(predictions: str) -> str:
+    """The pairs from REVIEW_PROBABILITY, the lower cluster id on the left. Across two tables (link_only) a pair of
+    two changed candidates is found from both sides, and each one with itself: kept once, and dropped."""
+    low, high = "least(cluster_id_l, cluster_id_r)", "greatest(cluster_id_l, cluster_id_r)"
     return f"""
-        select cluster_id_l, cluster_id_r, match_probability, match_weight, {reasons_sql()} as reasons
-        from {predictions}
-        where match_probability >= {REVIEW_PROBABILITY} and cluster_id_l < cluster_id_r
-        order by cluster_id_l, cluster_id_r"""
-
-
-def changed_pairs_sql(predictions: str) -> str:
-    return f"""
-        select least(cluster_id_l, cluster_id_r) as cluster_id_l, greatest(cluster_id_l, cluster_id_r) as cluster_id_r,
-               match_probability, match_weight, {reasons_sql()} as reasons
+        select {low} as cluster_id_l, {high} as cluster_id_r, match_probability, match_weight,
+               {reasons_sql()} as reasons
         from {predictions}
         where match_probability >= {REVIEW_PROBABILITY} and cluster_id_l <> cluster_id_r
-        qualify row_number() over (partition by least(cluster_id_l, cluster_id_r), greatest(cluster_id_l, cluster_id_r)
-                                   order by match_weight desc) = 1"""
+        qualify row_number() over (partition by {low}, {high} order by match_weight desc) = 1
+        order by 1, 2"""
 
 
 def reasons_sql() -> str:

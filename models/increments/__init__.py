@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from models.sql import MODELS_DIR, run_model
-from store import Connection
+from store import Connection, quote_identifier
 
 INCREMENTS_DIR = Path(__file__).resolve().parent
 # the staged tables identity_records reads
@@ -136,8 +136,4 @@ def shadowed(con: Connection, views: dict[str, str]) -> Iterator[None]:
 
 def database_of(con: Connection) -> str:
     """The store's catalog name, quoted: a table named in full is never one of the shadowing views."""
-    return quoted(con.execute("select current_database()").fetchall()[0][0])
-
-
-def quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
+    return quote_identifier(con.execute("select current_database()").fetchall()[0][0])
