@@ -91,6 +91,11 @@ PURCHASES = Kind(
         Field("email"),
         Field("phone"),
         Field("customer_ref"),
+        # who paid and their address: evidence of who placed an order when its email or phone is new or shared
+        Field("billing_name"),
+        Field("billing_street"),
+        Field("billing_city"),
+        Field("billing_postcode"),
         Field("product"),
         Field("sku"),
         Field("category"),

@@ -16,7 +16,7 @@ from models.sql import MODELS_DIR, run_layer, run_model
 from store import Connection, transaction
 
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 13
+MODEL_VERSION = 14
 # a store whose data did not change is still rebuilt this often: "last 90 days" figures move with the calendar
 MAX_MODEL_AGE = timedelta(hours=24)
 # the newest load that changed a raw table: a model built after it is up to date with the data

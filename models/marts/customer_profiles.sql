@@ -73,7 +73,8 @@ contact_facts as (
 
 purchase_keys as (
     select sources.customer_id, list(distinct p.email) filter (where p.email is not null) as emails,
-           list(distinct p.phone) filter (where p.phone is not null) as phones
+           list(distinct p.phone) filter (where p.phone is not null) as phones,
+           arg_max(p.billing_name, p.ordered_at) filter (where p.billing_name is not null) as billing_name
     from stg_purchases as p
     inner join sources using (record_key)
     group by sources.customer_id
@@ -229,7 +230,8 @@ customers as (
 final as (
     select
         customers.customer_id,
-        coalesce(contact_facts.contact_name, ticket_facts.requester_name, post_facts.author_name,
+        coalesce(contact_facts.contact_name, ticket_facts.requester_name, purchase_keys.billing_name,
+                 post_facts.author_name,
                  '@' || post_facts.display_handle, (coalesce(purchase_keys.emails, []))[1],
                  'Customer ' || customers.customer_id) as display_name,
         contact_facts.first_name,

@@ -20,6 +20,13 @@ final as (
         case when source.email like '%_@_%' then lower(source.email) end as email,
         phones.e164 as phone,
         source.customer_ref,
+        nullif(trim(source.billing_name), '') as billing_name,
+        -- a name's first and last words, if not initials ("C. Rossi" names no first name)
+        lower(nullif(regexp_extract(trim(source.billing_name), '^([^\s.]{2,})\s', 1), '')) as billing_first_name,
+        lower(nullif(regexp_extract(trim(source.billing_name), '\s([^\s.]{2,})$', 1), '')) as billing_last_name,
+        source.billing_street,
+        source.billing_city,
+        upper(replace(source.billing_postcode, ' ', '')) as billing_postcode,
         source.product,
         source.sku,
         lower(source.category) as category,
