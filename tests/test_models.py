@@ -250,8 +250,19 @@ def test_an_order_with_a_new_email_but_a_contacts_name_and_address_is_a_possible
     assert {pair["customer_id"], pair["other_customer_id"]} == {nia, order}
     assert 0.5 <= pair["match_probability"] < 0.99
     assert "street: exact" in pair["reasons"] and "postcode: exact" in pair["reasons"]
-    # until then the web-shop customer is shown by the name they paid with, not by their email address
-    assert customers.profile(order, ADMIN, world)["display_name"] == "NIA OKORO"
+    # until then the web-shop customer is shown by the name they paid with, not by their email address, and lives
+    # where they paid from
+    shopper = customers.profile(order, ADMIN, world)
+    assert (shopper["display_name"], shopper["street"], shopper["city"], shopper["postcode"]) == (
+        "NIA OKORO", "7 kiln road", "Leeds", "LS62AA")
+    # a contact's own address is never mixed with an order's
+    load_file(world, "purchases", write_jsonl(tmp_path / "o2.jsonl", [
+        {"order_id": "#3002", "ordered_at": "2026-02-03T10:00:00", "amount": "25", "email": "nia.okoro@example.com",
+         "billing_name": "Nia Okoro", "billing_street": "1 Office Park", "billing_postcode": "LS1 1AA"}]),
+              source="shopify")
+    build(world, NOW)
+    contact = customers.profile(nia, ADMIN, world)
+    assert (contact["street"], contact["city"], contact["postcode"]) == ("7 Kiln Road", "Leeds", "LS62AA")
 
 
 def test_an_order_number_mentioned_in_a_post_links_the_author(world, tmp_path):

@@ -74,7 +74,10 @@ contact_facts as (
 purchase_keys as (
     select sources.customer_id, list(distinct p.email) filter (where p.email is not null) as emails,
            list(distinct p.phone) filter (where p.phone is not null) as phones,
-           arg_max(p.billing_name, p.ordered_at) filter (where p.billing_name is not null) as billing_name
+           arg_max(p.billing_name, p.ordered_at) filter (where p.billing_name is not null) as billing_name,
+           arg_max({'street': p.billing_street, 'city': p.billing_city, 'postcode': p.billing_postcode}, p.ordered_at)
+               filter (where coalesce(p.billing_street, p.billing_city, p.billing_postcode) is not null)
+               as billing_address
     from stg_purchases as p
     inner join sources using (record_key)
     group by sources.customer_id
@@ -227,6 +230,19 @@ customers as (
     select distinct customer_id from sources
 ),
 
+addresses as (
+    -- where a customer lives: their contact's address, else (a web-shop customer) the one they last paid from;
+    -- always one whole address, never the street of one and the postcode of another
+    select
+        customers.customer_id,
+        case when coalesce(c.street, c.city, c.postcode) is not null
+             then {'street': c.street, 'city': c.city, 'postcode': c.postcode}
+             else b.billing_address end as address
+    from customers
+    left join contact_facts as c using (customer_id)
+    left join purchase_keys as b using (customer_id)
+),
+
 final as (
     select
         customers.customer_id,
@@ -243,9 +259,9 @@ final as (
         list_sort(list_distinct(flatten([coalesce(contact_facts.handles, []), coalesce(post_facts.handles, []),
                                          coalesce(ticket_facts.handles, [])]))) as handles,
         contact_facts.company,
-        contact_facts.street,
-        contact_facts.city,
-        contact_facts.postcode,
+        addresses.address.street,
+        addresses.address.city,
+        addresses.address.postcode,
         contact_facts.country,
         contact_facts.birth_date,
         least(contact_facts.contact_created_at, purchase_facts.first_purchase_at) as customer_since,
@@ -274,6 +290,7 @@ final as (
     from customers
     left join contact_facts using (customer_id)
     left join purchase_keys using (customer_id)
+    left join addresses using (customer_id)
     left join ticket_facts using (customer_id)
     left join response_facts using (customer_id)
     left join post_facts using (customer_id)
