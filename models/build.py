@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
-from models.increments import remember_owners, stage_changes, update_marts
+from models.increments import remember_previous_build, stage_changes, update_marts
 from models.phones import refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.sql import MODELS_DIR, run_layer, run_model
@@ -17,7 +17,8 @@ from store import Connection, transaction
 
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
 MODEL_VERSION = 14
-# a store whose data did not change is still rebuilt this often: "last 90 days" figures move with the calendar
+# a store whose data did not change is still refreshed this often: posts leave the last 90 days as the calendar
+# moves (a customer's 90-day sentiment, the social inbox)
 MAX_MODEL_AGE = timedelta(hours=24)
 # the newest load that changed a raw table: a model built after it is up to date with the data
 LAST_CHANGING_LOAD = """
@@ -53,12 +54,14 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
     With `changed_since` (the load the current models were built through) the build is incremental: staging
     restages only the raw rows loaded since, identity is resolved whole as always, and customer_sources, the
     per-customer marts and the social inbox are rewritten only for the customers that the loads after it or the new
-    identity touched (models.increments); the others keep their rows, whose calendar figures ("last 90 days") then
-    date from the last full build (`full_built_at`, at most MAX_MODEL_AGE old).
+    identity touched (models.increments) or whose posts left the last 90 days since the last build; the others keep
+    their rows, which a full build would give again (`full_built_at`: when the models were last built whole).
     """
     now = now or datetime.now(UTC).replace(tzinfo=None)
     report = BuildReport()
     with transaction(con):
+        if changed_since is not None:
+            remember_previous_build(con)
         full_built_at = now if changed_since is None else con.execute(
             "select max(full_built_at) from model_build").fetchall()[0][0]
         con.execute(f"""create or replace table model_build as
@@ -71,7 +74,6 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
             timed(report, "staging", run_layer, con, "staging")
         else:
             timed(report, "staging", stage_changes, con, changed_since)
-            remember_owners(con)
         report.touched = timed(report, "identity", resolve_identities, con, now, changed_since)
         timed(report, "sentiment", score_new_texts, con)
         if report.touched is None:
@@ -103,19 +105,17 @@ class Refresh:
 
 
 def refresh(con: Connection, now: datetime | None = None, decided: bool = False) -> Refresh:
-    """Bring the models up to date with the raw tables: incrementally after loads that changed records or a staff
-    decision on who is who (`decided`: a merge, split or undo), whole when the last full build is MAX_MODEL_AGE old
-    or the models are from another version of Rapport; a sync that found nothing new leaves them as they are (a full
-    build costs minutes at a million customers)."""
+    """Bring the models up to date with the raw tables: incrementally after loads that changed records, a staff
+    decision on who is who (`decided`: a merge, split or undo), or when the models are MAX_MODEL_AGE old (posts
+    leave the last 90 days); whole when the models are from another version of Rapport. A sync that found nothing
+    new leaves them as they are (even an incremental build resolves identity whole: a minute at a million
+    customers)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
     if not is_current(con):
         return Refresh(build(con, now))
-    built_at, full_built_at, loaded_through, newest = con.execute(
-        f"""select max(built_at), max(full_built_at), max(loaded_through), ({LAST_CHANGING_LOAD})
-            from model_build""").fetchall()[0]
-    if now - full_built_at >= MAX_MODEL_AGE:
-        return Refresh(build(con, now))
-    if newest > loaded_through or decided:
+    built_at, loaded_through, newest = con.execute(
+        f"select max(built_at), max(loaded_through), ({LAST_CHANGING_LOAD}) from model_build").fetchall()[0]
+    if newest > loaded_through or decided or now - built_at >= MAX_MODEL_AGE:
         return Refresh(build(con, now, changed_since=loaded_through))
     return Refresh(reason=f"no new or changed records since the build at {built_at:%Y-%m-%d %H:%M} UTC")
 

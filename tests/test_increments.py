@@ -140,15 +140,25 @@ def test_a_load_touching_many_customers_rebuilds_every_mart_whole(world, tmp_pat
     assert "built " in done.summary() and "rebuilt" not in done.summary()
 
 
-def test_a_day_after_the_last_full_build_the_refresh_is_full_again(world, tmp_path, monkeypatch):
+def test_a_post_leaving_the_last_90_days_rebuilds_its_author_and_no_calendar_forces_a_full_build(world,
+                                                                                                monkeypatch):
     monkeypatch.setattr(increments, "WHOLE_FROM_SHARE", 1.0)
-    load_changes(world, tmp_path, NEXT_DAY[:1])
-    assert refresh(world, NOW + timedelta(hours=1)).report.touched == 1
-    load_changes(world, tmp_path, NEXT_DAY[1:2])
-    # the incremental build did not reset the clock: the models' calendar figures date from the full build
-    assert refresh(world, NOW + model_build.MAX_MODEL_AGE).report.touched is None
-    assert rows(world, "select built_at, full_built_at from model_build") == [
-        (NOW + model_build.MAX_MODEL_AGE, NOW + model_build.MAX_MODEL_AGE)]
+    ana, tom = customer_of(world, "customers", "C1"), customer_of(world, "social_posts", "S2")
+    sentiment = "select sentiment_90d from customer_profiles where customer_id = ?"
+    assert rows(world, sentiment, [ana])[0][0] > 0.05  # her post S1 of 2026-02-20 18:00
+    # a day later nothing left the 90 days: an incremental build touching nobody, not a full one
+    assert refresh(world, NOW + model_build.MAX_MODEL_AGE).report.touched == 0
+    # 2026-05-22 12:00: S1 is more than 90 days old, Tom's S2 (2026-02-21 19:00) not yet
+    later = datetime(2026, 5, 22, 12)
+    assert refresh(world, later).report.touched == 1
+    assert rows(world, sentiment, [ana]) == [(None,)]
+    assert rows(world, sentiment, [tom])[0][0] is not None
+    assert rows(world, "select built_at, full_built_at from model_build") == [(later, NOW)]
+    incremental = model_tables(world)
+    assert build(world, later).touched is None
+    whole = model_tables(world)
+    assert whole.pop("model_build") != incremental.pop("model_build")  # full_built_at: now this build
+    assert whole == incremental
 
 
 def raw_rows_as_new_records(con, table: str, limit: int, suffix: str, id_column: str) -> list[dict]:
@@ -234,9 +244,9 @@ def test_the_incremental_inbox_drops_posts_that_left_the_window_and_keeps_those_
     inbox = "select post_key from social_inbox order by post_key"
     assert [r[0] for r in rows(con, inbox)] == [f"social_posts:social:{p}" for p in ("S1", "S2", "S5")]
     operations.set_status(con, "social_posts:social:S1", "in_progress", "kim@corp")
-    load_changes(con, tmp_path, NEXT_DAY[:1])  # touches Bob only
+    load_changes(con, tmp_path, NEXT_DAY[:1])  # touches Bob
     later = ana_posted + INBOX_WINDOW + timedelta(hours=3)  # S1 and S5 are past the window, S2 not yet
-    assert refresh(con, later).report.touched == 1
+    assert refresh(con, later).report.touched == 2  # Bob, and Ana: her posts left the last 90 days
     kept = rows(con, "select * from social_inbox order by post_key")
     assert [row[0] for row in kept] == ["social_posts:social:S1", "social_posts:social:S2"]
     build(con, later)

@@ -27,11 +27,13 @@ STORE_WIDE_FIGURES = {
 WHOLE_FROM_SHARE = 0.25
 
 
-def remember_owners(con: Connection) -> None:
+def remember_previous_build(con: Connection) -> None:
     """_previous_owners: who owned which record (by node) before this build, to find whom the identity rebuild
-    changed. Node numbers compare across an incremental build: a record keeps its number unless restaged."""
+    changed (node numbers compare across an incremental build: a record keeps its number unless restaged);
+    _previous_build: when the models were last built, to find whose posts left the last 90 days since."""
     con.execute("""create or replace temp table _previous_owners as
                    select node, customer_id from identity_assignments""")
+    con.execute("create or replace temp table _previous_build as select built_at from model_build")
 
 
 def touch_customers(con: Connection, since: int) -> int | None:
@@ -39,7 +41,7 @@ def touch_customers(con: Connection, since: int) -> int | None:
     just resolved; their number, or None when they are so many that rebuilding everything whole is faster."""
     sql = (INCREMENTS_DIR / "touched_customers.sql").read_text()
     con.execute(f"create or replace temp table _touched as\n{sql}", {"since": since})
-    con.execute("drop table _previous_owners")
+    con.execute("drop table _previous_owners; drop table _previous_build")
     touched, customers = con.execute("""select (select count(*) from _touched),
                                                (select count(distinct customer_id) from identity_assignments)
                                      """).fetchall()[0]

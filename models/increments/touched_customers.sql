@@ -1,7 +1,7 @@
 -- grain: one row per customer whose per-customer marts an incremental build must rebuild: the owners of records
 -- that loads after the last build ($since) inserted or changed (staging keeps each row's load_id for this), the
--- customers an edited comment or reply left, and everyone the identity rebuild gave or took a record (new
--- records, merges, splits)
+-- customers an edited comment or reply left, everyone the identity rebuild gave or took a record (new records,
+-- merges, splits), and those with a post that left the last 90 days since the last build
 with changed_records as (
     select record_key from stg_customers where load_id > $since
     union all
@@ -44,6 +44,17 @@ moved_events as (
     where posts.load_id > $since and timeline.kind = 'social_post'
 ),
 
+aged_posts as (
+    -- a customer's 90-day sentiment (customer_profiles) changes when one of their posts gets older than 90 days:
+    -- every other customer's figures are the same whenever they are worked out, so no calendar forces a full build
+    select timeline.customer_id
+    from customer_timeline as timeline
+    where timeline.kind = 'social_post'
+        and timeline.author_type = 'customer'
+        and timeline.occurred_at >= (select built_at from _previous_build) - interval 90 day
+        and timeline.occurred_at < (select built_at from model_build) - interval 90 day
+),
+
 owners as (
     -- who owns those records now: the identity just resolved (customer_sources is rebuilt from it, after)
     select assignments.customer_id
@@ -68,5 +79,7 @@ moved as (
 select customer_id from owners
 union
 select customer_id from moved_events
+union
+select customer_id from aged_posts
 union
 select customer_id from moved where customer_id is not null
