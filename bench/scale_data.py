@@ -223,6 +223,15 @@ PURCHASES = """
            (5 + _n(seq, 'amount', 40000) / 100.0)::decimal(18, 2) as amount, 'GBP' as currency,
            line_email as email, line_phone as phone,
            case when line_email is null and line_phone is null then source_id end as customer_ref,
+           -- the web shop knows who paid and where, written as people write it (sometimes in capitals or with an
+           -- initial); the tills do not
+           case when till then null
+                when _u(seq, 'billing') < 0.06 then upper(first_name || ' ' || last_name)
+                when _u(seq, 'billing') < 0.08 then left(first_name, 1) || '. ' || last_name
+                else first_name || ' ' || last_name end as billing_name,
+           case when not till then street end as billing_street, case when not till then city end as billing_city,
+           case when not till then postcode end as billing_postcode, case when not till then 'GB' end
+               as billing_country,
            $products[product_index] as product, $skus[product_index] as sku, $categories[product_index] as category,
            1 + _n(seq, 'qty', 3) as quantity, case when till then 'store-' || lower(city) else 'web' end as channel,
            _pick(['paid', 'paid', 'paid', 'paid', 'paid', 'paid', 'paid', 'paid', 'paid', 'paid', 'paid', 'paid',

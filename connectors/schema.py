@@ -96,6 +96,7 @@ PURCHASES = Kind(
         Field("billing_street"),
         Field("billing_city"),
         Field("billing_postcode"),
+        Field("billing_country"),
         Field("product"),
         Field("sku"),
         Field("category"),

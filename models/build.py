@@ -10,7 +10,7 @@ from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
 from models.increments import remember_previous_build, stage_changes, update_marts
-from models.phones import refresh_phone_numbers
+from models.phones import default_region, refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.sql import MODELS_DIR, run_layer, run_model
 from store import Connection, transaction
@@ -20,6 +20,8 @@ MODEL_VERSION = 14
 # a store whose data did not change is still refreshed this often: posts leave the last 90 days as the calendar
 # moves (a customer's 90-day sentiment, the social inbox)
 MAX_MODEL_AGE = timedelta(hours=24)
+# once identity's highest node number is this many times its records, the next refresh renumbers them in a full build
+SPARSE_NODES = 2
 # the newest load that changed a raw table: a model built after it is up to date with the data
 LAST_CHANGING_LOAD = """
     select coalesce(max(load_id), 0) from load_log where outcome = 'ok' and (inserted > 0 or updated > 0)
@@ -67,8 +69,8 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
         con.execute(f"""create or replace table model_build as
                         select $now::timestamp as built_at, $v as model_version,
                                ({LAST_CHANGING_LOAD}) as loaded_through,
-                               $full::timestamp as full_built_at""",
-                    {"now": now, "v": MODEL_VERSION, "full": full_built_at})
+                               $full::timestamp as full_built_at, $region as phone_region""",
+                    {"now": now, "v": MODEL_VERSION, "full": full_built_at, "region": default_region()})
         timed(report, "phones", refresh_phone_numbers, con)
         if changed_since is None:
             timed(report, "staging", run_layer, con, "staging")
@@ -107,11 +109,11 @@ class Refresh:
 def refresh(con: Connection, now: datetime | None = None, decided: bool = False) -> Refresh:
     """Bring the models up to date with the raw tables: incrementally after loads that changed records, a staff
     decision on who is who (`decided`: a merge, split or undo), or when the models are MAX_MODEL_AGE old (posts
-    leave the last 90 days); whole when the models are from another version of Rapport. A sync that found nothing
-    new leaves them as they are (even an incremental build resolves identity whole: a minute at a million
-    customers)."""
+    leave the last 90 days); whole when an incremental build cannot give what a full one would (see
+    needs_full_build). A sync that found nothing new leaves them as they are (even an incremental build resolves
+    identity whole: a minute at a million customers)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
-    if not is_current(con):
+    if needs_full_build(con):
         return Refresh(build(con, now))
     built_at, loaded_through, newest = con.execute(
         f"select max(built_at), max(loaded_through), ({LAST_CHANGING_LOAD}) from model_build").fetchall()[0]
@@ -127,6 +129,20 @@ def is_current(con: Connection) -> bool:
     if not found:
         return False
     return con.execute("select max(model_version) from model_build").fetchall()[0][0] == MODEL_VERSION
+
+
+def needs_full_build(con: Connection) -> bool:
+    """Whether only a full build brings the models up to date: they are missing or from another version of
+    Rapport, phones are now read in another default region (staged numbers keep the old reading until restaged),
+    or identity's node numbers have grown sparse (an incremental build numbers restaged records after the highest,
+    and the graph's arrays are as long as the highest number)."""
+    if not is_current(con):
+        return True
+    region, bound, records = con.execute("""
+        select (select max(phone_region) from model_build),
+               (select coalesce(max(node), -1) + 1 from identity_records),
+               (select count(*) from identity_records)""").fetchall()[0]
+    return region != default_region() or bound > SPARSE_NODES * max(records, 1)
 
 
 def build_marts(con: Connection) -> None:

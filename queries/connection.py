@@ -15,7 +15,7 @@ import store
 from connectors.demo import ensure_demo
 from connectors.jobs import run_pending
 from connectors.loader import load_file
-from models.build import build, is_current, refresh
+from models.build import build, needs_full_build, refresh
 
 JOB_POLL_SECONDS = 1.0
 
@@ -33,7 +33,7 @@ def sync_interval_seconds() -> float | None:
 def shared_connection() -> store.Connection:
     """The app's one connection; an empty store gets the demo company so the dashboard never starts blank."""
     con = store.connect()
-    if ensure_demo(con) or not is_current(con):
+    if ensure_demo(con) or needs_full_build(con):
         build(con)
     start_job_worker(con)
     start_warming(con)

@@ -23,7 +23,8 @@ def shopify(monkeypatch):
         fake.add_order(1001, "2024-05-01T10:00:00-04:00", [("TNT-2P", "199.00", 1), ("PEG-10", "2.50", 4)])
         fake.add_order(1002, "2024-05-02T10:00:00-04:00", [("BAG-1", "89.90", 1)], financial_status="refunded",
                        billing_address={"name": "Ann Lee", "address1": "4 Elm Row", "city": "Boston",
-                                        "zip": "02115", "phone": None})
+                                        "zip": "02115", "country": "United States", "country_code": "US",
+                                        "phone": None})
         fake.add_order(1003, "2024-05-03T10:00:00-04:00", [("MAT-1", "45.00", 2)],
                        financial_status="partially_refunded", email="cy@example.com")
         yield fake
@@ -51,8 +52,9 @@ def test_orders_become_one_purchase_per_line_item(con, tmp_path, shopify):
         ("#1001", "TNT-2P", Decimal("199.00"), 1, "paid", "USD", "ann@example.com"),
         ("#1002", "BAG-1", Decimal("89.90"), 1, "refunded", "USD", "ann@example.com"),
         ("#1003", "MAT-1", Decimal("90.00"), 2, "partially_refunded", "USD", "cy@example.com")]
-    assert rows(con, "select order_id, billing_name, billing_street, billing_city, billing_postcode from raw_purchases "
-                     "where billing_name is not null") == [("#1002", "Ann Lee", "4 Elm Row", "Boston", "02115")]
+    assert rows(con, "select order_id, billing_name, billing_street, billing_city, billing_postcode, billing_country "
+                     "from raw_purchases where billing_name is not null") == [
+        ("#1002", "Ann Lee", "4 Elm Row", "Boston", "02115", "US")]
     # the second page came by the Link header's page_info, with nothing but limit beside it
     assert any("page_info=" in r and "updated_at_min" not in r for r in shopify.seen)
 

@@ -159,6 +159,29 @@ def test_a_post_leaving_the_last_90_days_rebuilds_its_author_and_no_calendar_for
     whole = model_tables(world)
     assert whole.pop("model_build") != incremental.pop("model_build")  # full_built_at: now this build
     assert whole == incremental
+    # a build dated before the last one (a clock set back) brings the post back into the 90 days
+    assert refresh(world, NOW + model_build.MAX_MODEL_AGE, decided=True).report.touched == 1
+    assert rows(world, sentiment, [ana])[0][0] > 0.05
+
+
+def test_another_default_phone_region_or_sparse_node_numbers_need_a_full_build(world, monkeypatch):
+    assert not model_build.needs_full_build(world)
+    monkeypatch.setenv("RAPPORT_PHONE_REGION", "US")
+    assert model_build.needs_full_build(world)  # staged numbers were read as British ones
+    assert refresh(world, NOW + timedelta(hours=1), decided=True).report.touched is None
+    assert not model_build.needs_full_build(world)
+    # restaged records numbered after the highest, again and again, until the numbers are mostly gaps
+    world.execute("update identity_records set node = node * 3")
+    assert model_build.needs_full_build(world)
+    assert refresh(world, NOW + timedelta(hours=2), decided=True).report.touched is None
+    assert rows(world, "select max(node) + 1 = count(*) from identity_records") == [(True,)]
+
+
+def test_a_new_classifier_version_routes_the_whole_inbox_again(world, monkeypatch):
+    routed = inbox.routed_with(world)
+    assert routed == inbox.fingerprint(routing.load_rules())
+    monkeypatch.setattr(inbox, "RULES_VERSION", "test-next")
+    assert inbox.fingerprint(routing.load_rules()) != routed
 
 
 def raw_rows_as_new_records(con, table: str, limit: int, suffix: str, id_column: str) -> list[dict]:

@@ -35,10 +35,11 @@ def test_shopify_orders_export_loads_one_row_per_line_item(con):
          "+49 30 1234567", 1, "online", "cancelled"),
     ]
     # the billing name and address are written on an order's first line only, and belong to all its lines
-    assert rows(con, """select record_id, billing_name, billing_street, billing_city, billing_postcode
+    assert rows(con, """select record_id, billing_name, billing_street, billing_city, billing_postcode,
+                               billing_country
                         from raw_purchases where order_id = '#1001' order by record_id""") == [
-        ("#1001|LGT-HEAD-200", "Ana Silva", "12 Mill Lane", "Leeds", "LS1 4AB"),
-        ("#1001|TNT-2P-RIDGE", "Ana Silva", "12 Mill Lane", "Leeds", "LS1 4AB")]
+        ("#1001|LGT-HEAD-200", "Ana Silva", "12 Mill Lane", "Leeds", "LS1 4AB", "GB"),
+        ("#1001|TNT-2P-RIDGE", "Ana Silva", "12 Mill Lane", "Leeds", "LS1 4AB", "GB")]
 
 
 def test_zendesk_ticket_export_takes_requester_from_the_channel(con):

@@ -102,20 +102,26 @@ def link_by_splink(con: Connection, incremental: bool = False) -> None:
     """Tier 2: score key-linked groups that carry a name against each other with splink (`incremental`: only the
     groups new or changed since the last build, against all)."""
     con.execute(f"""create or replace table identity_candidates as
-                    select c.component as cluster_id,
-                           arg_min(n.first_name, ({ANCHOR_RANK}, n.record_key)) filter (where n.first_name is not null)
-                               as first_name,
-                           arg_min(n.last_name, ({ANCHOR_RANK}, n.record_key)) filter (where n.last_name is not null)
-                               as last_name,
-                           min(n.birth_date) as birth_date,
-                           min(n.email_local) as email_local,
-                           min(n.postcode) as postcode,
-                           min(n.city) as city,
-                           min(n.street) as street
-                    from identity_nodes n join identity_components c using (node)
-                    where n.record_key not in (select record_key from _split_records)
-                    group by c.component
-                    having first_name is not null and last_name is not null""")
+                    with grouped as (
+                        select c.component as cluster_id,
+                               arg_min(n.first_name, ({ANCHOR_RANK}, n.record_key))
+                                   filter (where n.first_name is not null) as first_name,
+                               arg_min(n.last_name, ({ANCHOR_RANK}, n.record_key))
+                                   filter (where n.last_name is not null) as last_name,
+                               min(n.birth_date) as birth_date,
+                               min(n.email_local) as email_local,
+                               -- one whole address, ranked like the name: a contact's home, not the office an
+                               -- order was billed to because its street sorts first
+                               arg_min({{'postcode': n.postcode, 'city': n.city, 'street': n.street}},
+                                       ({ANCHOR_RANK}, n.record_key))
+                                   filter (where coalesce(n.postcode, n.city, n.street) is not null) as address
+                        from identity_nodes n join identity_components c using (node)
+                        where n.record_key not in (select record_key from _split_records)
+                        group by c.component
+                        having first_name is not null and last_name is not null
+                    )
+                    select * exclude (address), address.postcode, address.city, address.street
+                    from grouped""")
     from models.identity.probabilistic import score_pairs  # splink is heavy to import; only builds need it
 
     score_pairs(con, "identity_candidates", "identity_matches", changed_only=incremental)

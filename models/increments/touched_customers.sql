@@ -51,8 +51,11 @@ aged_posts as (
     from customer_timeline as timeline
     where timeline.kind = 'social_post'
         and timeline.author_type = 'customer'
-        and timeline.occurred_at >= (select built_at from _previous_build) - interval 90 day
-        and timeline.occurred_at < (select built_at from model_build) - interval 90 day
+        -- least / greatest: a build dated before the last one brings posts back into the 90 days
+        and timeline.occurred_at >= (select least(p.built_at, b.built_at) from _previous_build p, model_build b)
+                                    - interval 90 day
+        and timeline.occurred_at < (select greatest(p.built_at, b.built_at) from _previous_build p, model_build b)
+                                   - interval 90 day
 ),
 
 owners as (

@@ -74,8 +74,11 @@ contact_facts as (
 purchase_keys as (
     select sources.customer_id, list(distinct p.email) filter (where p.email is not null) as emails,
            list(distinct p.phone) filter (where p.phone is not null) as phones,
-           arg_max(p.billing_name, p.ordered_at) filter (where p.billing_name is not null) as billing_name,
-           arg_max({'street': p.billing_street, 'city': p.billing_city, 'postcode': p.billing_postcode}, p.ordered_at)
+           -- ties (orders of one day, from a source without times) by record: every build picks the same
+           arg_max(p.billing_name, (p.ordered_at, p.record_key)) filter (where p.billing_name is not null)
+               as billing_name,
+           arg_max({'street': p.billing_street, 'city': p.billing_city, 'postcode': p.billing_postcode,
+                    'country': p.billing_country}, (p.ordered_at, p.record_key))
                filter (where coalesce(p.billing_street, p.billing_city, p.billing_postcode) is not null)
                as billing_address
     from stg_purchases as p
@@ -232,11 +235,11 @@ customers as (
 
 addresses as (
     -- where a customer lives: their contact's address, else (a web-shop customer) the one they last paid from;
-    -- always one whole address, never the street of one and the postcode of another
+    -- never a contact's street with an order's postcode
     select
         customers.customer_id,
         case when coalesce(c.street, c.city, c.postcode) is not null
-             then {'street': c.street, 'city': c.city, 'postcode': c.postcode}
+             then {'street': c.street, 'city': c.city, 'postcode': c.postcode, 'country': c.country}
              else b.billing_address end as address
     from customers
     left join contact_facts as c using (customer_id)
@@ -262,7 +265,7 @@ final as (
         addresses.address.street,
         addresses.address.city,
         addresses.address.postcode,
-        contact_facts.country,
+        coalesce(addresses.address.country, contact_facts.country) as country,
         contact_facts.birth_date,
         least(contact_facts.contact_created_at, purchase_facts.first_purchase_at) as customer_since,
         coalesce(contact_facts.segment, case when purchase_facts.order_count > 0 then 'customer' end) as segment,

@@ -7,6 +7,21 @@ phones as (
     select raw, e164 from phone_numbers
 ),
 
+named as (
+    select
+        *,
+        -- the part of a billing name worth comparing with a person's: no title ("Mrs Ana Silva"), the first name
+        -- first ("Silva, Ana"), and none for a company ("Acme Ltd")
+        case when not regexp_matches(lower(trim(billing_name)), '\s(ltd|limited|llc|inc|plc|gmbh|corp|co)\.?$')
+             then regexp_replace(
+                 case when billing_name like '%,%'
+                      then trim(split_part(billing_name, ',', 2)) || ' ' || trim(split_part(billing_name, ',', 1))
+                      else trim(billing_name) end,
+                 '^(mr|mrs|ms|miss|mx|dr|prof)\.?\s+', '', 'i')
+        end as billing_person
+    from source
+),
+
 final as (
     select
         'purchases:' || source.source || ':' || source.record_id as record_key,
@@ -21,12 +36,13 @@ final as (
         phones.e164 as phone,
         source.customer_ref,
         nullif(trim(source.billing_name), '') as billing_name,
-        -- a name's first and last words, if not initials ("C. Rossi" names no first name)
-        lower(nullif(regexp_extract(trim(source.billing_name), '^([^\s.]{2,})\s', 1), '')) as billing_first_name,
-        lower(nullif(regexp_extract(trim(source.billing_name), '\s([^\s.]{2,})$', 1), '')) as billing_last_name,
+        -- its first and last words, if not initials ("C. Rossi" names no first name)
+        lower(nullif(regexp_extract(source.billing_person, '^([^\s.]{2,})\s', 1), '')) as billing_first_name,
+        lower(nullif(regexp_extract(source.billing_person, '\s([^\s.]{2,})$', 1), '')) as billing_last_name,
         source.billing_street,
         source.billing_city,
         upper(replace(source.billing_postcode, ' ', '')) as billing_postcode,
+        source.billing_country,
         source.product,
         source.sku,
         lower(source.category) as category,
@@ -36,7 +52,7 @@ final as (
         source.status in ('refunded', 'partially_refunded') as is_refund,
         source.status = 'cancelled' as is_cancelled,
         source._load_id as load_id
-    from source
+    from named as source
     left join phones on phones.raw = source.phone
 )
 
