@@ -18,6 +18,9 @@ from connectors.loader import load_file
 from models.build import build, needs_full_build, refresh
 
 JOB_POLL_SECONDS = 1.0
+# how often the worker checks whether the models are out of date without a load (a day old: posts left the last 90
+# days); a check that finds them current costs one query
+REFRESH_CHECK_SECONDS = 15 * 60
 
 
 def sync_interval_seconds() -> float | None:
@@ -111,19 +114,23 @@ def scheduled_sync(con: store.Connection) -> None:
 
 
 def start_job_worker(con: store.Connection) -> threading.Thread:
-    """A daemon thread that runs handed-over jobs until the connection closes."""
+    """A daemon thread that runs handed-over jobs, scheduled syncs and model refreshes until the connection
+    closes."""
     db = store.db_path()
     interval = sync_interval_seconds()
-    last_sync = time.monotonic()
+    last_sync = last_check = time.monotonic()
 
     def work() -> None:
-        nonlocal last_sync
+        nonlocal last_sync, last_check
         while True:
             try:
                 run_pending(db, lambda job: run_job(con, job))
                 if interval and time.monotonic() - last_sync >= interval:
                     last_sync = time.monotonic()
                     scheduled_sync(con)
+                if time.monotonic() - last_check >= REFRESH_CHECK_SECONDS:
+                    last_check = time.monotonic()
+                    refresh_and_warm(con.cursor())
             except duckdb.ConnectionException:
                 return  # the connection was closed: this worker's app is gone
             time.sleep(JOB_POLL_SECONDS)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -13,6 +14,7 @@ import streamlit as st
 import store
 from models.build import build
 from models.operations import assign
+from queries import connection
 from queries.connection import start_job_worker
 from tests.model_fixtures import NOW, load_world
 
@@ -41,4 +43,21 @@ def test_a_command_line_load_is_handed_to_the_process_holding_the_store(tmp_path
     assert check.execute("select count(*) from customer_timeline where event_id = 'post:social:L1'").fetchall() == [
         (1,)], "the worker rebuilt the model"
     assert check.execute("select assignee from inbox_state").fetchall() == [("lee@corp",)]
+    con.close()
+
+
+def test_the_dashboards_worker_refreshes_models_a_day_old_without_any_load(tmp_path, monkeypatch):
+    db = tmp_path / "idle.duckdb"
+    monkeypatch.setenv("RAPPORT_DB", str(db))
+    monkeypatch.setattr(connection, "REFRESH_CHECK_SECONDS", 0.2)
+    con = store.connect(db)
+    load_world(con, tmp_path)
+    build(con, NOW)  # months before the clock of this machine: a day old and more
+    start_job_worker(con)
+    check = con.cursor()
+    deadline = time.monotonic() + 120
+    while check.execute("select built_at from model_build").fetchall() == [(NOW,)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    [(built_at, full_built_at)] = check.execute("select built_at, full_built_at from model_build").fetchall()
+    assert built_at > NOW and full_built_at == NOW, "an incremental refresh, by the worker alone"
     con.close()
