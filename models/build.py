@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
-from models.increments import remember_previous_build, stage_changes, update_marts
+from models.increments import remember_previous_build, stage_changes, touch_customers, update_marts
 from models.phones import default_region, refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.sql import MODELS_DIR, run_layer, run_model
@@ -50,7 +50,8 @@ class BuildReport:
         return f"{built} and {self.events:,} timeline events ({steps})"
 
 
-def build(con: Connection, now: datetime | None = None, changed_since: int | None = None) -> BuildReport:
+def build(con: Connection, now: datetime | None = None, changed_since: int | None = None,
+          identity_changed: bool = True) -> BuildReport:
     """Rebuild every model from the raw tables; the old models stay visible to readers until this commits.
 
     With `changed_since` (the load the current models were built through) the build is incremental: staging
@@ -58,6 +59,8 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
     per-customer marts and the social inbox are rewritten only for the customers that the loads after it or the new
     identity touched (models.increments) or whose posts left the last 90 days since the last build; the others keep
     their rows, which a full build would give again (`full_built_at`: when the models were last built whole).
+    Without `identity_changed` (no load and no staff decision since: only the calendar moved) identity is left as
+    it is, which at a million customers saves a minute.
     """
     now = now or datetime.now(UTC).replace(tzinfo=None)
     report = BuildReport()
@@ -76,7 +79,10 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
             timed(report, "staging", run_layer, con, "staging")
         else:
             timed(report, "staging", stage_changes, con, changed_since)
-        report.touched = timed(report, "identity", resolve_identities, con, now, changed_since)
+        if changed_since is not None and not identity_changed:
+            report.touched = timed(report, "identity", touch_customers, con, changed_since)
+        else:
+            report.touched = timed(report, "identity", resolve_identities, con, now, changed_since)
         timed(report, "sentiment", score_new_texts, con)
         if report.touched is None:
             timed(report, "marts", build_marts, con)
@@ -109,16 +115,18 @@ class Refresh:
 def refresh(con: Connection, now: datetime | None = None, decided: bool = False) -> Refresh:
     """Bring the models up to date with the raw tables: incrementally after loads that changed records, a staff
     decision on who is who (`decided`: a merge, split or undo), or when the models are MAX_MODEL_AGE old (posts
-    leave the last 90 days); whole when an incremental build cannot give what a full one would (see
-    needs_full_build). A sync that found nothing new leaves them as they are (even an incremental build resolves
-    identity whole: a minute at a million customers)."""
+    leave the last 90 days: identity is then left as it is); whole when an incremental build cannot give what a
+    full one would (see needs_full_build). A sync that found nothing new leaves them as they are (an incremental
+    build after a load resolves identity whole: a minute at a million customers)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
     if needs_full_build(con):
         return Refresh(build(con, now))
     built_at, loaded_through, newest = con.execute(
         f"select max(built_at), max(loaded_through), ({LAST_CHANGING_LOAD}) from model_build").fetchall()[0]
-    if newest > loaded_through or decided or now - built_at >= MAX_MODEL_AGE:
+    if newest > loaded_through or decided:
         return Refresh(build(con, now, changed_since=loaded_through))
+    if now - built_at >= MAX_MODEL_AGE:
+        return Refresh(build(con, now, changed_since=loaded_through, identity_changed=False))
     return Refresh(reason=f"no new or changed records since the build at {built_at:%Y-%m-%d %H:%M} UTC")
 
 
