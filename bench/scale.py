@@ -756,10 +756,14 @@ def measure_refresh(con: store.Connection, say: Callable[[str], None]) -> None:
     done, refreshed = timed(refresh, con, later)
     assert done.report is not None, done.summary()
     report, rebuilt = timed(build, con, later)
+    # the next day without a load: only the calendar moved (a day's posts left the last 90 days)
+    idle, idled = timed(refresh, con, later + timedelta(days=1))
+    assert idle.report is not None, idle.summary()
     con.close()
     say(f"a day's load ({added:,} new records), then the models brought up to date: incremental {refreshed:.1f} s "
         f"({done.summary()}); a full build of the same data {rebuilt:.1f} s; ratio {refreshed / rebuilt:.2f}")
     say(f"  against the build goal (<= {BUILD_GOAL:g} s at 1M/20M): {'ok' if refreshed <= BUILD_GOAL else 'MISS'}")
+    say(f"a day later without a load, the refresh: {idled:.1f} s ({idle.summary()})")
 
 
 def run_baselines(con: store.Connection, tmp: Path, baselines: set[str], inputs: Inputs, opts,
