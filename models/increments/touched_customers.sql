@@ -44,18 +44,23 @@ moved_events as (
     where posts.load_id > $since and timeline.kind = 'social_post'
 ),
 
+crossed_window as (
+    -- the posting times that crossed the 90 days' edge between the last build and this one (least / greatest: a
+    -- build dated before the last one brings posts back in)
+    select least(previous.built_at, this.built_at) - interval 90 day as crossed_from,
+           greatest(previous.built_at, this.built_at) - interval 90 day as crossed_until
+    from _previous_build as previous, model_build as this
+),
+
 aged_posts as (
-    -- a customer's 90-day sentiment (customer_profiles) changes when one of their posts gets older than 90 days:
-    -- every other customer's figures are the same whenever they are worked out, so no calendar forces a full build
+    -- a customer's 90-day sentiment (customer_profiles) changes when one of their posts crosses that edge: every
+    -- other customer's figures are the same whenever they are worked out, so no calendar forces a full build
     select timeline.customer_id
-    from customer_timeline as timeline
+    from customer_timeline as timeline, crossed_window
     where timeline.kind = 'social_post'
         and timeline.author_type = 'customer'
-        -- least / greatest: a build dated before the last one brings posts back into the 90 days
-        and timeline.occurred_at >= (select least(p.built_at, b.built_at) from _previous_build p, model_build b)
-                                    - interval 90 day
-        and timeline.occurred_at < (select greatest(p.built_at, b.built_at) from _previous_build p, model_build b)
-                                   - interval 90 day
+        and timeline.occurred_at >= crossed_window.crossed_from
+        and timeline.occurred_at < crossed_window.crossed_until
 ),
 
 owners as (
