@@ -1,0 +1,135 @@
+"""Drive the dashboard the way a person does: pick from a select box, type, press a button, pick another — waiting
+for Streamlit to finish each run, as a person waits for the screen. Every form test goes through these, so a bug
+that only shows when a person clicks (state carried from one item to the next) cannot hide behind scripted state.
+
+Also: a private dashboard over a private copy of a store, and a snapshot of what people's work wrote (the
+operational tables and the audit log), read once the dashboard has let go of the file."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+import store
+from tests.e2e.conftest import free_port, start_dashboard, stop_dashboard
+
+RENDER_TIMEOUT = 60_000
+# what people's work writes; the models are rebuilt from raw tables and these
+OPERATIONAL_TABLES = ("inbox_state", "inbox_notes", "handoffs", "idea_state", "post_classifications",
+                      "identity_decisions", "suppressed_identifiers", "erasure_log")
+# the audit entry that records looking (who opened which profile); every other entry is something a person did
+LOOKING_ACTIONS = ("open_profile",)
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished running the script (no status widget saying it is running)."""
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=RENDER_TIMEOUT)
+    page.wait_for_timeout(150)  # a click's rerun may not have started yet
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                           timeout=RENDER_TIMEOUT)
+
+
+def select_box(page: Page, label: str) -> Locator:
+    return page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).first
+
+
+def choose(page: Page, label: str, option: str, *, exact: bool = True) -> None:
+    """Open the select box labelled `label` and click `option` in its list, as a person does."""
+    box = select_box(page, label)
+    box.scroll_into_view_if_needed()
+    box.locator('[data-baseweb="select"]').click()
+    page.get_by_role("option", name=option, exact=exact).first.click()
+    settle(page)
+
+
+def chosen(page: Page, label: str) -> str:
+    """The text a select box shows now."""
+    return select_box(page, label).locator('[data-baseweb="select"]').inner_text().strip()
+
+
+def options(page: Page, label: str) -> list[str]:
+    """Every option a select box offers (opens and closes its list)."""
+    box = select_box(page, label)
+    box.scroll_into_view_if_needed()
+    box.locator('[data-baseweb="select"]').click()
+    found = [text.strip() for text in page.get_by_role("option").all_inner_texts()]
+    page.keyboard.press("Escape")
+    return found
+
+
+def type_into(page: Page, label: str, text: str) -> None:
+    """Clear the text box labelled `label` and type `text` key by key (no Enter: a form keeps it until saved)."""
+    box = page.get_by_label(label, exact=True).first
+    box.scroll_into_view_if_needed()
+    box.click()
+    box.press("ControlOrMeta+a")
+    box.press("Delete")
+    box.press_sequentially(text)
+
+
+def field_value(page: Page, label: str) -> str:
+    return page.get_by_label(label, exact=True).first.input_value()
+
+
+def press(page: Page, name: str) -> None:
+    """Click the button called `name` and wait for the run it starts."""
+    button = page.get_by_role("button", name=re.compile(re.escape(name))).first
+    button.scroll_into_view_if_needed()
+    button.click()
+    settle(page)
+
+
+def pick_row(page: Page, table: Locator, row: int) -> None:
+    """Tick a data grid's selection box on row `row` (0 is the first data row)."""
+    table.scroll_into_view_if_needed()
+    expect(table.locator("td[role=gridcell]").first).to_be_attached(timeout=RENDER_TIMEOUT)
+    box = table.bounding_box()
+    # the grid draws a 35 px header and 35 px rows; the selection box sits in the first 30 px
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 35 * row + 17)
+    settle(page)
+
+
+def page_text(page: Page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+# ---------------------------------------------------------------- a private dashboard and what it wrote
+
+
+@dataclass
+class Dashboard:
+    url: str
+    store_file: Path
+
+
+@contextlib.contextmanager
+def private_dashboard(source_store: Path, folder: Path, **options) -> Iterator[Dashboard]:
+    """`streamlit run` over a private copy of `source_store`, stopped (the file released) on leaving."""
+    folder.mkdir(parents=True, exist_ok=True)
+    store_file = folder / "private.duckdb"
+    shutil.copy(source_store, store_file)
+    process, url = start_dashboard(store_file, free_port(), folder / "streamlit.log", **options)
+    try:
+        yield Dashboard(url, store_file)
+    finally:
+        stop_dashboard(process)
+
+
+def work_written(store_file: Path) -> dict[str, list[str]]:
+    """Every row of the operational tables, and the audit entries that change something (not those of looking)."""
+    con = store.connect(store_file, read_only=True)
+    try:
+        found = {table: sorted(map(repr, con.execute(f"select * from {table}").fetchall()))
+                 for table in OPERATIONAL_TABLES}
+        found["audit_log (changes)"] = sorted(map(repr, con.execute(
+            "select * exclude (audit_id) from audit_log where action not in (select unnest(?))",
+            [list(LOOKING_ACTIONS)]).fetchall()))
+    finally:
+        con.close()
+    return found
