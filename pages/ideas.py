@@ -26,14 +26,22 @@ st.dataframe(groups.drop(columns="idea_key"), hide_index=True, width="stretch", 
     "last_at": st.column_config.DatetimeColumn("Last asked", format="YYYY-MM-DD"),
     "status": "Status"})
 
-chosen = st.selectbox("Look at idea", list(groups["idea_key"]), key="idea",
-                      format_func=lambda key: groups.set_index("idea_key").loc[key, "label"])
+labels = groups.set_index("idea_key")["label"]
+chosen = st.selectbox("Look at idea", list(groups["idea_key"]), key="idea", format_func=labels.get)
 current = groups.set_index("idea_key").loc[chosen, "status"]
-status = st.selectbox("Status", list(IDEA_STATUSES), index=list(IDEA_STATUSES).index(current),
-                      format_func=STATUS_LABELS.get, key="idea-status", disabled=not viewer.may("work_inbox"))
-if status != current:
-    inbox.set_idea_status(viewer, chosen, status)
-    st.toast("Status saved.")
-    st.rerun()
+
+
+def save_status(idea_key: str) -> None:
+    """Runs only when the person changes the status box: looking at another idea never writes."""
+    inbox.set_idea_status(viewer, idea_key, st.session_state[f"idea-status-{idea_key}"])
+    st.session_state["idea-saved"] = idea_key
+
+
+# keyed by the idea, so a status chosen for one idea is never carried to the next one looked at
+st.selectbox("Status", list(IDEA_STATUSES), index=list(IDEA_STATUSES).index(current), format_func=STATUS_LABELS.get,
+             key=f"idea-status-{chosen}", on_change=save_status, args=(chosen,),
+             disabled=not viewer.may("work_inbox"))
+if st.session_state.pop("idea-saved", None) == chosen:
+    st.success(f"Status saved: {STATUS_LABELS[current]}.", icon=":material/check_circle:")
 st.subheader("Who asked")
 drilldown_table(inbox.idea_posts(viewer, chosen), "idea-customers.csv", "idea-posts", viewer)

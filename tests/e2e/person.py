@@ -36,28 +36,30 @@ def settle(page: Page) -> None:
 
 
 def select_box(page: Page, label: str) -> Locator:
-    return page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).first
+    """A select box by its label (Streamlit draws it as an ARIA combo box whose input shows the chosen option)."""
+    return page.get_by_role("combobox", name=label, exact=True).first
 
 
 def choose(page: Page, label: str, option: str, *, exact: bool = True) -> None:
     """Open the select box labelled `label` and click `option` in its list, as a person does."""
     box = select_box(page, label)
     box.scroll_into_view_if_needed()
-    box.locator('[data-baseweb="select"]').click()
+    box.click()
     page.get_by_role("option", name=option, exact=exact).first.click()
     settle(page)
 
 
 def chosen(page: Page, label: str) -> str:
-    """The text a select box shows now."""
-    return select_box(page, label).locator('[data-baseweb="select"]').inner_text().strip()
+    """The option a select box shows now."""
+    return select_box(page, label).input_value().strip()
 
 
 def options(page: Page, label: str) -> list[str]:
     """Every option a select box offers (opens and closes its list)."""
     box = select_box(page, label)
     box.scroll_into_view_if_needed()
-    box.locator('[data-baseweb="select"]').click()
+    box.click()
+    page.get_by_role("option").first.wait_for(timeout=RENDER_TIMEOUT)
     found = [text.strip() for text in page.get_by_role("option").all_inner_texts()]
     page.keyboard.press("Escape")
     return found
