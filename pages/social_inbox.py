@@ -4,14 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from components.frame import enter_page
+from components.inbox_post import STATUS_LABELS, post_panel
 from components.safe import download_csv
-from components.session import open_customer
-from models.operations import INBOX_STATUSES, OperationError
+from models.operations import INBOX_STATUSES
 from queries import inbox
 
 viewer = enter_page("pages/social_inbox.py", "social_inbox")
-
-STATUS_LABELS = {"new": "New", "in_progress": "In progress", "answered": "Answered", "closed": "Closed"}
 
 st.title("Social inbox")
 st.caption("Posts that need someone: each routed to a team by the rules in config/routing.toml, with a clock "
@@ -48,55 +46,36 @@ shown = pd.DataFrame({
     "Author": queue["display_name"] + queue["is_prospect"].map({True: " (prospect)", False: ""}),
     "Post": queue["text"], "Posted": queue["posted_at"],
 })
+# the table's key changes after a save, so its selection (a row number) cannot point at another post once the
+# saved post moved in or out of the queue; the saved post stays open while it is still in the queue
+generation = st.session_state.get("inbox-generation", 0)
 picked = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                      key="inbox-table", column_config={
+                      key=f"inbox-table-{generation}", column_config={
                           "Waited (h)": st.column_config.NumberColumn(format="%.1f"),
                           "Target (h)": st.column_config.NumberColumn(format="%.1f"),
                           "Post": st.column_config.TextColumn(width="large"),
                           "Posted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 download_csv(queue.drop(columns=["explanation"]), "social-inbox.csv", viewer, key="inbox-csv")
 rows = picked.selection.rows if picked and picked.selection else []
-if not rows:
+if rows:  # a row the person picked wins over the post kept open after a save
+    st.session_state.pop("inbox-kept", None)
+post_key = queue.iloc[rows[0]]["post_key"] if rows else st.session_state.get("inbox-kept")
+open_post = queue[queue["post_key"] == post_key]
+saved = st.session_state.pop("inbox-saved", None)
+if saved:
+    left_queue = " It has left this queue." if post_key is not None and open_post.empty else ""
+    st.success(saved + left_queue, icon=":material/check_circle:")
+if open_post.empty:
     st.caption("Select a post to assign it, move it along, add a note or hand it off as a ticket.")
     st.stop()
 
-post = queue.iloc[rows[0]]
-with st.container(border=True, key="inbox-post"):
-    st.text(f"{post['network']} · {post['posted_at']:%Y-%m-%d %H:%M} · {post['display_name']}")
-    st.text(post["text"])
-    st.caption(f"Routed to {post['team']} by rule “{post['rule']}”.")
-    st.text(post["explanation"])
-    profile, assign_col = st.columns(2)
-    if profile.button("Open the author's profile", icon=":material/person:", key="inbox-open"):
-        open_customer(int(post["customer_id"]))
-    if not viewer.may("work_inbox"):
-        st.caption(f"The {viewer.role.label} role may read the inbox but not work it.")
-        st.stop()
-    with assign_col.form("assign"):
-        assignee = st.text_input("Assign to", value=post["assignee"] or viewer.actor, key="inbox-assignee")
-        status = st.selectbox("Status", list(INBOX_STATUSES), index=list(INBOX_STATUSES).index(post["status"]),
-                              format_func=STATUS_LABELS.get, key="inbox-new-status")
-        if st.form_submit_button("Save", icon=":material/save:"):
-            try:
-                inbox.assign(viewer, post["post_key"], assignee.strip() or None)
-                if status != post["status"]:  # assigning moves a new post along by itself
-                    inbox.set_status(viewer, post["post_key"], status)
-            except OperationError as error:
-                st.error(str(error))
-            else:
-                st.toast("Saved.")
-                st.rerun()
-    with st.form("note", clear_on_submit=True):
-        note = st.text_area("Internal note", key="inbox-note")
-        if st.form_submit_button("Add note", icon=":material/note_add:") and note.strip():
-            inbox.add_note(viewer, post["post_key"], note)
-            st.rerun()
-    notes = inbox.notes(viewer, post["post_key"])
-    if not notes.empty:
-        st.dataframe(notes, hide_index=True, width="stretch")
-    if post["handed_off"]:
-        st.caption("Handed off: it is on the author's timeline as a ticket-like event.")
-    elif st.button("Hand off as ticket", icon=":material/confirmation_number:", key="inbox-handoff"):
-        inbox.hand_off(viewer, post["post_key"], post["team"], None)
-        st.toast("Handed off: every employee now sees it on the customer's timeline.")
-        st.rerun()
+
+def remember_save(message: str) -> None:
+    """After a change: say what was saved, keep the post open, and start the table afresh (see above)."""
+    st.session_state["inbox-saved"] = message
+    st.session_state["inbox-kept"] = post_key
+    st.session_state["inbox-generation"] = generation + 1
+    st.rerun()
+
+
+post_panel(open_post.iloc[0], viewer, remember_save)

@@ -30,7 +30,7 @@ LOOKING_ACTIONS = ("open_profile",)
 def settle(page: Page) -> None:
     """Wait until Streamlit has finished running the script (no status widget saying it is running)."""
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=RENDER_TIMEOUT)
-    page.wait_for_timeout(150)  # a click's rerun may not have started yet
+    page.wait_for_timeout(300)  # a click's rerun may not have started yet
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                            timeout=RENDER_TIMEOUT)
 

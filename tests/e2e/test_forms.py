@@ -11,8 +11,12 @@ from tests.e2e.person import (
     RENDER_TIMEOUT,
     choose,
     chosen,
+    field_value,
+    pick_row,
+    press,
     private_dashboard,
     settle,
+    type_into,
     work_written,
 )
 
@@ -57,3 +61,54 @@ def test_looking_at_another_idea_never_changes_its_status(page: Page, demo_store
     written = work_written(running.store_file)
     assert len(written["idea_state"]) == 1 and "'planned'" in written["idea_state"][0]
     assert sum("'idea_status'" in entry for entry in written["audit_log (changes)"]) == 1
+
+
+# ---------------------------------------------------------------- social inbox
+
+
+def inbox_table(page: Page):
+    return page.locator('[data-testid="stDataFrame"]').first
+
+
+def open_post_text(page: Page) -> str:
+    """The open post's header line and text."""
+    page.locator('.st-key-inbox-post [data-testid="stText"]').nth(1).wait_for(timeout=RENDER_TIMEOUT)
+    return "\n".join(page.locator('.st-key-inbox-post [data-testid="stText"]').all_inner_texts()[:2])
+
+
+def test_inbox_forms_belong_to_their_post_and_never_write_nan(page: Page, demo_store, tmp_path):
+    with private_dashboard(demo_store, tmp_path / "inbox") as running:
+        page.goto(f"{running.url}/social_inbox")
+        settle(page)
+        pick_row(page, inbox_table(page), 0)
+        first_post = open_post_text(page)
+        assert field_value(page, "Assign to") == ""
+        type_into(page, "Assign to", "Dana")
+        press(page, "Save")                               # assigned: still in the queue, now in progress
+        expect(page.get_by_text("Saved: assigned to Dana.")).to_be_visible(timeout=RENDER_TIMEOUT)
+        assert open_post_text(page) == first_post and field_value(page, "Assign to") == "Dana"
+
+        pick_row(page, inbox_table(page), 1)              # another post, unassigned, while one is assigned
+        second_post = open_post_text(page)
+        assert second_post != first_post
+        assert field_value(page, "Assign to") == ""       # once prefilled with "nan", and saved so
+        assert chosen(page, "Set status") == "New"
+        choose(page, "Set status", "Closed")
+        press(page, "Save")                               # closed: leaves the queue of new and in-progress posts
+        expect(page.get_by_text("Saved: now Closed. It has left this queue.")).to_be_visible(timeout=RENDER_TIMEOUT)
+        # the panel does not carry "Closed" over to whichever post now sits in the saved one's row
+        assert page.locator(".st-key-inbox-post").count() == 0
+        pick_row(page, inbox_table(page), 1)
+        third_post = open_post_text(page)
+        assert third_post not in (first_post, second_post)
+        assert chosen(page, "Set status") == "New" and field_value(page, "Assign to") == ""
+        press(page, "Save")
+        expect(page.get_by_text("Nothing to save")).to_be_visible(timeout=RENDER_TIMEOUT)
+        page.close()
+    written = work_written(running.store_file)
+    states = written["inbox_state"]
+    assert len(states) == 2, states
+    assert sum("'Dana'" in row and "'in_progress'" in row for row in states) == 1
+    assert sum("'closed'" in row and "'Dana'" not in row for row in states) == 1
+    assert not any("'nan'" in row for row in states)
+    assert not any("'nan'" in entry for entry in written["audit_log (changes)"])
