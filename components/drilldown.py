@@ -6,12 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from components.safe import download_csv
+from components.session import profile_links
 from queries.access import Viewer
 
 
 def with_customer_links(rows: pd.DataFrame) -> pd.DataFrame:
     linked = rows.copy()
-    linked.insert(0, "profile", "./customer?customer=" + linked["customer_id"].astype(str))
+    linked.insert(0, "profile", profile_links(linked["customer_id"]))
     return linked
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.session import profile_links
 from queries import customers
 from queries.access import Viewer
 
@@ -27,7 +28,7 @@ def search_box(viewer: Viewer, key: str = "search") -> int | None:
     shown = pd.DataFrame({
         "Customer": results["display_name"],
         "Matched": results["field"].map(FIELD_LABELS) + ": " + results["term"],
-        "Open in new tab": "./customer?customer=" + results["customer_id"].astype(str),
+        "Open in new tab": profile_links(results["customer_id"]),
     })
     picked = st.dataframe(shown, hide_index=True, width="stretch", key=f"{key}-results", on_select="rerun",
                           selection_mode="single-row", column_config={

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from queries.access import Policy, Viewer, current_policy, viewer_for
 
 ROLE_KEY = "role_name"
+# the role travels in the address, so a link opened in a new tab (a new session) or a reload keeps it; the role in
+# an address is only ever taken if it is one of the person's own (viewer_for), so a link can narrow, never widen
+ROLE_PARAM = "role"
 
 
 def sign_in_configured() -> bool:
@@ -28,6 +34,11 @@ def session_id() -> str:
     return context.session_id if context else ""
 
 
+def chosen_role() -> str | None:
+    """The role chosen in this session's selector; in a session's first run, the role its address carries."""
+    return st.session_state.get(ROLE_KEY) or st.query_params.get(ROLE_PARAM)
+
+
 def current_viewer(policy: Policy | None = None) -> Viewer | None:
     """The person and the role they chose (only ever one of their own); None for a signed-in person with no role.
     Without sign-in configured there is one local user with every role."""
@@ -35,9 +46,8 @@ def current_viewer(policy: Policy | None = None) -> Viewer | None:
     if sign_in_configured():
         actor, email, groups = signed_in_person()
         return viewer_for(policy, actor=actor, signed_in=True, email=email, groups=groups,
-                          chosen_role=st.session_state.get(ROLE_KEY), session=session_id())
-    return viewer_for(policy, actor="local user", signed_in=False, chosen_role=st.session_state.get(ROLE_KEY),
-                      session=session_id())
+                          chosen_role=chosen_role(), session=session_id())
+    return viewer_for(policy, actor="local user", signed_in=False, chosen_role=chosen_role(), session=session_id())
 
 
 def role_selector(viewer: Viewer) -> None:
@@ -48,9 +58,27 @@ def role_selector(viewer: Viewer) -> None:
     labels = {role.name: role.label for role in viewer.roles}
     st.selectbox("Your role", names, key=ROLE_KEY, format_func=labels.get,
                  help="Decides what you see and may do, and orders the talking points.")
+    st.query_params[ROLE_PARAM] = st.session_state[ROLE_KEY]
+
+
+def role_query() -> dict[str, str]:
+    """The address query that keeps this session's role."""
+    role = st.session_state.get(ROLE_KEY)
+    return {ROLE_PARAM: role} if role else {}
+
+
+def profile_links(customer_ids: pd.Series) -> pd.Series:
+    """Links to customers' profiles that open in the role of this session (a new tab is a new session)."""
+    return customer_ids.map(lambda customer_id: "./customer?" + urlencode({"customer": customer_id, **role_query()}))
+
+
+def leave_customer() -> None:
+    """Drop the customer from the address, keeping the role."""
+    if "customer" in st.query_params:
+        del st.query_params["customer"]
 
 
 def open_customer(customer_id: int, page: str = "pages/customer.py") -> None:
     """Go to a customer's profile (a deep link others can share)."""
     st.query_params["customer"] = str(customer_id)
-    st.switch_page(page, query_params={"customer": str(customer_id)})
+    st.switch_page(page, query_params={"customer": str(customer_id), **role_query()})

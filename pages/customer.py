@@ -9,7 +9,7 @@ from components.frame import enter_page
 from components.identity_panel import identity_panel
 from components.profile_card import profile_card
 from components.search import search_box
-from components.session import open_customer
+from components.session import leave_customer, open_customer
 from components.talking_points import talking_points_list
 from components.timeline import timeline_table
 from queries import customers
@@ -31,7 +31,7 @@ customer_id = customers.resolve_customer_id(requested)
 if customer_id is None:
     st.error("There is no customer with that id. It may have been erased, or the link is mistyped.")
     if st.button("Search for a customer", icon=":material/search:"):
-        st.query_params.clear()
+        leave_customer()
         st.rerun()
     st.stop()
 if str(customer_id) != str(requested):
@@ -41,7 +41,7 @@ if str(customer_id) != str(requested):
 with st.spinner("Loading the customer…"):
     context = customers.context(customer_id, viewer)
 if st.button("Back to search", icon=":material/arrow_back:"):
-    st.query_params.clear()
+    leave_customer()
     st.rerun()
 
 profile_card(context.profile, customers.contact_points(customer_id, viewer), customer_id, viewer)

@@ -6,7 +6,7 @@ from components.brief import brief_markdown, build_brief
 from components.frame import enter_page
 from components.safe import big_text
 from components.search import search_box
-from components.session import open_customer
+from components.session import leave_customer, open_customer
 from queries import customers
 from queries.audit import record_export
 
@@ -38,7 +38,7 @@ top[1].download_button("Download Markdown", brief_markdown(brief), file_name=f"b
                        mime="text/markdown", icon=":material/download:", on_click=record_export,
                        args=(viewer, f"brief-{customer_id}.md", 1, customer_id))
 if top[2].button("Another customer", icon=":material/search:"):
-    st.query_params.clear()
+    leave_customer()
     st.rerun()
 st.caption("Use your browser's Print to get a clean paper copy: the menus are left out.")
 

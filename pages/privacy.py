@@ -5,6 +5,7 @@ import streamlit as st
 
 from components.frame import enter_page
 from components.search import search_box
+from components.session import leave_customer
 from models.privacy import PrivacyError
 from queries import actions, customers
 
@@ -31,7 +32,7 @@ found = customers.profile(customer_id, viewer)
 st.subheader("Customer")
 st.text(f"#{customer_id} · {found['display_name']}")
 if st.button("Another customer", icon=":material/search:"):
-    st.query_params.clear()
+    leave_customer()
     st.rerun()
 
 st.header("Export (right of access)")
@@ -58,5 +59,5 @@ with st.form("erase"):
                 st.error(str(error))
             else:
                 st.session_state.pop(f"export-{customer_id}", None)
-                st.query_params.clear()
+                leave_customer()
                 st.success(report.summary())

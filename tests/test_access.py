@@ -145,6 +145,18 @@ def test_the_role_selector_cannot_pick_a_role_the_person_lacks(roles_file):
     assert not at.dataframe and not at.metric
 
 
+def test_the_role_a_link_carries_is_taken_only_if_it_is_the_persons_own(roles_file):
+    def opened_with_role_in_address(email: str, role: str) -> AppTest:
+        return open_app(secrets={"auth": AUTH}, user={"is_logged_in": True, "email": email, "name": "Someone",
+                                                     "groups": []}, **{"role": role})
+
+    assert opened_with_role_in_address("ada@fernwood.example", "support").sidebar.selectbox[0].value == "support"
+    assert opened_with_role_in_address("ada@fernwood.example", "admin").sidebar.selectbox[0].value == "admin"
+    narrow = opened_with_role_in_address("sam@fernwood.example", "admin")  # a link cannot widen
+    assert narrow.sidebar.selectbox[0].value == "support"
+    assert narrow.query_params["role"] == "support"  # the address now says the role in use
+
+
 @pytest.mark.parametrize(("email", "page", "allowed"), [
     ("sam@fernwood.example", "pages/leadership.py", False),
     ("sam@fernwood.example", "pages/audit.py", False),

@@ -42,7 +42,7 @@ def test_search_lists_the_customer(app_store):
     at.text_input[0].set_value(name).run()
     results = at.dataframe[0].value
     assert results["Customer"].iloc[0] == name
-    assert results["Open in new tab"].iloc[0].endswith(f"customer={customer_id}")
+    assert results["Open in new tab"].iloc[0] == f"./customer?customer={customer_id}&role=admin"  # the role travels
 
 
 def test_deep_link_opens_the_profile(app_store):
@@ -158,7 +158,8 @@ def test_ideas_page_groups_ideas_and_lists_who_asked(app_store):
     assert groups["customers"].iloc[0] >= groups["customers"].iloc[-1]
     asked = at.dataframe[-1].value
     assert len(asked) == groups["posts"].iloc[0]
-    at.selectbox(key="idea-status").set_value("planned").run()
+    first_idea = at.selectbox(key="idea").value
+    at.selectbox(key=f"idea-status-{first_idea}").set_value("planned").run()
     assert at.dataframe[0].value["status"].iloc[0] == "planned"
 
 

@@ -135,3 +135,18 @@ def work_written(store_file: Path) -> dict[str, list[str]]:
     finally:
         con.close()
     return found
+
+
+def grid_cells(table: Locator) -> list[str]:
+    """The texts of a data grid's cells, row by row (read from the grid's accessible table; a link cell reads as
+    its address)."""
+    expect(table.locator("td[role=gridcell]").first).to_be_attached(timeout=RENDER_TIMEOUT)
+    return table.locator("td[role=gridcell]").all_inner_texts()
+
+
+def open_in_new_tab(page: Page, base_url: str, link: str) -> Page:
+    """What the browser does with a link cell that opens a new tab: a new page, a new Streamlit session."""
+    tab = page.context.new_page()
+    tab.goto(f"{base_url}/{link.removeprefix('./')}")
+    settle(tab)
+    return tab

@@ -12,6 +12,8 @@ from tests.e2e.person import (
     choose,
     chosen,
     field_value,
+    grid_cells,
+    open_in_new_tab,
     pick_row,
     press,
     private_dashboard,
@@ -112,3 +114,37 @@ def test_inbox_forms_belong_to_their_post_and_never_write_nan(page: Page, demo_s
     assert sum("'closed'" in row and "'Dana'" not in row for row in states) == 1
     assert not any("'nan'" in row for row in states)
     assert not any("'nan'" in entry for entry in written["audit_log (changes)"])
+
+
+# ---------------------------------------------------------------- the role across tabs
+
+
+def test_a_link_opened_in_a_new_tab_keeps_the_role(page: Page, demo_store, tmp_path):
+    with private_dashboard(demo_store, tmp_path / "role") as running:
+        page.goto(running.url)
+        settle(page)
+        choose(page, "Your role", "Support agent")
+        search = page.get_by_role("textbox", name="Find a customer")
+        search.fill("Roberts")
+        search.press("Enter")
+        settle(page)
+        links = [cell for cell in grid_cells(page.locator('[data-testid="stDataFrame"]').first)
+                 if cell.startswith("./customer?")]
+        assert links and all("role=support" in link for link in links)
+        tab = open_in_new_tab(page, running.url, links[0])
+        expect(tab.get_by_text("Talking points")).to_be_visible(timeout=RENDER_TIMEOUT)
+        assert chosen(tab, "Your role") == "Support agent"
+        expect(tab.get_by_role("link", name="Data sources")).to_have_count(0)   # an admin page: not offered
+        tab.reload()                                                             # a reload is a new session too
+        settle(tab)
+        assert chosen(tab, "Your role") == "Support agent"
+        customer_id = links[0].split("customer=")[1].split("&")[0]
+        tab.close()
+        page.close()
+    con = store.connect(running.store_file, read_only=True)
+    try:
+        roles = con.execute("select distinct json_extract_string(details, '$.role') from audit_log "
+                            "where action = 'open_profile' and object_id = ?", [customer_id]).fetchall()
+    finally:
+        con.close()
+    assert roles == [("support",)]
