@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from components.session import role_query
 from models.identity.decisions import DecisionError
 from queries import actions, customers
 from queries.access import Viewer
@@ -12,7 +14,14 @@ METHOD_LABELS = {"key": "shared key", "probabilistic": "splink match", "manual":
                  "single": "only record"}
 
 
+RESULT_KEY = "identity-result"
+
+
 def identity_panel(customer_id: int, viewer: Viewer) -> None:
+    """The panel's body; the outcome of the last action (kept across the rerun it causes) comes first."""
+    result = st.session_state.pop(RESULT_KEY, None)
+    if result:
+        st.success(result, icon=":material/check_circle:")
     records = customers.identity(customer_id, viewer)
     shown = records.assign(link_method=records["link_method"].map(METHOD_LABELS))
     st.dataframe(shown.drop(columns="record_key"), hide_index=True, width="stretch", column_config={
@@ -29,7 +38,7 @@ def split_form(customer_id: int, records, viewer: Viewer) -> None:
     with st.form(f"split-{customer_id}"):
         st.caption("Not the same person? Take a record out of this profile. It can be undone below.")
         record = st.selectbox("Record", records["record_key"], key=f"split-record-{customer_id}")
-        reason = st.text_input("Why", key=f"split-reason-{customer_id}")
+        reason = st.text_input("Why it is another person", key=f"split-reason-{customer_id}")
         if st.form_submit_button("Not the same person", icon=":material/call_split:"):
             act(lambda: actions.split_record(viewer, customer_id, record, reason), "Record split out.")
 
@@ -45,8 +54,9 @@ def duplicates_section(customer_id: int, viewer: Viewer) -> None:
         other_name = row.other_display_name if row.customer_id == customer_id else row.display_name
         with st.container(border=True):
             st.text(f"{other_name} (#{other}) — match probability {row.match_probability:.2f}")
+            profile_link(other)
             st.text(row.reasons)
-            reason = st.text_input("Why", key=f"dup-reason-{other}")
+            reason = st.text_input(f"Why #{other} is or is not the same person", key=f"dup-reason-{other}")
             merge, dismiss = st.columns(2)
             if merge.button("Merge into this profile", key=f"merge-{other}", icon=":material/merge:"):
                 act(lambda o=other, r=reason: actions.merge_profiles(viewer, customer_id, o, r), "Merged.")
@@ -60,18 +70,29 @@ def history_section(customer_id: int, viewer: Viewer) -> None:
         return
     st.markdown("**Decisions about this profile**")
     for row in history.itertuples():
-        state = f"undone by {row.undone_by}" if row.undone_at is not None and row.undone_at == row.undone_at else ""
+        state = f"undone by {row.undone_by}" if pd.notna(row.undone_at) else ""
         st.text(f"{row.decided_at:%Y-%m-%d %H:%M} · {row.action} by {row.decided_by}: {row.reason} {state}".strip())
+        other = next((int(c) for c in (row.customer_id, row.other_customer_id) if pd.notna(c) and c != customer_id),
+                     None)
+        if other is not None:
+            profile_link(other)
         if not state and st.button("Undo", key=f"undo-{row.decision_id}", icon=":material/undo:"):
             act(lambda d=row.decision_id: actions.undo_decision(viewer, d), "Undone.")
 
 
+def profile_link(customer_id: int) -> None:
+    """A link to another profile, in this session's role."""
+    st.page_link("pages/customer.py", label=f"Open profile #{customer_id}", icon=":material/person:",
+                 query_params={"customer": str(customer_id), **role_query()})
+
+
 def act(action, done: str) -> None:
+    """Run a decision; its error shows here, its outcome at the top of the panel after the refresh."""
     try:
         with st.spinner("Saving and refreshing the profiles…"):
             action()
     except DecisionError as error:
-        st.error(str(error))
+        st.error(str(error).capitalize() + ".", icon=":material/error:")
         return
-    st.toast(done)
+    st.session_state[RESULT_KEY] = done
     st.rerun()

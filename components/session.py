@@ -69,7 +69,7 @@ def role_query() -> dict[str, str]:
 
 def profile_links(customer_ids: pd.Series) -> pd.Series:
     """Links to customers' profiles that open in the role of this session (a new tab is a new session)."""
-    return customer_ids.map(lambda customer_id: "./customer?" + urlencode({"customer": customer_id, **role_query()}))
+    return customer_ids.map(lambda customer_id: "./?" + urlencode({"customer": customer_id, **role_query()}))
 
 
 def leave_customer() -> None:

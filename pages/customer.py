@@ -71,5 +71,7 @@ timeline_table(events)
 st.caption(f"{total} events in all, newest first; {PAGE_SIZE} per page.")
 
 if viewer.may("merge_split"):
-    with st.expander("Identity: which records make this profile, and why", icon=":material/fingerprint:"):
+    # keyed, so it stays open through the rerun an action causes and shows what the action did
+    with st.expander("Identity: which records make this profile, and why", icon=":material/fingerprint:",
+                     key=f"identity-{customer_id}"):
         identity_panel(customer_id, viewer)

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
+from components.duplicates import duplicates_table
 from components.frame import enter_page
 from components.safe import download_csv
 from connectors.files import FatalLoadError
 from connectors.mapping import MappingError
 from connectors.schema import KINDS
-from queries import actions, sources
+from queries import actions, customers, sources
 
 viewer = enter_page("pages/data_sources.py", "data_sources")
 
@@ -48,6 +49,10 @@ columns[1].metric("Source records", f"{figures['records']:,}")
 columns[2].metric("Merge rate", f"{figures['merge_rate']:.0%}", help="1 − profiles ÷ records")
 columns[3].metric("Possible duplicates waiting", f"{figures['possible_duplicates']:,}")
 st.dataframe(sources.link_methods(viewer), hide_index=True, width="stretch")
+if figures["possible_duplicates"] and viewer.may("merge_split"):
+    st.caption("Possible duplicates: splink finds these profiles alike but is not sure enough to merge. Open one to "
+               "merge them or say they are different people, in its identity panel.")
+    duplicates_table(customers.possible_duplicates(viewer))
 
 st.header("Quarantine")
 rejected = sources.quarantine(viewer)

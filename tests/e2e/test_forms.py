@@ -3,10 +3,16 @@ another. Each test pins a flow that once wrote data the person did not ask for, 
 
 from __future__ import annotations
 
+import csv
+import shutil
+
 import pytest
 from playwright.sync_api import Page, expect
 
 import store
+from connectors.loader import load_file
+from models.build import build
+from tests.conftest import DEMO_AS_OF
 from tests.e2e.person import (
     RENDER_TIMEOUT,
     choose,
@@ -129,10 +135,11 @@ def test_a_link_opened_in_a_new_tab_keeps_the_role(page: Page, demo_store, tmp_p
         search.press("Enter")
         settle(page)
         links = [cell for cell in grid_cells(page.locator('[data-testid="stDataFrame"]').first)
-                 if cell.startswith("./customer?")]
+                 if cell.startswith("./?customer=")]
         assert links and all("role=support" in link for link in links)
         tab = open_in_new_tab(page, running.url, links[0])
         expect(tab.get_by_text("Talking points")).to_be_visible(timeout=RENDER_TIMEOUT)
+        expect(tab.get_by_text("Page not found")).to_have_count(0)  # the link names a page that exists
         assert chosen(tab, "Your role") == "Support agent"
         expect(tab.get_by_role("link", name="Data sources")).to_have_count(0)   # an admin page: not offered
         tab.reload()                                                             # a reload is a new session too
@@ -148,3 +155,68 @@ def test_a_link_opened_in_a_new_tab_keeps_the_role(page: Page, demo_store, tmp_p
     finally:
         con.close()
     assert roles == [("support",)]
+
+
+# ---------------------------------------------------------------- possible duplicates and the identity panel
+
+
+@pytest.fixture(scope="module")
+def store_with_a_duplicate(demo_store, tmp_path_factory):
+    """The demo store plus a newsletter sign-up that repeats a CRM contact's name and address under another email
+    and no birth date: alike enough for splink to list, not enough to merge."""
+    folder = tmp_path_factory.mktemp("duplicate")
+    path = folder / "store.duckdb"
+    shutil.copy(demo_store, path)
+    con = store.connect(path)
+    try:
+        first, last, street, city, postcode, country = con.execute(
+            "select first_name, last_name, street, city, postcode, country from raw_customers "
+            "where source = 'crm' and street is not null order by source_id limit 1").fetchall()[0]
+        signup = folder / "signups.csv"
+        with signup.open("w", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["source_id", "first_name", "last_name", "email", "street", "city", "postcode",
+                             "country", "created_at"])
+            writer.writerow(["S-1", first, last, "someone.new@example.net", street, city, postcode, country,
+                             "2026-10-01"])
+        load_file(con, "customers", signup, source="newsletter")
+        build(con, DEMO_AS_OF)
+        pair = con.execute("select customer_id, other_customer_id from possible_duplicates").fetchall()
+    finally:
+        con.close()
+    assert len(pair) == 1, pair
+    return path, pair[0]
+
+
+def test_a_possible_duplicate_is_listed_linked_and_decided_with_the_outcome_in_view(page: Page,
+                                                                                  store_with_a_duplicate, tmp_path):
+    path, (one, other) = store_with_a_duplicate
+    with private_dashboard(path, tmp_path / "dup") as running:
+        page.goto(f"{running.url}/data_sources")
+        settle(page)
+        links = [cell for cell in grid_cells(page.locator(".st-key-possible-duplicates"))
+                 if cell.startswith("./?customer=")]
+        assert sorted(links) == sorted(f"./?customer={c}&role=admin" for c in (one, other))
+        page = open_in_new_tab(page, running.url, links[0])
+        expect(page.get_by_text("Talking points")).to_be_visible(timeout=RENDER_TIMEOUT)
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        shown = int(links[0].split("customer=")[1].split("&")[0])
+        twin = other if shown == one else one
+        settle(page)
+        page.get_by_text("Identity: which records make this profile, and why").click()
+        settle(page)
+        expect(page.get_by_role("link", name=f"Open profile #{twin}")).to_be_visible()
+
+        press(page, "Merge into this profile")           # without saying why
+        expect(page.get_by_text("Say why: a decision needs a reason.")).to_be_visible(timeout=RENDER_TIMEOUT)
+        type_into(page, f"Why #{twin} is or is not the same person", "same home address, ticket 12")
+        page.get_by_label(f"Why #{twin} is or is not the same person").press("Enter")
+        settle(page)
+        press(page, "Merge into this profile")
+        expect(page.get_by_text("Merged.")).to_be_visible(timeout=RENDER_TIMEOUT)   # the panel stayed open
+        expect(page.get_by_text("same home address, ticket 12")).to_be_visible()
+        press(page, "Undo")
+        expect(page.get_by_text("Undone.")).to_be_visible(timeout=RENDER_TIMEOUT)
+        page.close()
+    decisions = work_written(running.store_file)["identity_decisions"]
+    assert len(decisions) == 1 and "'merge'" in decisions[0] and "'local user', datetime" in decisions[0]
