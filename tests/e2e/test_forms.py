@@ -20,6 +20,7 @@ from tests.e2e.person import (
     field_value,
     grid_cells,
     open_in_new_tab,
+    options,
     pick_row,
     press,
     private_dashboard,
@@ -29,13 +30,6 @@ from tests.e2e.person import (
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def forms_dashboard(demo_store, tmp_path_factory):
-    """A dashboard of its own: these tests save, and the shared one must stay as the demo left it."""
-    with private_dashboard(demo_store, tmp_path_factory.mktemp("forms")) as running:
-        yield running
 
 
 def idea_labels(store_file) -> list[str]:
@@ -220,3 +214,52 @@ def test_a_possible_duplicate_is_listed_linked_and_decided_with_the_outcome_in_v
         page.close()
     decisions = work_written(running.store_file)["identity_decisions"]
     assert len(decisions) == 1 and "'merge'" in decisions[0] and "'local user', datetime" in decisions[0]
+
+
+# ---------------------------------------------------------------- a session of only looking
+
+
+def test_a_session_of_only_looking_writes_nothing(page: Page, store_with_a_duplicate, tmp_path):
+    """Every form with state, visited, picked from and moved between, and never saved: nothing a person's work
+    writes may change (opening profiles is audited as looking)."""
+    path, (one, other) = store_with_a_duplicate
+    before = work_written(path)
+    labels = idea_labels(path)
+    with private_dashboard(path, tmp_path / "looking") as running:
+        page.goto(f"{running.url}/social_inbox")
+        settle(page)
+        for row in (0, 1, 2, 1):
+            pick_row(page, inbox_table(page), row)
+            type_into(page, "Assign to", "Someone")        # typed, never saved
+        choose(page, "Set status", "Closed")
+        pick_row(page, inbox_table(page), 0)
+
+        page.goto(f"{running.url}/ideas")
+        settle(page)
+        for label in (labels[1], labels[0], labels[2], labels[0]):
+            choose(page, "Look at idea", label)
+
+        page.goto(f"{running.url}/?customer={one}")
+        settle(page)
+        page.get_by_text("Identity: which records make this profile, and why").click()
+        settle(page)
+        type_into(page, f"Why #{other} is or is not the same person", "only typing")
+        page.get_by_role("link", name=f"Open profile #{other}").click()
+        settle(page)
+
+        page.goto(f"{running.url}/leadership")
+        settle(page)
+        choose(page, "Complaints behind topic", options(page, "Complaints behind topic")[-1])
+
+        page.goto(f"{running.url}/privacy?customer={one}")
+        settle(page)
+        type_into(page, f"Type {one} to confirm", "1")      # a wrong confirmation, never submitted
+
+        page.goto(f"{running.url}/data_sources")
+        settle(page)
+        choose(page, "Kind", "purchases")
+        page.goto(f"{running.url}/meeting_prep?customer={other}")
+        settle(page)
+        expect(page.get_by_text("What to bring up")).to_be_visible(timeout=RENDER_TIMEOUT)
+        page.close()
+    assert work_written(running.store_file) == before
