@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from components.frame import follow_requested_page, mark_frame, sign_in_gate, viewer_gate
+from components.frame import deployment_gate, follow_requested_page, mark_frame, sign_in_gate, viewer_gate
 from components.session import role_selector
 
 st.set_page_config(page_title="Rapport", page_icon=":material/diversity_3:", layout="wide")
-viewer = viewer_gate() if sign_in_gate() else None
+viewer = viewer_gate() if deployment_gate() and sign_in_gate() else None
 if viewer is None:
     # a navigation must exist even here: without one Streamlit lists every file in pages/ in the sidebar
     st.navigation([st.Page("pages/customer.py")], position="hidden")

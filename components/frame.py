@@ -5,7 +5,12 @@ then it checks that the viewer's role may open it, whatever the URL said."""
 
 from __future__ import annotations
 
+import os
+import tomllib
+from pathlib import Path
+
 import streamlit as st
+from streamlit import config
 
 from components.session import current_viewer, sign_in_configured
 from queries.access import AccessConfigError, Viewer, current_policy
@@ -46,13 +51,59 @@ def follow_requested_page() -> None:
         st.switch_page(page, query_params=query)
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+OPEN_ACCESS = "RAPPORT_OPEN_ACCESS"  # "1": serve other addresses without sign-in, knowingly
+
+
+def listen_address() -> str | None:
+    """The address the server listens on; None is Streamlit's default, every network interface."""
+    return config.get_option("server.address") or None
+
+
+def local_only() -> bool:
+    address = listen_address()
+    return address is not None and (address in LOOPBACK or address.startswith("127."))
+
+
+def secrets_problem() -> str | None:
+    """Why the secrets files cannot be trusted, if they cannot: a file the settings name that is missing, or any
+    that exists but cannot be read. Streamlit would treat both as "no secrets", which here would mean no sign-in."""
+    named = config.is_manually_set("secrets.files")
+    for path in map(Path, config.get_option("secrets.files")):
+        if named and not path.exists():
+            return f"the secrets file {path} named in the settings does not exist"
+        try:
+            if path.exists():
+                tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            return f"the secrets file {path} cannot be read ({error})"
+    return None
+
+
+def deployment_gate() -> bool:
+    """Refuse to serve (False, with the reason on screen) rather than fall back to open access by mistake."""
+    problem = secrets_problem()
+    if problem:
+        st.error(f"Rapport will not start: {problem}. Without it nobody could sign in, and it does not fall back "
+                 "to open access. Fix the file, or remove the setting that names it.", icon=":material/error:")
+        return False
+    if not sign_in_configured() and not local_only() and os.environ.get(OPEN_ACCESS) != "1":
+        st.error(f"Rapport will not serve without sign-in on {listen_address() or 'every network interface'}: "
+                 "everyone who can reach it would see every customer as an admin. Connect your identity provider "
+                 "in .streamlit/secrets.toml, listen on 127.0.0.1 only, or set "
+                 f"{OPEN_ACCESS}=1 to allow it knowingly.", icon=":material/lock_open:")
+        return False
+    return True
+
+
 def sign_in_gate() -> bool:
     """With a provider configured, nobody gets past a sign-in prompt without signing in (False while it shows);
-    without one, every page says so in a banner."""
+    without one, every page says so in a banner that says who can reach it."""
     if not sign_in_configured():
-        st.warning("No sign-in configured: everyone who can reach this dashboard sees everything as one local "
-                   "user. Connect your identity provider in .streamlit/secrets.toml (see the README).",
-                   icon=":material/lock_open:")
+        who = ("only people using this computer can open it (it listens on 127.0.0.1)" if local_only() else
+               f"anyone who can reach {listen_address() or 'any of this server’s addresses'} can open it")
+        st.warning(f"No sign-in configured: {who}, and they see everything as one local user. Connect your "
+                   "identity provider in .streamlit/secrets.toml (see the README).", icon=":material/lock_open:")
         return True
     if not st.user.get("is_logged_in", False):
         st.title("Rapport")
