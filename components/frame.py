@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit import config
 
-from components.session import current_viewer, sign_in_configured
+from components.session import current_viewer, sign_in_configured, signed_in_person
 from queries.access import AccessConfigError, Viewer, current_policy
 
 FRAME_RAN = "_rapport_frame_ran"
@@ -125,8 +125,11 @@ def viewer_gate() -> Viewer | None:
         return None
     if viewer is None:
         st.title("No access yet")
-        st.text(f"You are signed in as {st.user.get('email') or st.user.get('name')}, but no role in Rapport is "
-                f"given to you, so you see no customer data. Ask {ask} to add you to config/roles.toml.")
+        person = signed_in_person(current_policy())
+        why = (f"Your identity provider has not verified the email address {person.unverified_email}, so roles "
+               "given to that address do not apply. " if person.unverified_email else "")
+        st.text(f"You are signed in as {person.actor}, but no role in Rapport is given to you, so you see no "
+                f"customer data. {why}Ask {ask} to add you to config/roles.toml.")
     return viewer
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -21,12 +23,43 @@ def sign_in_configured() -> bool:
     return bool(st.secrets.load_if_toml_exists()) and "auth" in st.secrets
 
 
-def signed_in_person() -> tuple[str, str | None, list[str]]:
-    """(who, email, groups) of the signed-in person, as the identity provider said."""
-    email = st.user.get("email")
-    groups = st.user.get(current_policy().group_claim) or []
+@dataclass(frozen=True)
+class SignedInPerson:
+    """What the identity provider said about the person, with only the claims Rapport may trust for roles."""
+
+    actor: str
+    email: str | None  # None unless the provider verified it (or the roles file says not to ask)
+    groups: list[str]  # empty unless the token comes from a trusted issuer
+    subject: str
+    unverified_email: str | None = None
+
+
+def claimed_true(value: object) -> bool:
+    return value is True or str(value).strip().lower() == "true"
+
+
+def trusted_issuers(policy: Policy) -> set[str]:
+    """The roles file's group_issuers, else the issuer of every provider in the secrets file."""
+    if policy.group_issuers:
+        return set(policy.group_issuers)
+    auth = st.secrets.get("auth", {})
+    providers = [auth, *(value for value in auth.values() if isinstance(value, Mapping))]
+    return {str(p["server_metadata_url"]).removesuffix("/.well-known/openid-configuration").rstrip("/")
+            for p in providers if p.get("server_metadata_url")}
+
+
+def signed_in_person(policy: Policy) -> SignedInPerson:
+    """The signed-in person: an unverified email gives no roles (anyone can register any address with some
+    providers), and group claims count only from the issuers the company trusts."""
+    claims = st.user
+    email = claims.get("email")
+    verified = claimed_true(claims.get("email_verified")) or not policy.require_verified_email
+    groups = claims.get(policy.group_claim) or []
     groups = [groups] if isinstance(groups, str) else list(groups)
-    return str(email or st.user.get("name") or "signed-in user"), email, [str(g) for g in groups]
+    trusted = str(claims.get("iss") or "").rstrip("/") in trusted_issuers(policy)
+    return SignedInPerson(actor=str(email or claims.get("name") or "signed-in user"),
+                          email=email if verified else None, groups=[str(g) for g in groups] if trusted else [],
+                          subject=str(claims.get("sub") or ""), unverified_email=None if verified else email)
 
 
 def session_id() -> str:
@@ -44,9 +77,9 @@ def current_viewer(policy: Policy | None = None) -> Viewer | None:
     Without sign-in configured there is one local user with every role."""
     policy = policy or current_policy()
     if sign_in_configured():
-        actor, email, groups = signed_in_person()
-        return viewer_for(policy, actor=actor, signed_in=True, email=email, groups=groups,
-                          chosen_role=chosen_role(), session=session_id())
+        person = signed_in_person(policy)
+        return viewer_for(policy, actor=person.actor, signed_in=True, email=person.email, groups=person.groups,
+                          chosen_role=chosen_role(), session=session_id(), subject=person.subject)
     return viewer_for(policy, actor="local user", signed_in=False, chosen_role=chosen_role(), session=session_id())
 
 

@@ -52,6 +52,10 @@ class Policy:
     groups: dict[str, tuple[str, ...]]
     group_claim: str = "groups"
     ask: str = "your Rapport administrator"
+    # the issuers whose group claims count (empty: those of the providers in the secrets file)
+    group_issuers: tuple[str, ...] = ()
+    # roles by email or domain only for an address the provider says it verified (email_verified in the ID token)
+    require_verified_email: bool = True
 
     def roles_for(self, email: str | None, groups: list[str] | tuple[str, ...] = ()) -> tuple[str, ...]:
         """Every role a person gets from their email, its domain and their groups, in selector order."""
@@ -73,6 +77,7 @@ class Viewer:
     role: Role
     signed_in: bool = False
     session: str = ""
+    subject: str = ""  # the identity provider's id of the person (its `sub` claim), which an email cannot fake
 
     def may_open(self, page: str) -> bool:
         return page in self.role.pages
@@ -102,7 +107,7 @@ class Viewer:
 
 def viewer_for(policy: Policy, *, actor: str, signed_in: bool, email: str | None = None,
                groups: list[str] | tuple[str, ...] = (), chosen_role: str | None = None,
-               session: str = "") -> Viewer | None:
+               session: str = "", subject: str = "") -> Viewer | None:
     """The viewer for a person, in the chosen role if it is theirs (else their first); None when they have no
     role. Without sign-in there is one local user, who has every role and starts in the one that opens the most
     pages (the demo shows everything; the selector switches to a narrower role)."""
@@ -112,7 +117,7 @@ def viewer_for(policy: Policy, *, actor: str, signed_in: bool, email: str | None
     roles = tuple(policy.roles[name] for name in names)
     first = roles[0] if signed_in else max(roles, key=lambda r: (len(r.pages), len(r.actions)))
     role = next((r for r in roles if r.name == chosen_role), first)
-    return Viewer(actor, roles, role, signed_in, session)
+    return Viewer(actor, roles, role, signed_in, session, subject)
 
 
 def full_access(actor: str = "system") -> Viewer:
@@ -159,7 +164,16 @@ def load_policy(path: Path) -> Policy:
                   domains={k.strip().lower().lstrip("@"): v for k, v in grants(path, raw, "domains", roles).items()},
                   groups=grants(path, raw, "groups", roles),
                   group_claim=str(raw.get("group_claim", "groups")),
-                  ask=str(raw.get("ask", "your Rapport administrator")))
+                  ask=str(raw.get("ask", "your Rapport administrator")),
+                  group_issuers=tuple(str(i).rstrip("/") for i in raw.get("group_issuers", [])),
+                  require_verified_email=setting_flag(path, raw, "require_verified_email", True))
+
+
+def setting_flag(path: Path, raw: dict, key: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise AccessConfigError(f"{path}: {key} must be true or false")
+    return value
 
 
 def parse_role(path: Path, name: str, settings: object) -> Role:

@@ -37,7 +37,13 @@ def record(viewer: Viewer, action: str, object_type: str, object_id: object, con
     """One audit entry by the viewer, in the viewer's active role."""
     con = cursor(con)
     with transaction(con):
-        audit(con, viewer.actor, action, object_type, str(object_id), role=viewer.role.name, **details)
+        audit(con, viewer.actor, action, object_type, str(object_id), role=viewer.role.name, **who(viewer),
+              **details)
+
+
+def who(viewer: Viewer) -> dict[str, str]:
+    """The identity provider's id of a signed-in viewer, beside the email the entry's actor shows."""
+    return {"subject": viewer.subject} if viewer.subject else {}
 
 
 def record_profile_open(viewer: Viewer, customer_id: int, page: str, con: Connection | None = None) -> bool:
@@ -48,7 +54,7 @@ def record_profile_open(viewer: Viewer, customer_id: int, page: str, con: Connec
         if now - _opened.get(key, -REOPEN_AFTER_SECONDS) < REOPEN_AFTER_SECONDS:
             return False
         _opened[key] = now
-    details = json.dumps({"role": viewer.role.name, "page": page})
+    details = json.dumps({"role": viewer.role.name, **who(viewer), "page": page})
     enqueue(cursor(con), [utc_now(), viewer.actor, "open_profile", "customer", str(customer_id), details])
     return True
 

@@ -49,11 +49,16 @@ def roles_file(app_store, tmp_path, monkeypatch) -> Path:
     return path
 
 
+ISSUER = "http://127.0.0.1:9"  # the provider AUTH names
+
+
 def signed_in(email: str | None, page: str | None = None, role: str | None = None, groups: list[str] | None = None,
-              **query) -> AppTest:
-    """The app as a signed-in person (None: not signed in), on `page`, in `role` if given."""
-    return open_app(page, role, secrets={"auth": AUTH}, user={"is_logged_in": email is not None, "email": email,
-                                                              "name": "Someone", "groups": groups or []}, **query)
+              verified: bool = True, issuer: str = ISSUER, **query) -> AppTest:
+    """The app as a signed-in person (None: not signed in) whose provider verified their email (unless told not),
+    on `page`, in `role` if given."""
+    return open_app(page, role, secrets={"auth": AUTH}, user={
+        "is_logged_in": email is not None, "email": email, "email_verified": verified, "iss": issuer,
+        "sub": f"sub-{email}", "name": "Someone", "groups": groups or []}, **query)
 
 
 def page_by_url(email: str | None, page: str, role: str | None = None, **query) -> AppTest:
@@ -61,7 +66,8 @@ def page_by_url(email: str | None, page: str, role: str | None = None, **query) 
     check the person by itself (a forbidden page is not in the navigation, so AppTest cannot switch to it)."""
     at = AppTest.from_file(str(PROJECT_ROOT / page), default_timeout=120)
     at.secrets["auth"] = AUTH
-    at.user = {"is_logged_in": email is not None, "email": email, "name": "Someone", "groups": []}
+    at.user = {"is_logged_in": email is not None, "email": email, "email_verified": True, "iss": ISSUER,
+               "name": "Someone", "groups": []}
     at.session_state[FRAME_RAN] = True
     if role:
         at.session_state["role_name"] = role
@@ -137,6 +143,24 @@ def test_roles_come_from_email_domain_and_group_claim(roles_file):
     assert signed_in("ada@fernwood.example").sidebar.selectbox[0].options == ["Support agent", "Admin"]
 
 
+def test_an_unverified_email_gets_no_role_from_the_address_or_its_domain(roles_file, app_store):
+    for email in ("ada@fernwood.example", "ceo@board.fernwood.example"):  # given roles by address, by domain
+        at = signed_in(email, verified=False)
+        assert at.title[0].value == "No access yet"
+        assert f"has not verified the email address {email}" in everything_shown(at)
+        assert not at.dataframe and not at.text_input and not at.sidebar.selectbox
+    at = signed_in("ada@fernwood.example", verified=False, groups=["rapport-leaders"])  # groups still count
+    assert at.sidebar.selectbox[0].options == ["Leadership"]
+
+
+def test_group_claims_count_only_from_the_trusted_issuer(roles_file, app_store):
+    at = signed_in("kim@elsewhere.example", groups=["rapport-leaders"], issuer="http://127.0.0.1:9999")
+    assert at.title[0].value == "No access yet"
+    roles_file.write_text('group_issuers = ["http://127.0.0.1:9999/"]\n' + roles_file.read_text())
+    at = signed_in("kim@elsewhere.example", groups=["rapport-leaders"], issuer="http://127.0.0.1:9999")
+    assert at.sidebar.selectbox[0].options == ["Leadership"]
+
+
 def test_the_role_selector_cannot_pick_a_role_the_person_lacks(roles_file):
     at = signed_in("sam@fernwood.example", role="admin")  # a tampered session value
     assert at.sidebar.selectbox[0].value == "support"
@@ -147,8 +171,9 @@ def test_the_role_selector_cannot_pick_a_role_the_person_lacks(roles_file):
 
 def test_the_role_a_link_carries_is_taken_only_if_it_is_the_persons_own(roles_file):
     def opened_with_role_in_address(email: str, role: str) -> AppTest:
-        return open_app(secrets={"auth": AUTH}, user={"is_logged_in": True, "email": email, "name": "Someone",
-                                                     "groups": []}, **{"role": role})
+        return open_app(secrets={"auth": AUTH}, user={"is_logged_in": True, "email": email, "email_verified": True,
+                                                     "iss": ISSUER, "name": "Someone", "groups": []},
+                        **{"role": role})
 
     assert opened_with_role_in_address("ada@fernwood.example", "support").sidebar.selectbox[0].value == "support"
     assert opened_with_role_in_address("ada@fernwood.example", "admin").sidebar.selectbox[0].value == "admin"
@@ -275,6 +300,7 @@ def test_opening_a_profile_is_audited_once_per_session(roles_file, app_store):
     opened = audit_rows("open_profile")
     assert list(opened["actor"]) == ["sam@fernwood.example"]
     assert list(opened["object_id"]) == [str(customer["customer_id"])]
+    assert '"subject": "sub-sam@fernwood.example"' in opened["details"].iloc[0]  # the provider's id, not only mail
     signed_in("sal@fernwood.example", customer=str(customer["customer_id"]))  # another person: another entry
     assert sorted(audit_rows("open_profile")["actor"]) == ["sal@fernwood.example", "sam@fernwood.example"]
 

@@ -165,3 +165,26 @@ def test_sign_in_open_a_profile_and_sign_out(page: Page, signed_dashboard, provi
     record_property("sign_in_seconds", round(signed_in - started, 2))
     record_property("sign_in_flow_seconds", round(elapsed, 2))
     print(f"\nsigned in after {signed_in - started:.2f} s; whole flow {elapsed:.2f} s")
+
+
+def test_an_account_whose_email_the_provider_did_not_verify_gets_no_role(page: Page, provider, signed_dashboard,
+                                                                         demo_store):
+    """Someone registers the agent's address at the provider without proving it is theirs: they see nothing."""
+    impostor = "impostor-account"
+    claims = {"email": AGENT_EMAIL, "email_verified": False, "name": "Not Ana"}
+    response = requests.put(f"{provider}/users/{quote(impostor)}", json=claims, timeout=5)
+    assert response.status_code == 204, response.text
+    customer_id, name = rich_customer(demo_store)
+    page.goto(signed_dashboard)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{provider}/oauth2/authorize**", timeout=RENDER_TIMEOUT)
+    page.get_by_placeholder("sub").fill(impostor)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{signed_dashboard}/", timeout=RENDER_TIMEOUT)
+    expect(page.get_by_text("No access yet")).to_be_visible(timeout=RENDER_TIMEOUT)
+    expect(page.get_by_text(f"has not verified the email address {AGENT_EMAIL}")).to_be_visible()
+    page.goto(f"{signed_dashboard}/?customer={customer_id}")
+    expect(page.get_by_text("No access yet")).to_be_visible(timeout=RENDER_TIMEOUT)
+    settle(page)
+    expect(page.get_by_text(name, exact=True)).to_have_count(0)
+    expect(page.get_by_label("Your role")).to_have_count(0)
