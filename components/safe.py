@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -17,10 +18,22 @@ NAME_STYLE = ("<style>.st-key-big-text [data-testid='stText'], .st-key-big-text 
 
 def download_csv(frame: pd.DataFrame, file_name: str, viewer: Viewer, label: str = "Download CSV",
                  key: str | None = None, customer_id: int | None = None) -> None:
-    """A CSV download of the frame (formula cells neutralised); a click is recorded in the view audit."""
-    st.download_button(label, csv_bytes(frame), file_name=file_name, mime="text/csv", key=key,
-                       icon=":material/download:", on_click=record_export,
-                       args=(viewer, file_name, len(frame), customer_id))
+    """A CSV download of the frame (formula cells neutralised), made and audited only when clicked."""
+    audited_download(label, lambda: csv_bytes(frame), file_name, "text/csv", viewer, len(frame), key=key,
+                     customer_id=customer_id)
+
+
+def audited_download(label: str, make: Callable[[], bytes | str], file_name: str, mime: str, viewer: Viewer,
+                     rows: int, *, key: str | None = None, customer_id: int | None = None) -> None:
+    """A download whose file does not exist until the person clicks: Streamlit would otherwise put it in its media
+    store as the page draws, where it can be fetched without a click and without an audit entry. The click writes
+    the audit entry first, then makes the file (on Streamlit's download thread, so no Streamlit calls in here)."""
+    def made_on_click() -> bytes | str:
+        record_export(viewer, file_name, rows, customer_id)
+        return make()
+
+    st.download_button(label, made_on_click, file_name=file_name, mime=mime, key=key, icon=":material/download:",
+                       on_click="ignore")
 
 
 def big_text(text: str) -> None:

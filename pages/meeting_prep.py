@@ -4,11 +4,10 @@ import streamlit as st
 
 from components.brief import brief_markdown, build_brief
 from components.frame import enter_page
-from components.safe import big_text
+from components.safe import audited_download, big_text
 from components.search import search_box
 from components.session import leave_customer, open_customer
 from queries import customers
-from queries.audit import record_export
 
 viewer = enter_page("pages/meeting_prep.py", "meeting_prep")
 
@@ -34,9 +33,9 @@ st.html(PRINT_STYLE)
 top = st.columns([3, 1, 1])
 with top[0]:
     big_text(brief.name)
-top[1].download_button("Download Markdown", brief_markdown(brief), file_name=f"brief-{customer_id}.md",
-                       mime="text/markdown", icon=":material/download:", on_click=record_export,
-                       args=(viewer, f"brief-{customer_id}.md", 1, customer_id))
+with top[1]:
+    audited_download("Download Markdown", lambda: brief_markdown(brief), f"brief-{customer_id}.md", "text/markdown",
+                     viewer, 1, key="brief-download", customer_id=customer_id)
 if top[2].button("Another customer", icon=":material/search:"):
     leave_customer()
     st.rerun()
