@@ -15,7 +15,16 @@ from models.talking_points import TIMELINE_COLUMNS, TalkingPoint, talking_points
 from queries.access import Refused, Viewer
 from queries.audit import record, record_profile_open
 from queries.connection import cursor
-from queries.masking import initials, mask_email, mask_frame, mask_phone, mask_profile, mask_rows
+from queries.masking import (
+    OWN_FIELDS,
+    initials,
+    mask_email,
+    mask_frame,
+    mask_phone,
+    mask_profile,
+    mask_rows,
+    own_pattern,
+)
 from queries.results import Rows, fetch_rows, json_row, json_rows
 from store import Connection
 
@@ -91,7 +100,8 @@ PACKED_LIVE_EVENTS = f"select *, json_array({', '.join(PACKED_COLUMNS)}) as pack
 def timeline(customer_id: int, viewer: Viewer, **filters) -> pd.DataFrame:
     """The customer's events as the viewer may see them, newest first (filters: see load_timeline)."""
     viewer.require_page(*CUSTOMER_PAGES)
-    return mask_frame(load_timeline(customer_id, **filters), viewer.masked)
+    own = own_pattern(load_profile(customer_id), viewer.masked) if viewer.masked & OWN_FIELDS else None
+    return mask_frame(load_timeline(customer_id, **filters), viewer.masked, own=own)
 
 
 def load_timeline(customer_id: int, **filters) -> pd.DataFrame:
@@ -200,9 +210,10 @@ def load_context(customer_id: int, role: str = "anyone", now: datetime | None = 
     # notes and hand-offs hang on the customer's social posts: most customers have none, and the check costs them
     # a millisecond, a third of their profile read
     live = bool(profile["post_count"]) and has_live_events(con)
+    own = own_pattern(profile, masked)  # read before the profile is masked
     profile = mask_profile(profile, masked) if masked else profile
     history = mask_rows(timeline_rows(customer_id, limit=max(events, TALKING_POINT_EVENTS), live=live, con=con),
-                        masked)
+                        masked, own)
     # the talking points read the rows as they are; the page gets them as a frame
     said = talking_points(profile, history.records(), role, now or datetime.now(UTC).replace(tzinfo=None),
                           ltv_top_decile=top_decile)

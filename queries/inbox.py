@@ -9,7 +9,7 @@ import pandas as pd
 from models import operations
 from queries.access import Viewer
 from queries.connection import cursor
-from queries.masking import mask_frame
+from queries.masking import mask_frame, mask_results
 from store import Connection
 
 # a post's live state: a staff edit wins; a brand reply found in the data counts as answered
@@ -35,7 +35,7 @@ def queue(viewer: Viewer, teams: list[str] | None = None, statuses: list[str] | 
           con: Connection | None = None) -> pd.DataFrame:
     """Posts needing action, breached response clocks first, then the soonest due."""
     viewer.require_page("social_inbox")
-    return mask_frame(cursor(con).execute(f"""
+    return mask_results(cursor(con).execute(f"""
         with q as ({QUEUE})
         select *,
                date_diff('minute', posted_at, coalesce(answered_at, $now)) as minutes_to_answer,
@@ -47,7 +47,7 @@ def queue(viewer: Viewer, teams: list[str] | None = None, statuses: list[str] | 
           and ($intents is null or intent in (select unnest($intents)))
         order by (status in ('new', 'in_progress') and breached) desc, status in ('answered', 'closed'), due_at
     """, {"teams": teams or None, "statuses": statuses or None, "networks": networks or None,
-          "intents": intents or None, "now": now or now_utc()}).df(), viewer.masked)
+          "intents": intents or None, "now": now or now_utc()}).df(), viewer.masked, con)
 
 
 def choices(viewer: Viewer, con: Connection | None = None) -> dict[str, list[str]]:
@@ -106,11 +106,11 @@ def ideas(viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:
 def idea_posts(viewer: Viewer, idea_key: str, con: Connection | None = None) -> pd.DataFrame:
     """Every post in one idea group, with its author, so they can be told when it ships."""
     viewer.require_page("ideas")
-    return mask_frame(cursor(con).execute("""
+    return mask_results(cursor(con).execute("""
         select i.posted_at, i.customer_id, p.display_name, p.is_prospect, i.network, i.text
         from idea_posts i join customer_profiles p using (customer_id)
         where i.idea_key = ? order by i.posted_at
-    """, [idea_key]).df(), viewer.masked)
+    """, [idea_key]).df(), viewer.masked, con)
 
 
 def set_idea_status(viewer: Viewer, idea_key: str, status: str, con: Connection | None = None) -> None:

@@ -11,7 +11,7 @@ from models.sla import Target, load_targets
 from models.topics import topic_sql
 from queries.access import Viewer
 from queries.connection import cursor
-from queries.masking import mask_frame
+from queries.masking import mask_results
 from store import Connection
 
 
@@ -100,19 +100,19 @@ def posts_behind(viewer: Viewer, week: datetime, network: str, filters: Filters 
                  con: Connection | None = None) -> pd.DataFrame:
     """The customer posts behind one point of the weekly sentiment chart."""
     viewer.require_page("leadership")
-    return mask_frame(_query(f"""
+    return mask_results(_query(f"""
         select occurred_at, customer_id, display_name, network, body as text, sentiment, url
         from ({CUSTOMER_POSTS})
         where date_trunc('week', occurred_at) = $week and network = $network
         order by sentiment, occurred_at
-    """, filters, con, week=week, network=network), viewer.masked)
+    """, filters, con, week=week, network=network), viewer.masked, con)
 
 
 def tickets(viewer: Viewer, filters: Filters = NO_FILTERS,
             con: Connection | None = None) -> pd.DataFrame:
     """One row per ticket opened in the filter: channel, first response and resolution minutes, CSAT."""
     viewer.require_page("leadership")
-    return mask_frame(_query(TICKETS + " order by opened_at desc", filters, con), viewer.masked)
+    return mask_results(_query(TICKETS + " order by opened_at desc", filters, con), viewer.masked, con)
 
 
 def response_times_by_channel(viewer: Viewer, filters: Filters = NO_FILTERS,
@@ -131,11 +131,11 @@ def tickets_behind(viewer: Viewer, channel: str, filters: Filters = NO_FILTERS,
                    con: Connection | None = None) -> pd.DataFrame:
     """The tickets behind one channel's bar."""
     viewer.require_page("leadership")
-    return mask_frame(_query(f"""
+    return mask_results(_query(f"""
         select opened_at, customer_id, display_name, ref_id as ticket, subject, status,
                first_response_minutes, resolution_minutes, satisfaction
         from ({TICKETS}) where channel = $channel order by opened_at desc
-    """, filters, con, channel=channel), viewer.masked)
+    """, filters, con, channel=channel), viewer.masked, con)
 
 
 def sla_attainment(viewer: Viewer, filters: Filters = NO_FILTERS, targets: dict[str, Target] | None = None,
@@ -203,10 +203,10 @@ def complaints_behind(viewer: Viewer, topic: str, filters: Filters = NO_FILTERS,
                       con: Connection | None = None) -> pd.DataFrame:
     """The tickets and negative posts behind one complaint topic."""
     viewer.require_page("leadership")
-    return mask_frame(_query(f"""
+    return mask_results(_query(f"""
         select occurred_at, customer_id, display_name, kind, channel, title, body, sentiment
         from ({COMPLAINTS}) where topic = $topic order by occurred_at desc
-    """, filters, con, topic=topic), viewer.masked)
+    """, filters, con, topic=topic), viewer.masked, con)
 
 
 def social_vs_ticket_response(viewer: Viewer, filters: Filters = NO_FILTERS,
