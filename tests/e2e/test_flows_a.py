@@ -62,3 +62,33 @@ def test_prepare_the_export_for_a_customer_with_list_valued_data_offers_the_down
         download_button.click()
     archive = zipfile.ZipFile(download.value.path())
     assert "profile.json" in archive.namelist() and archive.testzip() is None
+
+
+# ---------------------------------------------------------------- 6. order numbers in the search
+
+
+def shopify_order_of_a_customer(demo_store) -> tuple[int, str, str]:
+    """(customer id, name, Shopify order name such as '#1042') of a customer with an order on their timeline."""
+    return one_row(demo_store, """
+        select customer_id, display_name, ref_id from customer_timeline join customer_profiles using (customer_id)
+        where kind = 'purchase' and source = 'shopify' and ref_id like '#%'
+        order by ref_id desc limit 1""")
+
+
+@pytest.mark.parametrize("written", ["as on the timeline, '#1042'", "without the '#', '1042'"])
+def test_an_order_number_typed_into_find_a_customer_finds_its_customer(page: Page, dashboard, demo_store, written):
+    customer_id, name, order_name = shopify_order_of_a_customer(demo_store)
+    typed = order_name if written.startswith("as on") else order_name.lstrip("#")
+    page.goto(dashboard)
+    search = page.get_by_role("textbox", name="Find a customer")
+    expect(search).to_be_visible(timeout=RENDER_TIMEOUT)
+    search.fill(typed)
+    search.press("Enter")
+    settle(page)
+    assert "No customer matches" not in page_text(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    expect(grid.locator("td[role=gridcell]").first).to_have_text(name, timeout=RENDER_TIMEOUT)
+    expect(grid.locator("td[role=gridcell]", has_text=order_name.lstrip("#")).first).to_be_attached()
+    pick_row(page, grid, 0)
+    expect(page.get_by_text("Talking points")).to_be_visible(timeout=RENDER_TIMEOUT)
+    assert f"customer={customer_id}" in page.url
