@@ -3,13 +3,19 @@ numbers in the search, the command line while the dashboard holds the store, and
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
 import zipfile
 
 import pytest
 from playwright.sync_api import Page, expect
 
 import store
-from tests.e2e.person import RENDER_TIMEOUT, page_text, pick_row, press, settle
+from tests.e2e.conftest import PROJECT
+from tests.e2e.person import RENDER_TIMEOUT, page_text, pick_row, press, private_dashboard, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -92,3 +98,63 @@ def test_an_order_number_typed_into_find_a_customer_finds_its_customer(page: Pag
     pick_row(page, grid, 0)
     expect(page.get_by_text("Talking points")).to_be_visible(timeout=RENDER_TIMEOUT)
     assert f"customer={customer_id}" in page.url
+
+
+# ---------------------------------------------------------------- 7. the command line while the dashboard runs
+
+
+def models_command(store_file, *args: str) -> subprocess.CompletedProcess:
+    """`python -m models ARGS` on the store the dashboard holds, as an administrator runs it in a terminal."""
+    return subprocess.run([sys.executable, "-m", "models", *args], cwd=PROJECT,
+                          env={**os.environ, "RAPPORT_DB": str(store_file)}, capture_output=True, text=True,
+                          timeout=300)
+
+
+def assert_handed_over(run: subprocess.CompletedProcess) -> None:
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert "handing this over" in run.stderr, output
+    assert "Traceback" not in output and "lock" not in output.lower(), output
+
+
+def test_models_build_export_and_erase_while_the_dashboard_runs_are_handed_to_it(page: Page, demo_store, tmp_path):
+    customer_id, name = one_row(demo_store, """select customer_id, display_name from customer_profiles
+                                              where order_count >= 1 and not is_prospect order by customer_id
+                                              limit 1""")
+    customers = one_row(demo_store, "select count(*) from customer_profiles")[0]
+    with private_dashboard(demo_store, tmp_path / "cli") as dashboard:
+        page.goto(f"{dashboard.url}/?customer={customer_id}")  # the dashboard opens the store and starts its worker
+        expect(page.get_by_text("Talking points")).to_be_visible(timeout=RENDER_TIMEOUT)
+
+        build = models_command(dashboard.store_file, "build")
+        assert_handed_over(build)
+        assert re.search(rf"built {customers:,} customers and [\d,]+ timeline events", build.stdout), build.stdout
+
+        zip_file = tmp_path / "out" / f"customer-{customer_id}.zip"
+        zip_file.parent.mkdir()
+        export = models_command(dashboard.store_file, "export", str(customer_id), "--out", str(zip_file),
+                                "--by", "dpo@fernwood.example")
+        assert_handed_over(export)
+        assert f"wrote {zip_file}" in export.stdout
+        with zipfile.ZipFile(zip_file) as archive:
+            [profile] = json.loads(archive.read("profile.json"))
+        assert profile["display_name"] == name
+
+        erase = models_command(dashboard.store_file, "erase", str(customer_id), "--by", "dpo@fernwood.example",
+                               "--reason", "request DSR-19")
+        assert_handed_over(erase)
+        assert re.search(rf"erasure \d+: customer {customer_id}, \d+ rows removed", erase.stdout), erase.stdout
+
+        page.goto(f"{dashboard.url}/?customer={customer_id}")
+        settle(page)
+        expect(page.get_by_text(name, exact=True)).to_have_count(0)
+    con = store.connect(dashboard.store_file, read_only=True)
+    try:
+        assert con.execute("select count(*) from customer_profiles where customer_id = ?",
+                           [customer_id]).fetchall() == [(0,)]
+        assert con.execute("select actor, reason from erasure_log").fetchall() == [
+            ("dpo@fernwood.example", "request DSR-19")]
+        assert con.execute("select count(*) from audit_log where action = 'export' and object_id = ?",
+                           [str(customer_id)]).fetchall() == [(1,)]
+    finally:
+        con.close()
