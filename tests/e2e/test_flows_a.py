@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -158,3 +159,33 @@ def test_models_build_export_and_erase_while_the_dashboard_runs_are_handed_to_it
                            [str(customer_id)]).fetchall() == [(1,)]
     finally:
         con.close()
+
+
+# ---------------------------------------------------------------- 8. an unexpected error on a page
+
+
+def test_an_unexpected_error_shows_an_error_id_and_the_server_log_holds_its_traceback(page: Page, demo_store,
+                                                                                      tmp_path):
+    broken = tmp_path / "broken.duckdb"
+    shutil.copy(demo_store, broken)
+    con = store.connect(broken)
+    # a damaged store: the erasure log lost its columns, so the Privacy page's list of erasures cannot be read
+    con.execute("drop table erasure_log")
+    con.execute("create table erasure_log (erasure_id bigint)")
+    con.close()
+    folder = tmp_path / "failing"
+    with private_dashboard(broken, folder) as dashboard:
+        as_admin(page, dashboard.url)
+        page.get_by_role("link", name="Privacy requests").click()
+        message = page.get_by_text(re.compile(r"Something went wrong \(error [0-9a-f]{8}\)"))
+        expect(message).to_be_visible(timeout=RENDER_TIMEOUT)
+        settle(page)
+        shown = page.locator('[data-testid="stApp"]').inner_text()
+        error_id = re.search(r"error ([0-9a-f]{8})", message.inner_text()).group(1)
+    assert "tell your administrator" in shown
+    for leak in ("Traceback", "/work/", ".py", "erased_at", "Binder", "duckdb", "File \""):
+        assert leak not in shown, leak
+    log = (folder / "streamlit.log").read_text()
+    assert f"error {error_id}" in log
+    logged = log[log.index(f"error {error_id}"):]
+    assert "Traceback (most recent call last)" in logged and "pages/privacy.py" in logged and "erased_at" in logged
