@@ -42,8 +42,10 @@ def find_and_open(page: Page, text: str) -> None:
     search = page.get_by_role("textbox", name="Find a customer")
     search.fill(text)
     search.press("Enter")
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    expect(grid.locator("td[role=gridcell]").first).to_be_attached(timeout=RENDER_TIMEOUT)
     settle(page)
-    pick_row(page, page.locator('[data-testid="stDataFrame"]').first, 0)
+    pick_row(page, grid, 0)
 
 
 # ---------------------------------------------------------------- 3. the data-subject export
@@ -57,6 +59,7 @@ def test_prepare_the_export_for_a_customer_with_list_valued_data_offers_the_down
         order by customer_id limit 1""")
     as_admin(page, dashboard)
     page.get_by_role("link", name="Privacy requests").click()
+    expect(page.get_by_role("heading", name="Privacy requests")).to_be_visible(timeout=RENDER_TIMEOUT)
     settle(page)
     find_and_open(page, email)
     expect(page.get_by_text(f"#{customer_id} · {name}")).to_be_visible(timeout=RENDER_TIMEOUT)
