@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from components.errors import run_page
 from components.frame import deployment_gate, follow_requested_page, mark_frame, sign_in_gate, viewer_gate
 from components.session import role_selector
 
@@ -36,4 +37,4 @@ with st.sidebar:
     st.caption("Rapport — every customer on one screen")
 mark_frame()
 follow_requested_page()
-navigation.run()
+run_page(navigation)

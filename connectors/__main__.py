@@ -16,7 +16,7 @@ import store
 from connectors.api.sources import SourcesError, sources_path
 from connectors.demo import load_demo
 from connectors.files import FatalLoadError
-from connectors.jobs import NoWorker, is_lock_error, submit, wait_for_result
+from connectors.jobs import hand_over, open_store_or_none
 from connectors.loader import load_file
 from connectors.mapping import MAPPINGS_DIR, MappingError, load_mapping
 from connectors.schema import KINDS, UnknownKind
@@ -59,34 +59,6 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=2000)
     demo.set_defaults(run=run_demo)
     return top
-
-
-def open_store_or_none() -> store.Connection | None:
-    """The store, or None when the running dashboard holds it (then the work is handed over to it)."""
-    try:
-        return store.connect()
-    except duckdb.IOException as exc:
-        if is_lock_error(exc):
-            return None
-        raise
-
-
-def hand_over(job: dict) -> int:
-    """Give the job to the dashboard holding the store, wait for it, and print what it did."""
-    print("the dashboard has the store open: handing this over to it…", file=sys.stderr)
-    db = store.db_path()
-    try:
-        result = wait_for_result(db, submit(db, job))
-    except (NoWorker, TimeoutError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    if not result.get("ok"):
-        print(f"error: {result.get('error')}", file=sys.stderr)
-        return 1
-    for warning in result.get("warnings", []):
-        print(f"warning: {warning}", file=sys.stderr)
-    print("\n".join(result.get("summaries", [])))
-    return 0 if result.get("all_ok", True) else 1
 
 
 def run_load(args: argparse.Namespace) -> int:

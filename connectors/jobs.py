@@ -1,15 +1,21 @@
-"""Loads handed to the process that holds the store. DuckDB lets one process open a file for writing, and while
-the dashboard runs it is that process: a command-line load then drops a job file beside the store, the dashboard's
-worker runs it on its own connection, and writes the result back for the command line to print."""
+"""Work handed to the process that holds the store. DuckDB lets one process open a file for writing, and while
+the dashboard runs it is that process: a command-line load, sync, build, export or erasure then drops a job file
+beside the store, the dashboard's worker runs it on its own connection (queries/connection.py, run_job), and writes
+the result back for the command line to print."""
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+
+import duckdb
+
+import store
 
 JOB = ".job.json"
 RUNNING = ".running.json"
@@ -84,3 +90,46 @@ def run_pending(db: Path, handle: Callable[[dict], dict]) -> int:
         running.unlink(missing_ok=True)
         done += 1
     return done
+
+
+# ---------------------------------------------------------------- the command line's side
+
+
+def open_store_or_none() -> store.Connection | None:
+    """The store, or None when the running dashboard holds it (then the work is handed over to it)."""
+    try:
+        return store.connect()
+    except duckdb.IOException as exc:
+        if is_lock_error(exc):
+            return None
+        raise
+
+
+def handed_over(job: dict) -> dict | None:
+    """Give the job to the dashboard holding the store and wait for it: its result, or None once the error is
+    printed (nobody took the job, it timed out or it failed)."""
+    print("the dashboard has the store open: handing this over to it…", file=sys.stderr)
+    db = store.db_path()
+    try:
+        result = wait_for_result(db, submit(db, job))
+    except (NoWorker, TimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    if not result.get("ok"):
+        print(f"error: {result.get('error')}", file=sys.stderr)
+        return None
+    return result
+
+
+def print_result(result: dict) -> int:
+    """Print a handed-over job's warnings and summaries as the command would have; its exit status."""
+    for warning in result.get("warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
+    print("\n".join(result.get("summaries", [])))
+    return 0 if result.get("all_ok", True) else 1
+
+
+def hand_over(job: dict) -> int:
+    """Give the job to the dashboard holding the store, wait for it, and print what it did."""
+    result = handed_over(job)
+    return 1 if result is None else print_result(result)

@@ -1,17 +1,24 @@
-"""Command line: `python -m models build`; data-subject requests `export ID --out FILE` and `erase ID`."""
+"""Command line: `python -m models build`; data-subject requests `export ID --out FILE` and `erase ID`.
+
+While the dashboard has the store open (DuckDB admits one writing process), each is handed over to it, as a
+`connectors load` is (see connectors/jobs.py): the command says so, waits, and prints the result."""
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import store
+from connectors.jobs import hand_over, handed_over, jobs_dir, open_store_or_none
 from models.build import build
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m models", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     commands.add_parser("build", help="rebuild every model from the raw tables").set_defaults(run=run_build)
     export = commands.add_parser("export", help="everything held about one customer, as a zip of JSON and CSV")
@@ -29,15 +36,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    print(build(store.connect()).summary())
+    con = open_store_or_none()
+    if con is None:
+        return hand_over({"command": "build"})
+    print(build(con).summary())
     return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
     from models.privacy import PrivacyError, export_customer
 
+    con = open_store_or_none()
+    if con is None:
+        return hand_over_export(args)
     try:
-        args.out.write_bytes(export_customer(store.connect(), args.customer_id, args.by))
+        args.out.write_bytes(export_customer(con, args.customer_id, args.by))
     except PrivacyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -45,11 +58,27 @@ def run_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def hand_over_export(args: argparse.Namespace) -> int:
+    """The dashboard writes the zip into its jobs folder (it writes nowhere else for the command line); this
+    command then moves it to --out, so the file belongs to whoever ran the command."""
+    file_name = f"export-{uuid.uuid4().hex}.zip"
+    result = handed_over({"command": "export", "customer_id": args.customer_id, "by": args.by, "file": file_name})
+    if result is None:
+        return 1
+    shutil.move(jobs_dir(store.db_path()) / file_name, args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
 def run_erase(args: argparse.Namespace) -> int:
     from models.privacy import PrivacyError, erase_customer
 
+    con = open_store_or_none()
+    if con is None:
+        return hand_over({"command": "erase", "customer_id": args.customer_id, "by": args.by,
+                          "reason": args.reason})
     try:
-        report = erase_customer(store.connect(), args.customer_id, args.by, args.reason)
+        report = erase_customer(con, args.customer_id, args.by, args.reason)
     except PrivacyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ import pandas as pd
 import phonenumbers
 
 from models.build import build
-from models.exports import csv_bytes
+from models.exports import csv_bytes, json_bytes
 from models.operations import audit
 from store import Connection, transaction
 
@@ -160,12 +159,6 @@ def quarantine_filter(con: Connection, who: Subject) -> tuple[str, dict]:
 
 
 # --- export ---------------------------------------------------------------------------------------------------
-
-def json_bytes(frame: pd.DataFrame) -> bytes:
-    records = [{k: (None if not isinstance(v, list | dict | tuple) and pd.isna(v) else v) for k, v in r.items()}
-               for r in frame.to_dict(orient="records")]
-    return json.dumps(records, default=str, ensure_ascii=False, indent=1).encode("utf-8")
-
 
 def export_sections(con: Connection, who: Subject) -> dict[str, pd.DataFrame]:
     """Every table's rows about the subject, by section name."""

@@ -1,5 +1,6 @@
 """The dashboard's one store connection, opened once per process, a fresh cursor for every query, and the worker
-that runs loads handed over by the command line while the dashboard holds the store (see connectors/jobs.py)."""
+that runs the work the command line hands over while the dashboard holds the store (loads, syncs, builds and
+data-subject requests; see connectors/jobs.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import contextlib
 import os
 import threading
 import time
+from pathlib import Path
 
 import duckdb
 import streamlit as st
 
 import store
 from connectors.demo import ensure_demo
-from connectors.jobs import run_pending
+from connectors.jobs import jobs_dir, run_pending
 from connectors.loader import load_file
 from models.build import build, needs_full_build, refresh
 
@@ -88,8 +90,11 @@ def warm_lookups(con: store.Connection | None = None) -> None:
 
 def run_job(con: store.Connection, job: dict) -> dict:
     """One job from the command line, on the worker's own cursor: load a file or sync sources, then refresh the
-    models; the summaries are what the command line prints."""
+    models; or a data-subject request or a rebuild (run_model_job). The summaries are what the command line
+    prints."""
     work = con.cursor()
+    if job.get("command") in MODEL_JOBS:
+        return run_model_job(work, job)
     if job.get("command") == "load":
         result = load_file(work, job["kind"], job["path"], source=job.get("source"), mapping=job.get("mapping"))
         return {"ok": True, "warnings": result.warnings, "summaries": [result.summary(), refresh_and_warm(work)]}
@@ -102,6 +107,27 @@ def run_job(con: store.Connection, job: dict) -> dict:
             summaries.append(refresh_and_warm(work))
         return {"ok": True, "summaries": summaries, "all_ok": all(r.outcome == "ok" for r in results)}
     return {"ok": False, "error": f"unknown job {job.get('command')!r}"}
+
+
+MODEL_JOBS = ("build", "export", "erase")
+
+
+def run_model_job(work: store.Connection, job: dict) -> dict:
+    """`python -m models build`, `export` or `erase`, handed over: a rebuild or an erasure (which rebuilds) wrote
+    new blocks, so those are warmed; an export's zip goes into the jobs folder, under the plain file name the
+    command chose, for the command to move where it was asked to."""
+    from models.privacy import erase_customer, export_customer
+
+    if job["command"] == "export":
+        target = jobs_dir(store.db_path()) / Path(job["file"]).name
+        target.write_bytes(export_customer(work, int(job["customer_id"]), job["by"]))
+        return {"ok": True, "file": target.name}
+    if job["command"] == "erase":
+        summary = erase_customer(work, int(job["customer_id"]), job["by"], job["reason"]).summary()
+    else:
+        summary = build(work).summary()
+    start_warming(work)
+    return {"ok": True, "summaries": [summary]}
 
 
 def scheduled_sync(con: store.Connection) -> None:

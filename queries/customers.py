@@ -282,7 +282,9 @@ def find_customers(text: str, limit: int = 20, con: Connection | None = None) ->
 
     customer_search is sorted by term, so every branch below is a range of it: exact and prefix hits read
     only the terms starting with the query, and the typo-tolerant branch only those sharing its first letter
-    (a typo in the very first letter is the one it does not forgive).
+    (a typo in the very first letter is the one it does not forgive). Text that looks like a phone number is
+    looked up by its last nine digits and also as typed: a long order or ticket number looks like a phone too.
+    A leading '#' or '@' is dropped ('#4607' is order 4607, '@ana' the handle ana).
     """
     query = " ".join(text.strip().lower().lstrip("@#").split())
     if len(query) < 2:
@@ -296,6 +298,12 @@ def find_customers(text: str, limit: int = 20, con: Connection | None = None) ->
                    jaro_winkler_similarity(term, $probe) as similarity
             from customer_search
             where term >= $probe and term < $probe || $highest
+            union all
+            -- the text as typed, when the probe was its phone digits: an order or ticket number of six digits
+            select customer_id, field, term, lifetime_value, case when term = $q then 0 else 1 end,
+                   jaro_winkler_similarity(term, $q)
+            from customer_search
+            where $probe <> $q and term >= $q and term < $q || $highest
         ),
         typo_hits as (
             select customer_id, field, term, lifetime_value, 2 as rank,

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 import store
 from connectors.demo import load_demo
 from models.build import build
+from tests.viewers import crashed
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 AS_OF = date(2026, 11, 1)
@@ -29,9 +30,9 @@ def app_db(tmp_path, monkeypatch):
 
 def data_sources_page(timeout: int) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=timeout).run()
-    assert not at.exception
+    assert not crashed(at), crashed(at)
     at.switch_page("pages/data_sources.py").run()
-    assert not at.exception
+    assert not crashed(at), crashed(at)
     assert at.title[0].value == "Data sources"
     return at
 

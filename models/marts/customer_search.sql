@@ -1,5 +1,7 @@
 -- grain: one row per (customer, searchable term): full names and each name word, emails, phones and their last
--- nine digits, handles, order and ticket numbers; sorted by term, so a lookup or prefix reads a sliver of it
+-- nine digits, handles, order and ticket numbers; sorted by term, so a lookup or prefix reads a sliver of it.
+-- Order and ticket numbers are kept without a leading '#': a Shopify order is named '#4607' and people type it
+-- with or without the '#', and the search drops a typed one (queries/customers.py, find_customers)
 with profiles as (
     select customer_id, display_name, emails, phones, handles from customer_profiles
 ),
@@ -18,9 +20,9 @@ terms as (
     union all
     select customer_id, 'handle', regexp_replace(unnest(handles), '^[^:]*:', '') from profiles
     union all
-    select customer_id, 'order', lower(ref_id) from customer_timeline where kind = 'purchase'
+    select customer_id, 'order', ltrim(lower(ref_id), '#') from customer_timeline where kind = 'purchase'
     union all
-    select customer_id, 'ticket', lower(ref_id) from customer_timeline where kind = 'ticket_opened'
+    select customer_id, 'ticket', ltrim(lower(ref_id), '#') from customer_timeline where kind = 'ticket_opened'
 ),
 
 -- lifetime value rides along: among equally good hits the more valuable customer comes first, without a join
