@@ -7,7 +7,7 @@ import streamlit as st
 
 from components.session import profile_links
 from queries import customers
-from queries.access import Viewer
+from queries.access import Refused, Viewer
 
 FIELD_LABELS = {"name": "Name", "email": "Email", "phone": "Phone", "handle": "Handle", "order": "Order",
                 "ticket": "Ticket"}
@@ -20,8 +20,12 @@ def search_box(viewer: Viewer, key: str = "search") -> int | None:
     if not text.strip():
         st.caption("Type at least two characters to search.")
         return None
-    with st.spinner("Searching…"):
-        results = customers.search(text, viewer)
+    try:
+        with st.spinner("Searching…"):
+            results = customers.search(text, viewer)
+    except Refused as refused:
+        st.warning(str(refused), icon=":material/hourglass:")
+        return None
     if results.empty:
         st.warning("No customer matches that. Try part of the name, the email or the last digits of a phone.")
         return None

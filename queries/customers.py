@@ -4,6 +4,9 @@ Every function that returns a customer's data takes the viewer, checks their rol
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -253,16 +256,48 @@ FUZZY_SIMILARITY = 0.88  # Jaro-Winkler: one or two typos in a name still match;
 HIGHEST = chr(0x10FFFF)  # sorts after every character: [q, q + HIGHEST) is every term starting with q
 
 
-def search(text: str, viewer: Viewer, limit: int = 20, con: Connection | None = None) -> pd.DataFrame:
-    """Search (see find_customers) with the hits shown as the viewer may see them."""
+# a role that sees a field masked may find a customer by that field's whole value only: a prefix or a typo match
+# would let it recover a masked email or phone one character at a time
+SEARCHABLE_MASKED = {"email": "email", "phone": "phone", "name": "name"}
+MASKED_SEARCHES_PER_MINUTE = 30
+_recent_searches: dict[tuple[str, str], deque] = {}
+_searches_lock = threading.Lock()
+
+
+def search(text: str, viewer: Viewer, limit: int = 20, con: Connection | None = None,
+           now: float | None = None) -> pd.DataFrame:
+    """Search (see find_customers) with the hits shown as the viewer may see them. For a role with masked fields,
+    those fields match whole values only, and its searches are counted (refused past a rate) and audited."""
     viewer.require_page(*CUSTOMER_PAGES)
-    found = find_customers(text, limit, con)
+    exact_only = [field for mask, field in SEARCHABLE_MASKED.items() if mask in viewer.masked]
+    if exact_only:
+        count_masked_search(viewer, time.monotonic() if now is None else now)
+        record(viewer, "search", "search", "customers", con, text=" ".join(text.split())[:200])
+    found = find_customers(text, limit, con, exact_only=exact_only)
     if not viewer.masked or found.empty:
         return found
     shown = mask_frame(found, viewer.masked)
     shown["term"] = [mask_term(field, term, viewer.masked) for field, term in zip(found["field"], found["term"],
                                                                                     strict=True)]
     return shown
+
+
+def forget_searches() -> None:
+    """Forget the searches counted so far (a new store, a test)."""
+    with _searches_lock:
+        _recent_searches.clear()
+
+
+def count_masked_search(viewer: Viewer, now: float) -> None:
+    """Refuse a person's search past MASKED_SEARCHES_PER_MINUTE in any minute (per person, across sessions)."""
+    with _searches_lock:
+        recent = _recent_searches.setdefault((viewer.actor, viewer.role.name), deque())
+        while recent and now - recent[0] >= 60:
+            recent.popleft()
+        if len(recent) >= MASKED_SEARCHES_PER_MINUTE:
+            raise Refused(f"Too many searches in a minute for the {viewer.role.label} role "
+                          f"({MASKED_SEARCHES_PER_MINUTE}); wait a moment and search again.")
+        recent.append(now)
 
 
 def mask_term(field: str, term: str, masked: frozenset[str]) -> str:
@@ -276,7 +311,8 @@ def mask_term(field: str, term: str, masked: frozenset[str]) -> str:
     return term
 
 
-def find_customers(text: str, limit: int = 20, con: Connection | None = None) -> pd.DataFrame:
+def find_customers(text: str, limit: int = 20, con: Connection | None = None,
+                   exact_only: list[str] | None = None) -> pd.DataFrame:
     """Customers matching a name or name word, email, phone, handle, order or ticket number; exact hits first,
     then prefixes, then names and handles within a typo or two.
 
@@ -284,7 +320,8 @@ def find_customers(text: str, limit: int = 20, con: Connection | None = None) ->
     only the terms starting with the query, and the typo-tolerant branch only those sharing its first letter
     (a typo in the very first letter is the one it does not forgive). Text that looks like a phone number is
     looked up by its last nine digits and also as typed: a long order or ticket number looks like a phone too.
-    A leading '#' or '@' is dropped ('#4607' is order 4607, '@ana' the handle ana).
+    A leading '#' or '@' is dropped ('#4607' is order 4607, '@ana' the handle ana). Fields in `exact_only` match
+    whole values only.
     """
     query = " ".join(text.strip().lower().lstrip("@#").split())
     if len(query) < 2:
@@ -313,7 +350,8 @@ def find_customers(text: str, limit: int = 20, con: Connection | None = None) ->
               and field in ('name', 'handle') and abs(length(term) - length($q)) <= 2
               and jaro_winkler_similarity(term, $q) >= $fuzzy
         ),
-        hits as (select * from prefix_hits union all select * from typo_hits),
+        hits as (select * from (select * from prefix_hits union all select * from typo_hits)
+                 where rank = 0 or field not in (select unnest($exact_only))),
         best as (
             select customer_id, arg_min(field, (rank, -similarity)) as field,
                    arg_min(term, (rank, -similarity)) as term, min(rank) as rank, max(similarity) as similarity,
@@ -326,7 +364,8 @@ def find_customers(text: str, limit: int = 20, con: Connection | None = None) ->
         select b.customer_id, p.display_name, b.field, b.term, b.rank, b.similarity
         from best b join customer_profiles p using (customer_id)
         order by b.rank, b.similarity desc, b.lifetime_value desc, b.customer_id
-    """, {"q": query, "probe": probe, "highest": HIGHEST, "fuzzy": FUZZY_SIMILARITY, "limit": limit}).df()
+    """, {"q": query, "probe": probe, "highest": HIGHEST, "fuzzy": FUZZY_SIMILARITY, "limit": limit,
+          "exact_only": exact_only or []}).df()
 
 
 # ---------------------------------------------------------------- contact details and reveals

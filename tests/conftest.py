@@ -13,6 +13,7 @@ import store
 from connectors.demo import load_demo
 from models.build import build
 from queries.audit import forget_openings
+from queries.customers import forget_searches
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -64,5 +65,6 @@ def app_store(demo_store, tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("RAPPORT_DB", str(path))
     st.cache_resource.clear()
     forget_openings()
+    forget_searches()
     yield path
     st.cache_resource.clear()

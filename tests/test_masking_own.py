@@ -7,11 +7,15 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+import streamlit as st
 
 import store
 from connectors.loader import load_file
 from models.build import build
 from queries import customers, inbox, leadership
+from queries.access import Refused
+from queries.connection import cursor
+from queries.customers import forget_searches
 from queries.masking import mask_own, own_pattern
 from tests.model_fixtures import write_jsonl
 from tests.viewers import ADMIN, as_role
@@ -52,8 +56,8 @@ def shared_store(tmp_path, monkeypatch):
     build(con, NOW)
     con.close()
     monkeypatch.setenv("RAPPORT_DB", str(path))
-    import streamlit as st
     st.cache_resource.clear()
+    forget_searches()
     yield path
     st.cache_resource.clear()
 
@@ -78,3 +82,24 @@ def test_every_reading_path_masks_the_customers_own_name_and_address(shared_stor
         for value in kept:
             assert value in shown, (viewer.role.name, value)
     assert "12 Mill Lane" in everything(customers.timeline(customer_id, ADMIN))
+
+
+def test_a_masked_field_is_found_by_its_whole_value_only_and_searches_are_counted_and_audited(shared_store):
+    leader = as_role("leadership", actor="lee@fernwood.example")  # emails and names masked
+    for partial in ("ana@", "ana@example", "ana@example.co", "silv", "slva"):
+        assert customers.search(partial, leader).empty, partial
+    assert len(customers.search("ana@example.com", leader)) == 1
+    assert len(customers.search("silva", leader)) == 1                       # a whole name word
+    assert len(customers.search("ana@", ADMIN)) == 1                         # unmasked roles keep prefixes
+    searched = cursor().execute("select count(*) from audit_log where action = 'search' "
+                                "and actor = 'lee@fernwood.example'").fetchall()[0][0]
+    assert searched == 7
+
+
+def test_searches_past_the_rate_are_refused(shared_store):
+    viewer = as_role("sales", actor="sal@fernwood.example")  # phones masked
+    for second in range(customers.MASKED_SEARCHES_PER_MINUTE):
+        customers.search("ana", viewer, now=1000.0 + second)
+    with pytest.raises(Refused, match="Too many searches"):
+        customers.search("ana", viewer, now=1000.0 + 59)
+    assert len(customers.search("ana", viewer, now=1000.0 + 61)) == 1  # a minute after the first, one more
