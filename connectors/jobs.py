@@ -20,6 +20,9 @@ import store
 JOB = ".job.json"
 RUNNING = ".running.json"
 RESULT = ".result.json"
+WORKER = "worker.json"  # the heartbeat of the process that holds the store and takes jobs
+BEAT_SECONDS = 10
+ALIVE_SECONDS = 3 * BEAT_SECONDS
 
 
 class NoWorker(RuntimeError):
@@ -69,6 +72,22 @@ def wait_for_result(db: Path, job_id: str, timeout: float = 600, pickup_timeout:
     raise TimeoutError(f"job {job_id} did not finish within {timeout:.0f} s")
 
 
+def beat(db: Path, now: float | None = None) -> None:
+    """Say that this process holds the store and takes jobs (the worker calls it every BEAT_SECONDS)."""
+    folder = jobs_dir(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomically(folder / WORKER, {"pid": os.getpid(), "at": time.time() if now is None else now})
+
+
+def worker_alive(db: Path, now: float | None = None) -> bool:
+    """Whether a process that takes jobs has said so within ALIVE_SECONDS."""
+    try:
+        heartbeat = json.loads((jobs_dir(db) / WORKER).read_text())
+    except (OSError, ValueError):
+        return False
+    return (time.time() if now is None else now) - float(heartbeat.get("at", 0)) <= ALIVE_SECONDS
+
+
 def run_pending(db: Path, handle: Callable[[dict], dict]) -> int:
     """Run every queued job, oldest first; each is claimed by renaming it, so two workers never run one twice."""
     folder = jobs_dir(db)
@@ -107,9 +126,14 @@ def open_store_or_none() -> store.Connection | None:
 
 def handed_over(job: dict) -> dict | None:
     """Give the job to the dashboard holding the store and wait for it: its result, or None once the error is
-    printed (nobody took the job, it timed out or it failed)."""
-    print("the dashboard has the store open: handing this over to it…", file=sys.stderr)
+    printed (nobody took the job, it timed out or it failed). Another process that holds the store but takes no
+    jobs (a second command-line load) is said to be one, and nothing is handed over."""
     db = store.db_path()
+    if not worker_alive(db):
+        print(f"error: another process is writing to the store {db} (another load or build, not the dashboard); "
+              "try again when it has finished", file=sys.stderr)
+        return None
+    print("the dashboard has the store open: handing this over to it…", file=sys.stderr)
     try:
         result = wait_for_result(db, submit(db, job))
     except (NoWorker, TimeoutError) as exc:

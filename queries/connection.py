@@ -15,7 +15,7 @@ import streamlit as st
 
 import store
 from connectors.demo import ensure_demo
-from connectors.jobs import jobs_dir, run_pending
+from connectors.jobs import BEAT_SECONDS, beat, jobs_dir, run_pending
 from connectors.loader import load_file
 from models.build import build, needs_full_build, refresh
 
@@ -146,10 +146,15 @@ def start_job_worker(con: store.Connection) -> threading.Thread:
     interval = sync_interval_seconds()
     last_sync = last_check = time.monotonic()
 
+    last_beat: float | None = None
+
     def work() -> None:
-        nonlocal last_sync, last_check
+        nonlocal last_sync, last_check, last_beat
         while True:
             try:
+                if last_beat is None or time.monotonic() - last_beat >= BEAT_SECONDS:
+                    last_beat = time.monotonic()
+                    beat(db)  # command-line loads hand over to a process that says it takes jobs
                 run_pending(db, lambda job: run_job(con, job))
                 if interval and time.monotonic() - last_sync >= interval:
                     last_sync = time.monotonic()
