@@ -208,7 +208,7 @@ def test_a_possible_duplicate_is_listed_linked_and_decided_with_the_outcome_in_v
         settle(page)
         press(page, "Merge into this profile")
         expect(page.get_by_text("Merged.")).to_be_visible(timeout=RENDER_TIMEOUT)   # the panel stayed open
-        expect(page.get_by_text("same home address, ticket 12")).to_be_visible()
+        expect(page.get_by_text("merge by local user: same home address, ticket 12")).to_be_visible()
         press(page, "Undo")
         expect(page.get_by_text("Undone.")).to_be_visible(timeout=RENDER_TIMEOUT)
         page.close()
