@@ -212,3 +212,12 @@ def add_to_multiselect(page: Page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).first.click()
     page.keyboard.press("Escape")
     settle(page)
+
+
+def choose_option(page: Page, label: str, option: str) -> None:
+    """Open the select box (a combo box) labelled `label` and click `option` in its list, as a person does."""
+    box = page.get_by_role("combobox", name=label, exact=True).first
+    box.scroll_into_view_if_needed()
+    box.click()
+    page.get_by_role("option", name=option, exact=True).first.click()
+    settle(page)

@@ -15,14 +15,19 @@ import store
 from queries import leadership
 from tests.e2e.person import (
     RENDER_TIMEOUT,
+    add_to_multiselect,
+    choose_option,
     click_point,
     grid_rows,
     grid_with_column,
     page_text,
     pick_row,
     plot_points,
+    press,
+    private_dashboard,
     settle,
     shown_in,
+    type_into,
 )
 from tests.viewers import ADMIN
 
@@ -132,3 +137,98 @@ def test_clicking_a_topic_bar_drills_into_its_complaints(page: Page, dashboard, 
                                                                              page_filters(demo_store), con))
     expect_rows(grid_with_column(page, "What"), len(expected))
     assert "Nothing behind this point" not in page_text(page)
+
+
+# ---------------------------------------------------------------- 10: what a screen shows after an action
+
+REFUSED_CSV = ("source_id,first_name,last_name,email\n"
+               "U1,Una,Upload,una.upload@example.com\n"
+               ",Nora,Noid,nora.noid@example.com\n")
+
+
+def test_an_upload_shows_its_refused_rows_and_source_at_once(page: Page, demo_store, tmp_path):
+    with private_dashboard(demo_store, tmp_path / "upload") as dashboard:
+        page.goto(f"{dashboard.url}/data_sources")
+        settle(page)
+        expect(page.get_by_text("No refused rows", exact=False)).to_be_visible(timeout=RENDER_TIMEOUT)
+        choose_option(page, "Kind", "customers")
+        type_into(page, "Source name", "upload-test")
+        page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(
+            files=[{"name": "refused.csv", "mimeType": "text/csv", "buffer": REFUSED_CSV.encode()}])
+        expect(page.get_by_text("refused.csv").first).to_be_visible(timeout=RENDER_TIMEOUT)
+        press(page, "Load")
+
+        expect(page.get_by_text("Loaded, and the profiles are refreshed.")).to_be_visible(timeout=RENDER_TIMEOUT)
+        expect(page.get_by_text("No refused rows", exact=False)).to_have_count(0)
+        refused = grid_rows(grid_with_column(page, "Original row"))
+        assert [(row["source"], row["file"]) for row in refused] == [("upload-test", "upload:refused.csv")]
+        sources = {row["Source"]: row for row in grid_rows(grid_with_column(page, "Rejected"))}
+        assert sources["upload-test"]["Rejected"] == "1"
+        assert sources["upload-test"]["Rows"] == "1"
+
+
+def busy_customer(demo_store) -> tuple[int, int, int]:
+    """A customer with more events than one page, and of several kinds: (id, events, purchases)."""
+    return read_store(demo_store, lambda con: con.execute("""
+        select customer_id, count(*), count(*) filter (where kind = 'purchase')
+        from customer_timeline group by customer_id
+        having count(*) > 30 and count(*) filter (where kind = 'purchase') between 1 and 25
+        order by customer_id limit 1""").fetchall()[0])
+
+
+def test_the_timeline_count_follows_its_filters(page: Page, dashboard, demo_store):
+    customer_id, events, purchases = busy_customer(demo_store)
+    page.goto(f"{dashboard}/?customer={customer_id}")
+    expect(page.get_by_text("Timeline", exact=True)).to_be_visible(timeout=RENDER_TIMEOUT)
+    settle(page)
+    expect(page.get_by_text(f"{events} events in all", exact=False)).to_be_visible(timeout=RENDER_TIMEOUT)
+
+    add_to_multiselect(page, "Kinds", "purchase")
+    expect(page.get_by_text(f"{purchases} of {events} events match the filters", exact=False)).to_be_visible(
+        timeout=RENDER_TIMEOUT)
+    assert f"{events} events in all" not in page_text(page)
+    assert page.get_by_label("Page", exact=True).first.get_attribute("max") == "1"
+
+
+def test_leadership_social_and_missed_target_tables_follow_the_channel_filter(page: Page, dashboard, demo_store):
+    open_leadership(page, dashboard)
+    add_to_multiselect(page, "Channels and networks", "mastodon")
+
+    social = grid_rows(grid_with_column(page, "Median first answer (min)"))
+    assert social and {row["Channel"] for row in social} <= {"social: mastodon", "ticket: mastodon"}
+    filters = page_filters(demo_store)
+    expected = dict(read_store(demo_store, lambda con: con.execute("""
+        select team, count(*)::varchar from social_inbox
+        where network = 'mastodon' and posted_at >= ? and posted_at < ? group by team""",
+        [filters.start, filters.end]).fetchall()))
+    teams = grid_rows(grid_with_column(page, "Missed target"))
+    assert {row["Team"]: row["Social items"] for row in teams} == expected
+
+
+def addressed_customer(demo_store) -> tuple[int, set[str], set[str]]:
+    """A customer with an address and records that carry none: (id, sources holding the address, all sources)."""
+    return read_store(demo_store, lambda con: con.execute("""
+        with held as (
+            select s.customer_id, s.source,
+                   lower(coalesce(c.street, p.billing_street)) = lower(pr.street) as holds_address
+            from customer_sources s
+            join customer_profiles pr using (customer_id)
+            left join stg_customers c on c.record_key = s.record_key
+            left join stg_purchases p on p.record_key = s.record_key
+            where pr.street is not null
+        )
+        select customer_id, list(distinct source) filter (where holds_address), list(distinct source)
+        from held group by customer_id
+        having count(distinct source) filter (where holds_address) >= 1
+           and count(distinct source) > count(distinct source) filter (where holds_address)
+        order by customer_id limit 1""").fetchall()[0])
+
+
+def test_seen_in_for_the_address_lists_only_sources_that_hold_it(page: Page, dashboard, demo_store):
+    customer_id, holding, everyone = addressed_customer(demo_store)
+    assert set(holding) < set(everyone)
+    page.goto(f"{dashboard}/?customer={customer_id}")
+    expect(page.get_by_text("Talking points")).to_be_visible(timeout=RENDER_TIMEOUT)
+    settle(page)
+    contacts = {row["Contact"]: row for row in grid_rows(grid_with_column(page, "Seen in"))}
+    assert set(contacts["Address"]["Seen in"].split(", ")) == set(holding)
