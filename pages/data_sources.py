@@ -10,6 +10,30 @@ from connectors.schema import KINDS
 from queries import actions, sources
 
 viewer = enter_page("pages/data_sources.py", "data_sources")
+UPLOAD_OUTCOME = "upload-outcome"  # what the last load said, kept across the run that redraws the page after it
+
+
+def load_chosen_file(kind: str, mapping: str, source: str, upload) -> tuple[bool, str]:
+    """Load the uploaded file; whether it loaded, and its summary or the reason it did not."""
+    chosen = None if mapping.startswith("(") else mapping
+    try:
+        with st.spinner("Loading and refreshing the profiles…"):
+            result = actions.load_upload(viewer, kind, upload.name, upload.getvalue(), source.strip() or None, chosen)
+    except (FatalLoadError, MappingError, ValueError) as error:
+        return False, str(error)
+    return True, "\n".join([result.summary(), *result.warnings])
+
+
+def show_upload_outcome(outcome: tuple[bool, str] | None) -> None:
+    if outcome is None:
+        return
+    loaded, said = outcome
+    if loaded:
+        st.success("Loaded, and the profiles are refreshed.", icon=":material/check_circle:")
+    else:
+        st.error("Nothing was loaded; the store is as it was.", icon=":material/error:")
+    st.text(said)  # names the uploaded file and its columns: customer-supplied text
+
 
 st.title("Data sources")
 st.caption("Every file and system Rapport loads from, the rows it refused, and how identities were resolved.")
@@ -74,14 +98,6 @@ if submitted:
     if upload is None:
         st.warning("Choose a file first.")
     else:
-        chosen = None if mapping.startswith("(") else mapping
-        try:
-            with st.spinner("Loading and refreshing the profiles…"):
-                result = actions.load_upload(viewer, kind, upload.name, upload.getvalue(),
-                                             source.strip() or None, chosen)
-        except (FatalLoadError, MappingError, ValueError) as error:
-            st.error("Nothing was loaded; the store is as it was.", icon=":material/error:")
-            st.text(str(error))  # names the uploaded file and its columns: customer-supplied text
-        else:
-            st.success("Loaded, and the profiles are refreshed.", icon=":material/check_circle:")
-            st.text("\n".join([result.summary(), *result.warnings]))
+        st.session_state[UPLOAD_OUTCOME] = load_chosen_file(kind, mapping, source, upload)
+        st.rerun()  # run again, so the sources and quarantine above show what this load did
+show_upload_outcome(st.session_state.pop(UPLOAD_OUTCOME, None))
