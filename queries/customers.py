@@ -105,12 +105,7 @@ def timeline_rows(customer_id: int, *, kinds: list[str] | None = None, channels:
                   live: bool | None = None, con: Connection | None = None) -> Rows:
     """load_timeline's rows as fetched; `live`: whether the store has notes or hand-offs, if already known."""
     con = cursor(con)
-    # only the filters asked for go into the SQL: "$x is null or ..." for each unused one costs a third of a read
-    wanted = {"kinds": kinds or None, "channels": channels or None, "start": start, "end": end}
-    conditions = {"kinds": "kind in (select unnest($kinds))", "channels": "channel in (select unnest($channels))",
-                  "start": "occurred_at >= $start", "end": "occurred_at < $end"}
-    used = {name: value for name, value in wanted.items() if value is not None}
-    where = "".join(f" and {conditions[name]}" for name in used)
+    used, where = timeline_filters(kinds, channels, start, end)
     # the live part costs a third of a profile read; most stores have no notes or hand-offs to add
     live = has_live_events(con) if live is None else live
     # the events come packed (see customer_timeline.sql) with only the columns the filters need beside them
@@ -139,6 +134,20 @@ def unpack_events(customer_id: int, rows: list[tuple], con: Connection) -> Rows:
     return Rows(TIMELINE_COLUMNS, tuple(types[column] for column in TIMELINE_COLUMNS), events)
 
 
+TIMELINE_CONDITIONS = {"kinds": "kind in (select unnest($kinds))", "channels": "channel in (select unnest($channels))",
+                       "start": "occurred_at >= $start", "end": "occurred_at < $end"}
+
+
+def timeline_filters(kinds: list[str] | None, channels: list[str] | None, start: datetime | None,
+                     end: datetime | None) -> tuple[dict[str, Any], str]:
+    """The timeline filters asked for, as parameters and the SQL conditions (" and ...") that apply them.
+
+    Only the filters asked for go into the SQL: "$x is null or ..." for each unused one costs a third of a read."""
+    wanted = {"kinds": kinds or None, "channels": channels or None, "start": start, "end": end}
+    used = {name: value for name, value in wanted.items() if value is not None}
+    return used, "".join(f" and {TIMELINE_CONDITIONS[name]}" for name in used)
+
+
 HAS_LIVE_EVENTS = "select exists (select 1 from handoffs) or exists (select 1 from inbox_notes)"
 
 
@@ -146,10 +155,13 @@ def has_live_events(con: Connection) -> bool:
     return con.execute(HAS_LIVE_EVENTS).fetchall()[0][0]
 
 
-def timeline_size(customer_id: int, con: Connection | None = None) -> int:
-    return cursor(con).execute(f"""select (select count(*) from customer_timeline where customer_id = $id)
-                                          + (select count(*) from ({LIVE_EVENTS}) where customer_id = $id)""",
-                               {"id": customer_id}).fetchall()[0][0]
+def timeline_size(customer_id: int, *, kinds: list[str] | None = None, channels: list[str] | None = None,
+                  start: datetime | None = None, end: datetime | None = None, con: Connection | None = None) -> int:
+    """How many of the customer's events the filters select (all of them, with none): what the pages count."""
+    used, where = timeline_filters(kinds, channels, start, end)
+    return cursor(con).execute(f"""select (select count(*) from customer_timeline where customer_id = $id{where})
+                                          + (select count(*) from ({LIVE_EVENTS}) where customer_id = $id{where})""",
+                               {"id": customer_id, **used}).fetchall()[0][0]
 
 
 def points(customer_id: int, viewer: Viewer, now: datetime | None = None,
