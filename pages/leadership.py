@@ -84,15 +84,21 @@ st.subheader("Social issues next to tickets")
 st.caption("Complaints and questions posted on social media, from post to first answer (a brand reply or the "
            "inbox marking it answered) and to closing in the inbox, next to each ticket channel.")
 social = leadership.social_vs_ticket_response(viewer, filters)
-st.dataframe(social, hide_index=True, width="stretch", column_config={
-    "channel": "Channel", "items": "Items",
-    "median_first_response_minutes": st.column_config.NumberColumn("Median first answer (min)", format="%.0f"),
-    "median_close_minutes": st.column_config.NumberColumn("Median to close (min)", format="%.0f")})
-breaches = leadership.breaches_by_team(viewer, datetime.now(UTC).replace(tzinfo=None))
-st.dataframe(breaches, hide_index=True, width="stretch", column_config={
-    "team": "Team", "items": "Social items", "breached": "Missed target",
-    "breached_open": "Missed and still open"})
-download_csv(breaches, "breaches-by-team.csv", viewer, key="breaches-csv")
+if social.empty:
+    st.info("No social issues or tickets in this period and these channels.")
+else:
+    st.dataframe(social, hide_index=True, width="stretch", column_config={
+        "channel": "Channel", "items": "Items",
+        "median_first_response_minutes": st.column_config.NumberColumn("Median first answer (min)", format="%.0f"),
+        "median_close_minutes": st.column_config.NumberColumn("Median to close (min)", format="%.0f")})
+breaches = leadership.breaches_by_team(viewer, datetime.now(UTC).replace(tzinfo=None), filters)
+if breaches.empty:
+    st.info("No social items posted in this period and these networks, so no response-time targets to miss.")
+else:
+    st.dataframe(breaches, hide_index=True, width="stretch", column_config={
+        "team": "Team", "items": "Social items", "breached": "Missed target",
+        "breached_open": "Missed and still open"})
+    download_csv(breaches, "breaches-by-team.csv", viewer, key="breaches-csv")
 
 st.header("Satisfaction and volume")
 left, right = st.columns(2)
