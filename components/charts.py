@@ -40,17 +40,17 @@ def compact(figure: go.Figure, title: str, height: int = 280) -> go.Figure:
 
 
 def weekly_sentiment_chart(weekly: pd.DataFrame) -> go.Figure:
-    # the raw network rides along as custom data, so a picked point says which network it was
+    # the raw network and the week ride along as custom data, so a picked point says which network and week it was
     figure = px.line(weekly.assign(network_name=weekly["network"], network=escaped(weekly["network"])), x="week",
-                     y="avg_sentiment", color="network", markers=True, custom_data=["network_name"],
+                     y="avg_sentiment", color="network", markers=True, custom_data=["network_name", "week"],
                      labels={"week": "Week", "avg_sentiment": "Average sentiment", "network": "Network"})
     return compact(figure, "Sentiment of customer posts, by network and week", 360)
 
 
 def negative_share_chart(weekly: pd.DataFrame) -> go.Figure:
-    # the raw network rides along as custom data, as on the sentiment chart: a picked bar drills into its posts
+    # network and week ride along as on the sentiment chart: a grouped bar's x is its place, beside its week
     figure = px.bar(weekly.assign(network_name=weekly["network"], network=escaped(weekly["network"])), x="week",
-                    y="negative_share", color="network", barmode="group", custom_data=["network_name"],
+                    y="negative_share", color="network", barmode="group", custom_data=["network_name", "week"],
                     labels={"week": "Week", "negative_share": "Share negative", "network": "Network"})
     figure.update_yaxes(tickformat=".0%")
     return compact(figure, "Share of negative posts", 320)

@@ -65,5 +65,5 @@ def row_pick(table_key: str, rows: pd.DataFrame, column: str, box_key: str) -> C
 
 
 def as_week(value: Any) -> pd.Timestamp:
-    """A week as the drill-down's select box holds it, from a point's x (Plotly sends dates as text)."""
+    """A week as the drill-down's select box holds it, from the week a point carries (Plotly sends it as text)."""
     return pd.Timestamp(value)

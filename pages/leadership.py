@@ -44,8 +44,8 @@ st.header("Sentiment on social media")
 if weekly.empty:
     st.info("No customer posts in this period and these channels.")
 else:
-    # a picked point (or bar) sets the week and network boxes below; custom data 0 is the raw network
-    to_posts = {"drill-week": "x", "drill-network": 0}
+    # a picked point (or bar) sets the week and network boxes below, from its custom data: raw network, week
+    to_posts = {"drill-week": 1, "drill-network": 0}
     for chart_key, figure in (("sentiment-chart", charts.weekly_sentiment_chart(weekly)),
                               ("negative-chart", charts.negative_share_chart(weekly))):
         st.plotly_chart(figure, key=chart_key, on_select=chart_pick(chart_key, to_posts, {"drill-week": as_week}),

@@ -80,12 +80,20 @@ def open_leadership(page: Page, dashboard: str) -> None:
     settle(page)
 
 
-def test_clicking_a_sentiment_point_drills_into_its_week_and_network(page: Page, dashboard, demo_store):
+def clickable(mark: dict, marks: list[dict]) -> bool:
+    """A marker clear of its neighbours, or a bar big enough to hit."""
+    return apart(mark, marks) if mark["w"] < 20 and mark["h"] < 20 and mark["w"] == mark["h"] else \
+        mark["w"] >= 3 and mark["h"] >= 8
+
+
+@pytest.mark.parametrize("chart", ["sentiment-chart", "negative-chart"])
+def test_clicking_a_sentiment_point_or_bar_drills_into_its_week_and_network(page: Page, dashboard, demo_store,
+                                                                             chart):
     open_leadership(page, dashboard)
     before = (shown_in(page, "Drill into week"), shown_in(page, "Network"))
-    points = plot_points(page, page.locator(".st-key-sentiment-chart .js-plotly-plot").first)
-    # a point of another week and another network than the drill-down shows now, clear of its neighbours
-    target = next(p for p in reversed(points) if apart(p, points) and p["custom"][0] != before[1]
+    points = plot_points(page, page.locator(f".st-key-{chart} .js-plotly-plot").first)
+    # a point of another week and another network than the drill-down shows now, that a click cannot miss
+    target = next(p for p in reversed(points) if clickable(p, points) and p["custom"][0] != before[1]
                   and f"week of {pd.Timestamp(p['x']):%d %b %Y}" != before[0])
     week, network = pd.Timestamp(target["x"]), target["custom"][0]
     click_point(page, target)
