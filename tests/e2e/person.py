@@ -206,18 +206,22 @@ def shown_in(page: Page, label: str) -> str:
 
 def add_to_multiselect(page: Page, label: str, option: str) -> None:
     """Open the multiselect labelled `label`, click `option`, close the list, and wait for the run."""
-    box = page.get_by_role("combobox", name=label, exact=True).first
-    box.scroll_into_view_if_needed()
-    box.click()
-    page.get_by_role("option", name=option, exact=True).first.click()
+    open_list(page, label)
+    page.get_by_role("listbox").get_by_role("option", name=option, exact=True).first.click()
     page.keyboard.press("Escape")
     settle(page)
 
 
-def choose_option(page: Page, label: str, option: str) -> None:
-    """Open the select box (a combo box) labelled `label` and click `option` in its list, as a person does."""
+def open_list(page: Page, label: str, tries: int = 3) -> None:
+    """Click the combo box labelled `label` until its list shows (a click during a run's redraw can be lost)."""
     box = page.get_by_role("combobox", name=label, exact=True).first
-    box.scroll_into_view_if_needed()
-    box.click()
-    page.get_by_role("option", name=option, exact=True).first.click()
-    settle(page)
+    for attempt in range(tries):
+        box.scroll_into_view_if_needed()
+        box.click()
+        try:
+            expect(page.get_by_role("listbox").first).to_be_visible(timeout=5_000)
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+            settle(page)

@@ -1,5 +1,6 @@
 """Issue 19 below the browser: picks that set drill-down boxes, counts that follow filters, leadership tables cut by
-channel, and "Seen in" naming only the sources that hold a value (the browser tests are in e2e/test_flows_b.py)."""
+channel, and "Seen in" naming only the sources that hold a value (the browser tests are in
+e2e/test_flows_b.py)."""
 
 from __future__ import annotations
 
