@@ -3,6 +3,7 @@
 import streamlit as st
 
 from components.frame import enter_page
+from components.gaps import with_gaps_shown
 from components.safe import download_csv
 from connectors.files import FatalLoadError
 from connectors.mapping import MappingError
@@ -42,7 +43,7 @@ loaded = sources.sources(viewer)
 if loaded.empty:
     st.info("Nothing loaded yet. Upload a file below, or run `python -m connectors load KIND PATH`.")
 else:
-    st.dataframe(loaded, hide_index=True, width="stretch", column_config={
+    st.dataframe(with_gaps_shown(loaded, texts=("last_error",)), hide_index=True, width="stretch", column_config={
         "source": "Source", "kind": "Kind", "row_count": st.column_config.NumberColumn("Rows", format="%d"),
         "last_load_at": st.column_config.DatetimeColumn("Last load", format="YYYY-MM-DD HH:mm"),
         "last_outcome": "Outcome", "rejected_rows": st.column_config.NumberColumn("Rejected", format="%d"),

@@ -8,6 +8,7 @@ import streamlit as st
 from components import charts
 from components.drilldown import drilldown_table
 from components.frame import enter_page
+from components.gaps import with_gaps_shown
 from components.picks import as_week, chart_pick, row_pick
 from components.safe import download_csv
 from queries import leadership
@@ -87,10 +88,12 @@ social = leadership.social_vs_ticket_response(viewer, filters)
 if social.empty:
     st.info("No social issues or tickets in this period and these channels.")
 else:
-    st.dataframe(social, hide_index=True, width="stretch", column_config={
+    # a social item nobody has closed in the inbox has no time to close: a dash, not the grid's "None"
+    minutes = {"median_first_response_minutes": "{:.0f}", "median_close_minutes": "{:.0f}"}
+    st.dataframe(with_gaps_shown(social, minutes), hide_index=True, width="stretch", column_config={
         "channel": "Channel", "items": "Items",
-        "median_first_response_minutes": st.column_config.NumberColumn("Median first answer (min)", format="%.0f"),
-        "median_close_minutes": st.column_config.NumberColumn("Median to close (min)", format="%.0f")})
+        "median_first_response_minutes": st.column_config.TextColumn("Median first answer (min)", alignment="right"),
+        "median_close_minutes": st.column_config.TextColumn("Median to close (min)", alignment="right")})
 breaches = leadership.breaches_by_team(viewer, datetime.now(UTC).replace(tzinfo=None), filters)
 if breaches.empty:
     st.info("No social items posted in this period and these networks, so no response-time targets to miss.")
