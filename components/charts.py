@@ -40,16 +40,17 @@ def compact(figure: go.Figure, title: str, height: int = 280) -> go.Figure:
 
 
 def weekly_sentiment_chart(weekly: pd.DataFrame) -> go.Figure:
-    # the raw network rides along as custom data, so a picked point says which network it was
+    # the raw network and the week ride along as custom data, so a picked point says which network and week it was
     figure = px.line(weekly.assign(network_name=weekly["network"], network=escaped(weekly["network"])), x="week",
-                     y="avg_sentiment", color="network", markers=True, custom_data=["network_name"],
+                     y="avg_sentiment", color="network", markers=True, custom_data=["network_name", "week"],
                      labels={"week": "Week", "avg_sentiment": "Average sentiment", "network": "Network"})
     return compact(figure, "Sentiment of customer posts, by network and week", 360)
 
 
 def negative_share_chart(weekly: pd.DataFrame) -> go.Figure:
-    figure = px.bar(weekly.assign(network=escaped(weekly["network"])), x="week", y="negative_share",
-                    color="network", barmode="group",
+    # network and week ride along as on the sentiment chart: a grouped bar's x is its place, beside its week
+    figure = px.bar(weekly.assign(network_name=weekly["network"], network=escaped(weekly["network"])), x="week",
+                    y="negative_share", color="network", barmode="group", custom_data=["network_name", "week"],
                     labels={"week": "Week", "negative_share": "Share negative", "network": "Network"})
     figure.update_yaxes(tickformat=".0%")
     return compact(figure, "Share of negative posts", 320)
@@ -61,8 +62,10 @@ def response_times_chart(times: pd.DataFrame) -> go.Figure:
     long["measure"] = long["measure"].map({"median_first_response_minutes": "First response",
                                            "median_resolution_minutes": "Resolution"})
     long["hours"] = long["minutes"] / 60
-    figure = px.bar(long.assign(channel=escaped(long["channel"])), x="channel", y="hours", color="measure",
-                    barmode="group", labels={"channel": "Channel", "hours": "Median hours", "measure": ""})
+    # the raw channel rides along as custom data: a picked bar drills into that channel's tickets
+    figure = px.bar(long.assign(channel_name=long["channel"], channel=escaped(long["channel"])), x="channel",
+                    y="hours", color="measure", barmode="group", custom_data=["channel_name"],
+                    labels={"channel": "Channel", "hours": "Median hours", "measure": ""})
     return compact(figure, "Median response and resolution time by channel", 340)
 
 

@@ -18,6 +18,11 @@ viewer = enter_page("pages/customer.py", "customer")
 
 PAGE_SIZE = 25
 
+
+def first_page() -> None:
+    st.session_state["page"] = 1  # other filters, other pages: the page number kept could be past the last
+
+
 st.title("Customer")
 requested = st.query_params.get("customer")
 if requested is None:
@@ -57,18 +62,25 @@ with right:
 
 st.subheader("Timeline")
 kinds, channels, dates, page = st.columns([2, 2, 2, 1])
-kind_filter = kinds.multiselect("Kinds", sorted(context.timeline["kind"].unique()), key="kinds")
+
+
+kind_filter = kinds.multiselect("Kinds", sorted(context.timeline["kind"].unique()), key="kinds", on_change=first_page)
 channel_filter = channels.multiselect("Channels", sorted(context.timeline["channel"].dropna().unique()),
-                                      key="channels")
-date_range = dates.date_input("Dates", value=(), key="dates")
-total = customers.timeline_size(customer_id)
-page_number = page.number_input("Page", min_value=1, max_value=max(1, -(-total // PAGE_SIZE)), value=1, key="page")
-start = datetime.combine(date_range[0], time.min) if len(date_range) >= 1 else None
-end = datetime.combine(date_range[1], time.max) if len(date_range) == 2 else None
-events = customers.timeline(customer_id, viewer, kinds=kind_filter, channels=channel_filter, start=start, end=end,
-                            limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
+                                      key="channels", on_change=first_page)
+date_range = dates.date_input("Dates", value=(), key="dates", on_change=first_page)
+filters = {"kinds": kind_filter, "channels": channel_filter,
+           "start": datetime.combine(date_range[0], time.min) if len(date_range) >= 1 else None,
+           "end": datetime.combine(date_range[1], time.max) if len(date_range) == 2 else None}
+matching = customers.timeline_size(customer_id, **filters)
+page_number = page.number_input("Page", min_value=1, max_value=max(1, -(-matching // PAGE_SIZE)), value=1,
+                                key="page")
+events = customers.timeline(customer_id, viewer, **filters, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
 timeline_table(events)
-st.caption(f"{total} events in all, newest first; {PAGE_SIZE} per page.")
+if any(filters.values()):
+    total = customers.timeline_size(customer_id)
+    st.caption(f"{matching} of {total} events match the filters, newest first; {PAGE_SIZE} per page.")
+else:
+    st.caption(f"{matching} events in all, newest first; {PAGE_SIZE} per page.")
 
 if viewer.may("merge_split"):
     # keyed, so it stays open through the rerun an action causes and shows what the action did

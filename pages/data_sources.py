@@ -4,6 +4,7 @@ import streamlit as st
 
 from components.duplicates import duplicates_table
 from components.frame import enter_page
+from components.gaps import with_gaps_shown
 from components.safe import download_csv
 from connectors.files import FatalLoadError
 from connectors.mapping import MappingError
@@ -11,6 +12,30 @@ from connectors.schema import KINDS
 from queries import actions, customers, sources
 
 viewer = enter_page("pages/data_sources.py", "data_sources")
+UPLOAD_OUTCOME = "upload-outcome"  # what the last load said, kept across the run that redraws the page after it
+
+
+def load_chosen_file(kind: str, mapping: str, source: str, upload) -> tuple[bool, str]:
+    """Load the uploaded file; whether it loaded, and its summary or the reason it did not."""
+    chosen = None if mapping.startswith("(") else mapping
+    try:
+        with st.spinner("Loading and refreshing the profiles…"):
+            result = actions.load_upload(viewer, kind, upload.name, upload.getvalue(), source.strip() or None, chosen)
+    except (FatalLoadError, MappingError, ValueError) as error:
+        return False, str(error)
+    return True, "\n".join([result.summary(), *result.warnings])
+
+
+def show_upload_outcome(outcome: tuple[bool, str] | None) -> None:
+    if outcome is None:
+        return
+    loaded, said = outcome
+    if loaded:
+        st.success("Loaded, and the profiles are refreshed.", icon=":material/check_circle:")
+    else:
+        st.error("Nothing was loaded; the store is as it was.", icon=":material/error:")
+    st.text(said)  # names the uploaded file and its columns: customer-supplied text
+
 
 st.title("Data sources")
 st.caption("Every file and system Rapport loads from, the rows it refused, and how identities were resolved.")
@@ -19,7 +44,7 @@ loaded = sources.sources(viewer)
 if loaded.empty:
     st.info("Nothing loaded yet. Upload a file below, or run `python -m connectors load KIND PATH`.")
 else:
-    st.dataframe(loaded, hide_index=True, width="stretch", column_config={
+    st.dataframe(with_gaps_shown(loaded, texts=("last_error",)), hide_index=True, width="stretch", column_config={
         "source": "Source", "kind": "Kind", "row_count": st.column_config.NumberColumn("Rows", format="%d"),
         "last_load_at": st.column_config.DatetimeColumn("Last load", format="YYYY-MM-DD HH:mm"),
         "last_outcome": "Outcome", "rejected_rows": st.column_config.NumberColumn("Rejected", format="%d"),
@@ -79,14 +104,6 @@ if submitted:
     if upload is None:
         st.warning("Choose a file first.")
     else:
-        chosen = None if mapping.startswith("(") else mapping
-        try:
-            with st.spinner("Loading and refreshing the profiles…"):
-                result = actions.load_upload(viewer, kind, upload.name, upload.getvalue(),
-                                             source.strip() or None, chosen)
-        except (FatalLoadError, MappingError, ValueError) as error:
-            st.error("Nothing was loaded; the store is as it was.", icon=":material/error:")
-            st.text(str(error))  # names the uploaded file and its columns: customer-supplied text
-        else:
-            st.success("Loaded, and the profiles are refreshed.", icon=":material/check_circle:")
-            st.text("\n".join([result.summary(), *result.warnings]))
+        st.session_state[UPLOAD_OUTCOME] = load_chosen_file(kind, mapping, source, upload)
+        st.rerun()  # run again, so the sources and quarantine above show what this load did
+show_upload_outcome(st.session_state.pop(UPLOAD_OUTCOME, None))

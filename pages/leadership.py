@@ -6,15 +6,18 @@ import pandas as pd
 import streamlit as st
 
 from components import charts
-from components.drilldown import drilldown_table, selected_point
+from components.drilldown import drilldown_table
 from components.frame import enter_page
+from components.gaps import with_gaps_shown
+from components.picks import as_week, chart_pick, row_pick
 from components.safe import download_csv
 from queries import leadership
 
 viewer = enter_page("pages/leadership.py", "leadership")
 
 st.title("Leadership")
-st.caption("Sentiment and response times by channel and over time. Pick a point or a row to see what is behind it.")
+st.caption("Sentiment and response times by channel and over time. Pick a point on a sentiment, response-time or "
+           "topic chart, or a row of the targets table, to see what is behind it.")
 
 available = leadership.options(viewer)
 if available["last"] is None:
@@ -42,18 +45,18 @@ st.header("Sentiment on social media")
 if weekly.empty:
     st.info("No customer posts in this period and these channels.")
 else:
-    picked = st.plotly_chart(charts.weekly_sentiment_chart(weekly), key="sentiment-chart", on_select="rerun",
-                             selection_mode="points", width="stretch")
-    st.plotly_chart(charts.negative_share_chart(weekly), width="stretch")
-    weeks = sorted(weekly["week"].unique(), reverse=True)
-    point = selected_point(picked)
+    # a picked point (or bar) sets the week and network boxes below, from its custom data: raw network, week
+    to_posts = {"drill-week": 1, "drill-network": 0}
+    for chart_key, figure in (("sentiment-chart", charts.weekly_sentiment_chart(weekly)),
+                              ("negative-chart", charts.negative_share_chart(weekly))):
+        st.plotly_chart(figure, key=chart_key, on_select=chart_pick(chart_key, to_posts, {"drill-week": as_week}),
+                        selection_mode="points", width="stretch")
+    weeks = [pd.Timestamp(w) for w in sorted(weekly["week"].unique(), reverse=True)]
     week_col, network_col = st.columns(2)
     week = week_col.selectbox("Drill into week", weeks, format_func=lambda w: f"week of {pd.Timestamp(w):%d %b %Y}",
-                              index=weeks.index(pd.Timestamp(point[0])) if point and pd.Timestamp(point[0]) in weeks
-                              else 0, key="drill-week")
+                              key="drill-week")
     networks = sorted(weekly.loc[weekly["week"] == week, "network"].unique())
-    network = network_col.selectbox("Network", networks, key="drill-network",
-                                    index=networks.index(point[1]) if point and point[1] in networks else 0)
+    network = network_col.selectbox("Network", networks, key="drill-network")
     drilldown_table(leadership.posts_behind(viewer, pd.Timestamp(week).to_pydatetime(), network, filters),
                     "posts.csv", "posts-drill", viewer)
 
@@ -61,10 +64,12 @@ st.header("Response times")
 if times.empty:
     st.info("No tickets opened in this period and these channels.")
 else:
-    st.plotly_chart(charts.response_times_chart(times), width="stretch")
+    st.plotly_chart(charts.response_times_chart(times), key="times-chart", width="stretch", selection_mode="points",
+                    on_select=chart_pick("times-chart", {"drill-channel": 0}))
     sla_view = sla.assign(first_response_met=sla["first_response_met"] * 100,
                           resolution_met=sla["resolution_met"] * 100)
-    st.dataframe(sla_view, hide_index=True, width="stretch", column_config={
+    st.dataframe(sla_view, hide_index=True, width="stretch", key="sla-table", selection_mode="single-row",
+                 on_select=row_pick("sla-table", sla, "channel", "drill-channel"), column_config={
         "channel": "Channel", "tickets": "Tickets",
         "first_response_target": st.column_config.NumberColumn("First reply target (min)"),
         "first_response_met": st.column_config.ProgressColumn("First reply within target", format="%.0f%%",
@@ -80,15 +85,23 @@ st.subheader("Social issues next to tickets")
 st.caption("Complaints and questions posted on social media, from post to first answer (a brand reply or the "
            "inbox marking it answered) and to closing in the inbox, next to each ticket channel.")
 social = leadership.social_vs_ticket_response(viewer, filters)
-st.dataframe(social, hide_index=True, width="stretch", column_config={
-    "channel": "Channel", "items": "Items",
-    "median_first_response_minutes": st.column_config.NumberColumn("Median first answer (min)", format="%.0f"),
-    "median_close_minutes": st.column_config.NumberColumn("Median to close (min)", format="%.0f")})
-breaches = leadership.breaches_by_team(viewer, datetime.now(UTC).replace(tzinfo=None))
-st.dataframe(breaches, hide_index=True, width="stretch", column_config={
-    "team": "Team", "items": "Social items", "breached": "Missed target",
-    "breached_open": "Missed and still open"})
-download_csv(breaches, "breaches-by-team.csv", viewer, key="breaches-csv")
+if social.empty:
+    st.info("No social issues or tickets in this period and these channels.")
+else:
+    # a social item nobody has closed in the inbox has no time to close: a dash, not the grid's "None"
+    minutes = {"median_first_response_minutes": "{:.0f}", "median_close_minutes": "{:.0f}"}
+    st.dataframe(with_gaps_shown(social, minutes), hide_index=True, width="stretch", column_config={
+        "channel": "Channel", "items": "Items",
+        "median_first_response_minutes": st.column_config.TextColumn("Median first answer (min)", alignment="right"),
+        "median_close_minutes": st.column_config.TextColumn("Median to close (min)", alignment="right")})
+breaches = leadership.breaches_by_team(viewer, datetime.now(UTC).replace(tzinfo=None), filters)
+if breaches.empty:
+    st.info("No social items posted in this period and these networks, so no response-time targets to miss.")
+else:
+    st.dataframe(breaches, hide_index=True, width="stretch", column_config={
+        "team": "Team", "items": "Social items", "breached": "Missed target",
+        "breached_open": "Missed and still open"})
+    download_csv(breaches, "breaches-by-team.csv", viewer, key="breaches-csv")
 
 st.header("Satisfaction and volume")
 left, right = st.columns(2)
@@ -101,6 +114,7 @@ st.header("What customers complain about")
 if topics.empty:
     st.info("No complaints in this period.")
 else:
-    st.plotly_chart(charts.topics_chart(topics), width="stretch")
+    st.plotly_chart(charts.topics_chart(topics), key="topics-chart", width="stretch", selection_mode="points",
+                    on_select=chart_pick("topics-chart", {"drill-topic": "y"}))
     topic = st.selectbox("Complaints behind topic", list(topics["topic"]), key="drill-topic")
     drilldown_table(leadership.complaints_behind(viewer, topic, filters), "complaints.csv", "topic-drill", viewer)

@@ -118,12 +118,7 @@ def timeline_rows(customer_id: int, *, kinds: list[str] | None = None, channels:
                   live: bool | None = None, con: Connection | None = None) -> Rows:
     """load_timeline's rows as fetched; `live`: whether the store has notes or hand-offs, if already known."""
     con = cursor(con)
-    # only the filters asked for go into the SQL: "$x is null or ..." for each unused one costs a third of a read
-    wanted = {"kinds": kinds or None, "channels": channels or None, "start": start, "end": end}
-    conditions = {"kinds": "kind in (select unnest($kinds))", "channels": "channel in (select unnest($channels))",
-                  "start": "occurred_at >= $start", "end": "occurred_at < $end"}
-    used = {name: value for name, value in wanted.items() if value is not None}
-    where = "".join(f" and {conditions[name]}" for name in used)
+    used, where = timeline_filters(kinds, channels, start, end)
     # the live part costs a third of a profile read; most stores have no notes or hand-offs to add
     live = has_live_events(con) if live is None else live
     # the events come packed (see customer_timeline.sql) with only the columns the filters need beside them
@@ -152,6 +147,20 @@ def unpack_events(customer_id: int, rows: list[tuple], con: Connection) -> Rows:
     return Rows(TIMELINE_COLUMNS, tuple(types[column] for column in TIMELINE_COLUMNS), events)
 
 
+TIMELINE_CONDITIONS = {"kinds": "kind in (select unnest($kinds))", "channels": "channel in (select unnest($channels))",
+                       "start": "occurred_at >= $start", "end": "occurred_at < $end"}
+
+
+def timeline_filters(kinds: list[str] | None, channels: list[str] | None, start: datetime | None,
+                     end: datetime | None) -> tuple[dict[str, Any], str]:
+    """The timeline filters asked for, as parameters and the SQL conditions (" and ...") that apply them.
+
+    Only the filters asked for go into the SQL: "$x is null or ..." for each unused one costs a third of a read."""
+    wanted = {"kinds": kinds or None, "channels": channels or None, "start": start, "end": end}
+    used = {name: value for name, value in wanted.items() if value is not None}
+    return used, "".join(f" and {TIMELINE_CONDITIONS[name]}" for name in used)
+
+
 HAS_LIVE_EVENTS = "select exists (select 1 from handoffs) or exists (select 1 from inbox_notes)"
 
 
@@ -159,10 +168,13 @@ def has_live_events(con: Connection) -> bool:
     return con.execute(HAS_LIVE_EVENTS).fetchall()[0][0]
 
 
-def timeline_size(customer_id: int, con: Connection | None = None) -> int:
-    return cursor(con).execute(f"""select (select count(*) from customer_timeline where customer_id = $id)
-                                          + (select count(*) from ({LIVE_EVENTS}) where customer_id = $id)""",
-                               {"id": customer_id}).fetchall()[0][0]
+def timeline_size(customer_id: int, *, kinds: list[str] | None = None, channels: list[str] | None = None,
+                  start: datetime | None = None, end: datetime | None = None, con: Connection | None = None) -> int:
+    """How many of the customer's events the filters select (all of them, with none): what the pages count."""
+    used, where = timeline_filters(kinds, channels, start, end)
+    return cursor(con).execute(f"""select (select count(*) from customer_timeline where customer_id = $id{where})
+                                          + (select count(*) from ({LIVE_EVENTS}) where customer_id = $id{where})""",
+                               {"id": customer_id, **used}).fetchall()[0][0]
 
 
 def points(customer_id: int, viewer: Viewer, now: datetime | None = None,
@@ -372,28 +384,27 @@ def find_customers(text: str, limit: int = 20, con: Connection | None = None,
 
 
 def contact_points(customer_id: int, viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:
-    """Each email, phone, handle, the address and birth date, with the sources each was seen in; masked values
-    stay masked (see reveal)."""
+    """Each email, phone, handle, the address and birth date, with the sources whose records carry it; masked
+    values stay masked (see reveal)."""
     viewer.require_page(*CUSTOMER_PAGES)
     found = load_profile(customer_id, con)
     if found is None:
         return pd.DataFrame(columns=["Contact", "Value", "Seen in", "field"])
-    records = load_identity(customer_id, con)
+    held = record_details(customer_id, con)
     shown = mask_profile(found, viewer.masked)
-    sources = ", ".join(sorted(set(records["source"]))) if not records.empty else ""
-    evidence = records["evidence"].fillna("").str.lower() if not records.empty else pd.Series(dtype=str)
-    rows = [("Email", "email", real, seen) for real, seen in zip(found["emails"] or [], shown["emails"] or [],
-                                                                   strict=True)]
-    rows += [("Phone", "phone", real, seen) for real, seen in zip(found["phones"] or [], shown["phones"] or [],
-                                                                    strict=True)]
-    rows += [("Handle", "handle", h.replace(":", " @", 1), h.replace(":", " @", 1)) for h in found["handles"] or []]
+    # (label, field, what the records must carry, what the viewer sees)
+    rows = [("Email", "email", f"email:{real}", seen) for real, seen in zip(found["emails"] or [],
+                                                                           shown["emails"] or [], strict=True)]
+    rows += [("Phone", "phone", f"phone:{real}", seen) for real, seen in zip(found["phones"] or [],
+                                                                            shown["phones"] or [], strict=True)]
+    rows += [("Handle", "handle", f"handle:{h}", h.replace(":", " @", 1)) for h in found["handles"] or []]
     if found.get("street") or found.get("postcode"):
-        rows.append(("Address", "street", address(found), address(shown) if shown.get("street") else "hidden"))
+        rows.append(("Address", "street", None, address(shown) if shown.get("street") else "hidden"))
     if found.get("birth_date"):
-        rows.append(("Birth date", "birth_date", str(found["birth_date"]),
+        rows.append(("Birth date", "birth_date", None,
                      str(shown["birth_date"]) if shown.get("birth_date") else "hidden"))
-    return pd.DataFrame([(label, value, seen_in(real, records, evidence) or sources, field)
-                         for label, field, real, value in rows], columns=["Contact", "Value", "Seen in", "field"])
+    return pd.DataFrame([(label, value, seen_in(held, holders(held, field, key, found)), field)
+                         for label, field, key, value in rows], columns=["Contact", "Value", "Seen in", "field"])
 
 
 def address(profile: dict) -> str:
@@ -401,11 +412,36 @@ def address(profile: dict) -> str:
                      if part)
 
 
-def seen_in(value: str, records: pd.DataFrame, evidence: pd.Series) -> str:
+def record_details(customer_id: int, con: Connection | None = None) -> pd.DataFrame:
+    """Per source record of the customer: its source, the keys it carries, and its street, postcode and birth date
+    as identity staged them (street lower-cased, postcode upper-cased without spaces)."""
+    return cursor(con).execute("""
+        select r.source, r.keys, r.street, r.postcode, r.birth_date
+        from identity_records r
+        where r.record_key in (select record_key from customer_sources where customer_id = $id)
+    """, {"id": customer_id}).df()
+
+
+def holders(records: pd.DataFrame, field: str, key: str | None, profile: dict) -> pd.Series:
+    """Whether each record carries the profile's value of `field` (`key`: the identity key of an email, phone or
+    handle). An address is carried by a record with the same street, or without a street on file the same
+    postcode: a record that only shares the city does not hold it."""
+    if records.empty:
+        return pd.Series(dtype=bool)
+    if field == "street":
+        if profile.get("street"):
+            return records["street"].eq(str(profile["street"]).lower())
+        return records["postcode"].eq(profile.get("postcode"))
+    if field == "birth_date":
+        return pd.to_datetime(records["birth_date"]).eq(pd.Timestamp(profile["birth_date"]))
+    return records["keys"].map(lambda keys: key in list(keys if keys is not None else []))
+
+
+def seen_in(records: pd.DataFrame, carried: pd.Series) -> str:
+    """The sources, in order, of the records `carried` marks."""
     if records.empty:
         return ""
-    needle = value.replace(" @", ":").lower()
-    return ", ".join(sorted(set(records.loc[evidence.str.contains(needle, regex=False), "source"])))
+    return ", ".join(sorted(set(records.loc[carried.astype(bool), "source"])))
 
 
 def reveal(customer_id: int, field: str, reason: str, viewer: Viewer, con: Connection | None = None) -> str:

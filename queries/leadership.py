@@ -56,6 +56,14 @@ CUSTOMER_POSTS = """
       and ($segments is null or segment in (select unnest($segments)))
 """
 
+# the social inbox's items in the filter: cut by when they were posted, their network standing for the channel
+# (a post's channel on the timeline is its network); the alias `i` is social_inbox
+SOCIAL_ITEMS_FILTER = """
+    ($start is null or i.posted_at >= $start) and ($end is null or i.posted_at < $end)
+    and ($channels is null or i.network in (select unnest($channels)))
+    and ($segments is null or i.segment in (select unnest($segments)))
+"""
+
 # a complaint: a ticket or a post in which the customer sounds negative (a question is not a complaint)
 COMPLAINTS = f"""
     with events as ({FILTERED_EVENTS})
@@ -223,9 +231,7 @@ def social_vs_ticket_response(viewer: Viewer, filters: Filters = NO_FILTERS,
                        as median_first_response_minutes,
                    median(date_diff('minute', i.posted_at, s.closed_at)) as median_close_minutes
             from social_inbox i left join inbox_state s using (post_key)
-            where i.intent in ('complaint', 'question')
-              and ($start is null or i.posted_at >= $start) and ($end is null or i.posted_at < $end)
-              and ($segments is null or i.segment in (select unnest($segments)))
+            where i.intent in ('complaint', 'question') and {SOCIAL_ITEMS_FILTER}
             group by i.network
         ),
         tickets as (
@@ -238,10 +244,11 @@ def social_vs_ticket_response(viewer: Viewer, filters: Filters = NO_FILTERS,
     """, filters, con)
 
 
-def breaches_by_team(viewer: Viewer, now: datetime, con: Connection | None = None) -> pd.DataFrame:
-    """Per team: social items in the inbox, and how many missed their response-time target."""
+def breaches_by_team(viewer: Viewer, now: datetime, filters: Filters = NO_FILTERS,
+                     con: Connection | None = None) -> pd.DataFrame:
+    """Per team: social items in the inbox posted in the filter, and how many missed their response-time target."""
     viewer.require_page("leadership")
-    return cursor(con).execute("""
+    return _query(f"""
         select i.team, count(*) as items,
                count(*) filter (
                    where date_diff('minute', i.posted_at, coalesce(least(s.answered_at, i.brand_replied_at), $now))
@@ -250,5 +257,6 @@ def breaches_by_team(viewer: Viewer, now: datetime, con: Connection | None = Non
                                                             else 'new' end) in ('new', 'in_progress')
                                   and date_diff('minute', i.posted_at, $now) > i.target_minutes) as breached_open
         from social_inbox i left join inbox_state s using (post_key)
-        group by i.team order by breached desc
-    """, {"now": now}).df()
+        where {SOCIAL_ITEMS_FILTER}
+        group by i.team order by breached desc, i.team
+    """, filters, con, now=now)

@@ -43,10 +43,8 @@ def select_box(page: Page, label: str) -> Locator:
 
 def choose(page: Page, label: str, option: str, *, exact: bool = True) -> None:
     """Open the select box labelled `label` and click `option` in its list, as a person does."""
-    box = select_box(page, label)
-    box.scroll_into_view_if_needed()
-    box.click()
-    page.get_by_role("option", name=option, exact=exact).first.click()
+    open_list(page, label)
+    page.get_by_role("listbox").get_by_role("option", name=option, exact=exact).first.click()
     settle(page)
 
 
@@ -151,3 +149,95 @@ def open_in_new_tab(page: Page, base_url: str, link: str) -> Page:
     tab.goto(f"{base_url}/{link.removeprefix('./')}")
     settle(tab)
     return tab
+
+
+# ---------------------------------------------------------------- charts and tables, as a person reads and clicks them
+
+# every marker or bar Plotly drew, with its trace, its data and where it sits on the screen
+PLOT_POINTS_JS = """(plot) => {
+    const found = [];
+    plot.querySelectorAll('g.trace').forEach((group) => {
+        const calc = group.__data__;
+        if (!calc || !calc[0] || !calc[0].trace) return;
+        const trace = calc[0].trace;
+        group.querySelectorAll('.point').forEach((mark, n) => {
+            const i = mark.__data__ && mark.__data__.i !== undefined ? mark.__data__.i : n;
+            const box = mark.getBoundingClientRect();
+            if (!box.width && !box.height) return;
+            found.push({trace: trace.name, x: trace.x ? trace.x[i] : null, y: trace.y ? trace.y[i] : null,
+                        custom: trace.customdata ? trace.customdata[i] : null,
+                        cx: box.x + box.width / 2, cy: box.y + box.height / 2,
+                        w: box.width, h: box.height});
+        });
+    });
+    return found;
+}"""
+
+
+def plot_points(page: Page, plot: Locator) -> list[dict]:
+    """The chart's markers and bars (trace, x, y, custom data, screen centre and size), scrolled into view first."""
+    plot.scroll_into_view_if_needed()
+    expect(plot.locator(".point").first).to_be_attached(timeout=RENDER_TIMEOUT)
+    page.wait_for_timeout(300)  # Plotly may still be laying out after the scroll
+    return plot.evaluate(PLOT_POINTS_JS)
+
+
+def click_point(page: Page, point: dict) -> None:
+    """Click a marker or bar found by plot_points, and wait for the run it starts."""
+    page.mouse.move(point["cx"], point["cy"])
+    page.mouse.click(point["cx"], point["cy"])
+    settle(page)
+
+
+def grid_with_column(page: Page, header: str) -> Locator:
+    """The data grid that has a column called `header`."""
+    return page.locator('[data-testid="stDataFrame"]').filter(
+        has=page.locator("th[role=columnheader]", has_text=re.compile(f"^{re.escape(header)}$"))).first
+
+
+def grid_rows(table: Locator) -> list[dict[str, str]]:
+    """The rows a data grid shows now, each as {column header: cell text} (only the rows it has drawn)."""
+    table.scroll_into_view_if_needed()
+    expect(table.locator("th[role=columnheader]").first).to_be_attached(timeout=RENDER_TIMEOUT)
+    headers = [text.strip() for text in table.locator("th[role=columnheader]").all_inner_texts()]
+    rows = []
+    for row in table.locator("tbody tr[role=row]").all():
+        cells = [text.strip() for text in row.locator("td[role=gridcell]").all_inner_texts()]
+        rows.append(dict(zip(headers, cells, strict=False)))
+    return rows
+
+
+def grid_row_count(table: Locator) -> int:
+    """How many data rows the grid holds (drawn or not)."""
+    expect(table.locator("table[role=grid]")).to_be_attached(timeout=RENDER_TIMEOUT)
+    return int(table.locator("table[role=grid]").get_attribute("aria-rowcount")) - 1
+
+
+def shown_in(page: Page, label: str) -> str:
+    """The text a select box (a combo box since Streamlit 1.5x, where `chosen` finds no Base Web select) shows."""
+    box = page.get_by_role("combobox", name=label, exact=True).first
+    expect(box).to_be_attached(timeout=RENDER_TIMEOUT)
+    return box.input_value().strip()
+
+
+def add_to_multiselect(page: Page, label: str, option: str) -> None:
+    """Open the multiselect labelled `label`, click `option`, close the list, and wait for the run."""
+    open_list(page, label)
+    page.get_by_role("listbox").get_by_role("option", name=option, exact=True).first.click()
+    page.keyboard.press("Escape")
+    settle(page)
+
+
+def open_list(page: Page, label: str, tries: int = 3) -> None:
+    """Click the combo box labelled `label` until its list shows (a click during a run's redraw can be lost)."""
+    box = page.get_by_role("combobox", name=label, exact=True).first
+    for attempt in range(tries):
+        box.scroll_into_view_if_needed()
+        box.click()
+        try:
+            expect(page.get_by_role("listbox").first).to_be_visible(timeout=5_000)
+            return
+        except AssertionError:
+            if attempt == tries - 1:
+                raise
+            settle(page)
