@@ -31,15 +31,18 @@ chosen = st.selectbox("Look at idea", list(groups["idea_key"]), key="idea", form
 current = groups.set_index("idea_key").loc[chosen, "status"]
 
 
-def save_status(idea_key: str) -> None:
-    """Runs only when the person changes the status box: looking at another idea never writes."""
-    inbox.set_idea_status(viewer, idea_key, st.session_state[f"idea-status-{idea_key}"])
-    st.session_state["idea-saved"] = idea_key
+def save_status(idea_key: str, shown: str) -> None:
+    """Runs when the status box reports a change; writes only a status other than the one shown. (Streamlit also
+    calls it when a box it had forgotten comes back with the value the browser kept: the same status, no write.)"""
+    chosen_status = st.session_state[f"idea-status-{idea_key}"]
+    if chosen_status != shown:
+        inbox.set_idea_status(viewer, idea_key, chosen_status)
+        st.session_state["idea-saved"] = idea_key
 
 
 # keyed by the idea, so a status chosen for one idea is never carried to the next one looked at
 st.selectbox("Status", list(IDEA_STATUSES), index=list(IDEA_STATUSES).index(current), format_func=STATUS_LABELS.get,
-             key=f"idea-status-{chosen}", on_change=save_status, args=(chosen,),
+             key=f"idea-status-{chosen}", on_change=save_status, args=(chosen, current),
              disabled=not viewer.may("work_inbox"))
 if st.session_state.pop("idea-saved", None) == chosen:
     st.success(f"Status saved: {STATUS_LABELS[current]}.", icon=":material/check_circle:")
