@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from connectors.files import STAGE, STAGE_REJECTS, FatalLoadError, Staged, detect_format, drop_temp, stage_file
 from connectors.mapping import FieldSource, Mapping, canonical_mapping, load_mapping
+from connectors.progress import Reporter
 from connectors.schema import SOCIAL_NETWORKS, Field, Kind
 from connectors.schema import kind as find_kind
 from store import Connection, quote_identifier, quote_literal, transaction
@@ -48,12 +50,16 @@ class LoadResult:
 
 
 def load_file(con: Connection, kind_name: str, path: str | Path, *, source: str | None = None,
-              mapping: str | Path | Mapping | None = None, file_label: str | None = None) -> LoadResult:
+              mapping: str | Path | Mapping | None = None, file_label: str | None = None,
+              reporter: Reporter | None = None) -> LoadResult:
     """Load `path` as `kind_name` records of `source` in one transaction; a failure changes no data table.
 
     Raises FatalLoadError (with a one-line message) when the whole file is unusable; the attempt is still logged.
+    A `reporter` shows the step the load is at and, once read, how many records the file holds.
     """
     path = Path(path)
+    reporter = reporter or Reporter()
+    reporter.start(f"load {path.name}")
     kind = find_kind(kind_name)
     mapping = resolve_mapping(mapping, kind)
     source = check_source_name(source or mapping.source or kind.name)
@@ -62,7 +68,7 @@ def load_file(con: Connection, kind_name: str, path: str | Path, *, source: str 
     started_at = utc_now()
     try:
         with transaction(con):
-            result = load_in_transaction(con, kind, mapping, path, source, label, load_id)
+            result = load_in_transaction(con, kind, mapping, path, source, label, load_id, reporter)
             log_load(con, result, started_at, "ok", None)
     except Exception as exc:
         log_load(con, LoadResult(load_id, source, kind.name, label), started_at, "failed", str(exc))
@@ -154,19 +160,24 @@ def stage_records(con: Connection, records: list | str, paths: tuple[str, ...] =
 
 
 def load_in_transaction(con: Connection, kind: Kind, mapping: Mapping, path: Path, source: str, label: str,
-                        load_id: int) -> LoadResult:
+                        load_id: int, reporter: Reporter) -> LoadResult:
+    reporter.step("reading")
     fmt = detect_format(path, mapping.format, mapping.records)
     staged = stage_file(con, path, fmt, delimiter=mapping.delimiter, records_path=mapping.records)
-    return load_staged(con, kind, mapping, staged, source, label, load_id, path.name)
+    reporter.advance(records=staged.record_count)
+    return load_staged(con, kind, mapping, staged, source, label, load_id, path.name, step=reporter.step)
 
 
 def load_staged(con: Connection, kind: Kind, mapping: Mapping, staged: Staged, source: str, label: str,
-                load_id: int, name: str, *, whole_file_checks: bool = True) -> LoadResult:
+                load_id: int, name: str, *, whole_file_checks: bool = True,
+                step: Callable[[str], None] | None = None) -> LoadResult:
     """Check the staged records, quarantine the bad ones and upsert the good ones: the core of every load."""
+    step = step or (lambda name: None)
     result = LoadResult(load_id, source, kind.name, label)
     expressions = extraction_expressions(kind, mapping, staged, name, result.warnings)
     if whole_file_checks:
         check_required_paths_exist(con, kind, expressions, staged, name)
+    step("checking")
     con.execute(checked_rows_sql(kind, mapping, expressions))
     result.repeated, notes = fold_repeats(con, kind)
     if whole_file_checks:  # an API's repeats are its documented behaviour; a file's differing ones are worth a word
@@ -175,6 +186,7 @@ def load_staged(con: Connection, kind: Kind, mapping: Mapping, staged: Staged, s
     raw = "s._json::varchar" if staged.columns is None else "json_remove(to_json(s), '$._line')"
     replace_quarantine(con, kind, source, label, load_id, raw)
     result.rejected = con.execute("select count(*) from quarantine where load_id = ?", [load_id]).fetchone()[0]
+    step("writing")
     counts = classify_changes(con, kind, source)
     result.inserted, result.updated, result.unchanged = (counts.get(c, 0) for c in
                                                          ("inserted", "updated", "unchanged"))

@@ -29,7 +29,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    print(build(store.connect()).summary())
+    # the command line orchestrates: the progress display is the connectors', the build only names its steps
+    from connectors.progress import Reporter, console
+
+    reporter = Reporter(console())
+    reporter.start("build")
+    try:
+        report = build(store.connect(), step=reporter.step)
+    finally:
+        reporter.finish()
+    print(report.summary())
     return 0
 
 
