@@ -19,6 +19,7 @@ from connectors.files import FatalLoadError
 from connectors.jobs import hand_over, open_store_or_none
 from connectors.loader import load_file
 from connectors.mapping import MAPPINGS_DIR, MappingError, load_mapping
+from connectors.progress import Reporter, console
 from connectors.schema import KINDS, UnknownKind
 from connectors.status import quarantined_rows, source_status
 from connectors.sync import sync_all
@@ -69,25 +70,41 @@ def run_load(args: argparse.Namespace) -> int:
             mapping = str(Path(mapping).resolve())
         return hand_over({"command": "load", "kind": args.kind, "path": str(Path(args.path).resolve()),
                           "source": args.source, "mapping": mapping})
-    result = load_file(con, args.kind, args.path, source=args.source, mapping=args.mapping)
+    reporter = Reporter(console())
+    try:
+        result = load_file(con, args.kind, args.path, source=args.source, mapping=args.mapping, reporter=reporter)
+    finally:
+        reporter.finish()
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(result.summary())
     if result.rejected:
         print(f"see the reasons with: python -m connectors quarantine --source {result.source}")
-    print(refresh(con).summary())
+    print(refreshed(con, reporter).summary())
     return 0
+
+
+def refreshed(con: store.Connection, reporter: Reporter):
+    """refresh(), showing the build's steps as they go."""
+    reporter.start("build")
+    try:
+        return refresh(con, step=reporter.step)
+    finally:
+        reporter.finish()
 
 
 def run_sync(args: argparse.Namespace) -> int:
     con = open_store_or_none()
     if con is None:
         return hand_over({"command": "sync", "names": args.names or None})
+    reporter = Reporter(console())
     try:
-        results = sync_all(con, args.names or None)
+        results = sync_all(con, args.names or None, reporter=reporter)
     except SourcesError as exc:
         print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1
+    finally:
+        reporter.finish()
     if not results:
         print(f"no sources configured: {sources_path()} does not exist or lists none "
               f"(see sources.example.toml; RAPPORT_SOURCES names another file)")
@@ -96,7 +113,7 @@ def run_sync(args: argparse.Namespace) -> int:
         print(result.summary())
         if result.error:
             print(f"error: {result.error}", file=sys.stderr)
-    print(refresh(con).summary())
+    print(refreshed(con, reporter).summary())
     return 0 if all(r.outcome == "ok" for r in results) else 1
 
 
@@ -123,10 +140,16 @@ def run_mappings(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    con = store.connect()
-    for result in load_demo(con, as_of=args.as_of, customers=args.customers):
+    con, reporter = store.connect(), Reporter(console())
+    try:
+        results = load_demo(con, as_of=args.as_of, customers=args.customers, reporter=reporter)
+        reporter.start("build")
+        report = build(con, step=reporter.step)
+    finally:
+        reporter.finish()
+    for result in results:
         print(result.summary())
-    print(build(con).summary())
+    print(report.summary())
     return 0
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from connectors.loader import LoadResult, load_file
+from connectors.progress import Reporter
 from store import PROJECT_ROOT, Connection
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
@@ -23,12 +24,14 @@ DEMO_FILES = (
 
 
 def load_demo(con: Connection, out_dir: Path = DEMO_DIR, *, as_of: date | None = None, seed: int = 7,
-              customers: int = 2000) -> list[LoadResult]:
-    """Generate the demo exports into `out_dir` and load them all."""
+              customers: int = 2000, reporter: Reporter | None = None) -> list[LoadResult]:
+    """Generate the demo exports into `out_dir` and load them all (a `reporter` shows each load as it goes)."""
     from data.demo import generate  # imported here: the generator is only needed when the demo is wanted
 
+    if reporter:
+        reporter.start("demo: generating the exports")
     generate(out_dir, seed=seed, as_of=as_of, customers=customers)
-    return [load_file(con, kind, out_dir / name, mapping=mapping, source=source)
+    return [load_file(con, kind, out_dir / name, mapping=mapping, source=source, reporter=reporter)
             for name, kind, mapping, source in DEMO_FILES]
 
 

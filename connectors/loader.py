@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from connectors.files import STAGE, STAGE_REJECTS, FatalLoadError, Staged, detect_format, drop_temp, stage_file
 from connectors.mapping import FieldSource, Mapping, canonical_mapping, load_mapping
+from connectors.progress import Reporter
 from connectors.schema import SOCIAL_NETWORKS, Field, Kind
 from connectors.schema import kind as find_kind
 from store import Connection, quote_identifier, quote_literal, transaction
@@ -22,6 +24,7 @@ DEFAULT_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%a %b %d %H:%M:%S %z %Y", "%Y/%
 TRUE_WORDS = ("true", "t", "1", "yes", "y")
 FALSE_WORDS = ("false", "f", "0", "no", "n")
 SHOWN_VALUE_CHARS = 40
+SHOWN_REPEATS = 5  # record ids named in a load's warnings about differing versions; the rest are counted
 
 
 @dataclass
@@ -37,6 +40,7 @@ class LoadResult:
     unchanged: int = 0
     rejected: int = 0
     suppressed: int = 0
+    repeated: int = 0  # rows folded into another version of the same record in this file or batch: not rejected
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -46,12 +50,16 @@ class LoadResult:
 
 
 def load_file(con: Connection, kind_name: str, path: str | Path, *, source: str | None = None,
-              mapping: str | Path | Mapping | None = None, file_label: str | None = None) -> LoadResult:
+              mapping: str | Path | Mapping | None = None, file_label: str | None = None,
+              reporter: Reporter | None = None) -> LoadResult:
     """Load `path` as `kind_name` records of `source` in one transaction; a failure changes no data table.
 
     Raises FatalLoadError (with a one-line message) when the whole file is unusable; the attempt is still logged.
+    A `reporter` shows the step the load is at and, once read, how many records the file holds.
     """
     path = Path(path)
+    reporter = reporter or Reporter()
+    reporter.start(f"load {path.name}")
     kind = find_kind(kind_name)
     mapping = resolve_mapping(mapping, kind)
     source = check_source_name(source or mapping.source or kind.name)
@@ -60,7 +68,7 @@ def load_file(con: Connection, kind_name: str, path: str | Path, *, source: str 
     started_at = utc_now()
     try:
         with transaction(con):
-            result = load_in_transaction(con, kind, mapping, path, source, label, load_id)
+            result = load_in_transaction(con, kind, mapping, path, source, label, load_id, reporter)
             log_load(con, result, started_at, "ok", None)
     except Exception as exc:
         log_load(con, LoadResult(load_id, source, kind.name, label), started_at, "failed", str(exc))
@@ -152,25 +160,33 @@ def stage_records(con: Connection, records: list | str, paths: tuple[str, ...] =
 
 
 def load_in_transaction(con: Connection, kind: Kind, mapping: Mapping, path: Path, source: str, label: str,
-                        load_id: int) -> LoadResult:
+                        load_id: int, reporter: Reporter) -> LoadResult:
+    reporter.step("reading")
     fmt = detect_format(path, mapping.format, mapping.records)
     staged = stage_file(con, path, fmt, delimiter=mapping.delimiter, records_path=mapping.records)
-    return load_staged(con, kind, mapping, staged, source, label, load_id, path.name)
+    reporter.advance(records=staged.record_count)
+    return load_staged(con, kind, mapping, staged, source, label, load_id, path.name, step=reporter.step)
 
 
 def load_staged(con: Connection, kind: Kind, mapping: Mapping, staged: Staged, source: str, label: str,
-                load_id: int, name: str, *, whole_file_checks: bool = True) -> LoadResult:
+                load_id: int, name: str, *, whole_file_checks: bool = True,
+                step: Callable[[str], None] | None = None) -> LoadResult:
     """Check the staged records, quarantine the bad ones and upsert the good ones: the core of every load."""
+    step = step or (lambda name: None)
     result = LoadResult(load_id, source, kind.name, label)
     expressions = extraction_expressions(kind, mapping, staged, name, result.warnings)
     if whole_file_checks:
         check_required_paths_exist(con, kind, expressions, staged, name)
+    step("checking")
     con.execute(checked_rows_sql(kind, mapping, expressions))
-    refuse_duplicates(con)
+    result.repeated, notes = fold_repeats(con, kind)
+    if whole_file_checks:  # an API's repeats are its documented behaviour; a file's differing ones are worth a word
+        result.warnings.extend(notes)
     result.suppressed = drop_suppressed_rows(con, kind, source)
     raw = "s._json::varchar" if staged.columns is None else "json_remove(to_json(s), '$._line')"
     replace_quarantine(con, kind, source, label, load_id, raw)
     result.rejected = con.execute("select count(*) from quarantine where load_id = ?", [load_id]).fetchone()[0]
+    step("writing")
     counts = classify_changes(con, kind, source)
     result.inserted, result.updated, result.unchanged = (counts.get(c, 0) for c in
                                                          ("inserted", "updated", "unchanged"))
@@ -367,16 +383,35 @@ def checked_rows_sql(kind: Kind, mapping: Mapping, expressions: dict[str, str]) 
     """
 
 
-def refuse_duplicates(con: Connection) -> None:
-    """A record id twice in one file: the first good row loads, the later ones are refused, naming the first."""
+def fold_repeats(con: Connection, kind: Kind) -> tuple[int, list[str]]:
+    """Keep one row per record id of this file or batch: the newest version (by `updated_at` where the kind has
+    one, else the later line). An API lists a record again when it changed while being exported (Zendesk's
+    incremental export does, by design) and sideloads a user with every page that names them: such repeats are
+    not mistakes, so nothing is quarantined for them. Returns how many rows were folded away and, per record id
+    whose versions differ, a note naming the lines (a file's caller shows them as warnings)."""
     con.execute("""create or replace temp table _duplicates as
-                   select record_id, min(_line) as first_line from _checked where _reason is null
-                   group by record_id having count(*) > 1""")
-    con.execute(f"""update _checked c
-                    set _reason = 'duplicate record id ' || {quoted('d.record_id')} ||
-                                  ' in this file (first on line ' || d.first_line || ')'
-                    from _duplicates d
-                    where c.record_id = d.record_id and c._reason is null and c._line > d.first_line""")
+                   select record_id from _checked where _reason is null group by record_id having count(*) > 1""")
+    if not con.execute("select count(*) from _duplicates").fetchall()[0][0]:  # the usual case: free
+        return 0, []
+    newest = "updated_at desc nulls last, " if any(f.name == "updated_at" for f in kind.fields) else ""
+    con.execute(f"""create or replace temp table _repeats as
+                    select record_id, _line, _row_hash,
+                           row_number() over (partition by record_id order by {newest}_line desc) as _rank
+                    from _checked where _reason is null and record_id in (select record_id from _duplicates)""")
+    notes = [f"record id {record_id!r} appears on lines {lines} with different values; line {kept} loaded "
+             f"(the {'newest' if newest else 'last'} version)"
+             for record_id, lines, kept in con.execute("""
+                 select record_id, string_agg(_line::varchar, ', ' order by _line), max(_line) filter (_rank = 1)
+                 from _repeats group by record_id having count(distinct _row_hash) > 1
+                 order by min(_line) limit $most""", {"most": SHOWN_REPEATS}).fetchall()]
+    conflicting = con.execute("""select count(*) from (select record_id from _repeats group by record_id
+                                 having count(distinct _row_hash) > 1)""").fetchall()[0][0]
+    if conflicting > len(notes):
+        notes.append(f"{conflicting - len(notes)} more record ids appear with different values; each loaded "
+                     f"its {'newest' if newest else 'last'} version")
+    folded = con.execute("select count(*) from _repeats where _rank > 1").fetchall()[0][0]
+    con.execute("delete from _checked where _line in (select _line from _repeats where _rank > 1)")
+    return folded, notes
 
 
 # --- suppression (erased people) ------------------------------------------------------------------------------
@@ -492,8 +527,8 @@ def log_load(con: Connection, result: LoadResult, started_at: datetime, outcome:
                  result.inserted, result.updated, result.unchanged, result.rejected, error, result.suppressed])
 
 
-TEMP_TABLES = (STAGE, STAGE_REJECTS, "_reject_lines", "_checked", "_changes", "_duplicates", "_suppressed",
-               "_csv_rejects", "_csv_scans", "_csv_raw", "_lines", "_records", "_parquet_raw")
+TEMP_TABLES = (STAGE, STAGE_REJECTS, "_reject_lines", "_checked", "_changes", "_duplicates", "_repeats",
+               "_suppressed", "_csv_rejects", "_csv_scans", "_csv_raw", "_lines", "_records", "_parquet_raw")
 
 
 def drop_temp_tables(con: Connection) -> None:

@@ -17,6 +17,7 @@ from connectors.api.base import Page, Stream
 from connectors.api.http import CredentialsRefused, Http
 from connectors.api.sources import Source, load_sources, select
 from connectors.loader import LoadResult, load_records, log_load, utc_now
+from connectors.progress import Reporter
 from store import Connection, transaction
 
 
@@ -111,32 +112,38 @@ def json_text(records: list) -> str | None:
 
 
 def sync_all(con: Connection, names: list[str] | None = None, *, sources: list[Source] | None = None,
-             progress: Callable[[Progress], None] | None = None) -> list[SyncResult]:
+             progress: Callable[[Progress], None] | None = None, reporter: Reporter | None = None) -> list[SyncResult]:
     """Sync the named sources (all when None) of the sources file, one after the other; a source that fails is
-    reported in its result and never stops the others. The model is not rebuilt here: callers do it once."""
+    reported in its result and never stops the others. The model is not rebuilt here: callers do it once.
+
+    `progress` is called after every stored batch; `reporter` shows the work as it goes (records and pages
+    fetched, each wait for a rate limit or a retry and why)."""
     chosen = select(load_sources() if sources is None else sources, names)
-    return [guarded(con, source, progress) for source in chosen]
+    return [guarded(con, source, progress, reporter or Reporter()) for source in chosen]
 
 
-def guarded(con: Connection, source: Source, progress: Callable[[Progress], None] | None) -> SyncResult:
+def guarded(con: Connection, source: Source, progress: Callable[[Progress], None] | None,
+            reporter: Reporter) -> SyncResult:
     try:
-        return sync_source(con, source, progress)
+        return sync_source(con, source, progress, reporter)
     except Exception as exc:  # noqa: BLE001 - a source that cannot even start must not stop the others
         result = SyncResult(source.name)
         result.fail(error_message(source.name, exc))
         return result
 
 
-def sync_source(con: Connection, source: Source, progress: Callable[[Progress], None] | None = None) -> SyncResult:
+def sync_source(con: Connection, source: Source, progress: Callable[[Progress], None] | None = None,
+                reporter: Reporter | None = None) -> SyncResult:
     """Sync every stream of one source; a refusal of its credentials stops it, any other failure only its stream."""
-    result, started = SyncResult(source.name), time.perf_counter()
+    result, started, reporter = SyncResult(source.name), time.perf_counter(), reporter or Reporter()
     module = source.module
     http = Http(source.name, module.base_url(source.settings), auth=module.auth(source.settings),
-                policy=source.policy)
+                policy=source.policy, reporter=reporter)
     streams = module.streams(source, http)
     for position, stream in enumerate(streams):
         try:
-            records = sync_stream(con, source, stream, result, progress)
+            reporter.start(f"sync {source.name}/{stream.name}")
+            records = sync_stream(con, source, stream, result, progress, reporter)
             if not records:  # nothing new: still a sync the load log should show
                 log_attempt(con, source.name, stream, None)
             record_outcome(con, source.name, stream.name, "ok", None, records)
@@ -157,16 +164,21 @@ def sync_source(con: Connection, source: Source, progress: Callable[[Progress], 
 
 
 def sync_stream(con: Connection, source: Source, stream: Stream, result: SyncResult,
-                progress: Callable[[Progress], None] | None) -> int:
+                progress: Callable[[Progress], None] | None, reporter: Reporter) -> int:
     """Store the stream's pages batch by batch, each with its cursor; the number of records received."""
     cursor = saved_cursor(con, source.name, stream.name)
     received, settings = 0, source.settings
-    gathered = batches(stream.pages(cursor), settings["batch_records"], settings["batch_seconds"], stream.records_at)
-    with closing(prefetched(gathered)) as ready:  # closing stops the fetching thread whatever happens here
+    gathered = batches(counted(stream.pages(cursor), reporter), settings["batch_records"], settings["batch_seconds"],
+                       stream.records_at)
+    # closing stops the fetching thread whatever happens here; while it fetches (or waits), this thread shows how
+    # far it got
+    with closing(prefetched(gathered, idle=reporter.refresh)) as ready:
         for batch in ready:
             label = (f"api:{source.name}/{stream.name}?since={cursor or 'start'}"
                      f"#pages={result.pages + 1}-{result.pages + batch.pages}")
+            reporter.step(f"storing {batch.size:,} records")
             store_batch(con, source, stream, batch, label, result)
+            reporter.step("")
             cursor = batch.next_cursor or cursor
             received += batch.size
             result.pages += batch.pages
@@ -192,6 +204,13 @@ def store_batch(con: Connection, source: Source, stream: Stream, batch: Serialis
         result.add(load)
 
 
+def counted(pages: Iterator[Page], reporter: Reporter) -> Iterator[Page]:
+    """The same pages, each counted in the reporter as it arrives (in the fetching thread)."""
+    for page in pages:
+        reporter.advance(records=len(page.records) + sum(map(len, page.related.values())), pages=1)
+        yield page
+
+
 def batches(pages: Iterator[Page], size: int, seconds: float, records_at: str | None = None) -> Iterator[Serialised]:
     """Consecutive pages gathered until they hold `size` records or took `seconds` to fetch (a page is never
     split): few large transactions are fast, and the time limit bounds what a crash can cost on a slow API."""
@@ -210,10 +229,11 @@ def batches(pages: Iterator[Page], size: int, seconds: float, records_at: str | 
         yield batch.serialised(records_at)
 
 
-def prefetched(items: Iterator, depth: int = 1) -> Iterator:
+def prefetched(items: Iterator, depth: int = 1, idle: Callable[[], None] | None = None) -> Iterator:
     """The same items, produced by a background thread while the caller stores the ones before: fetching and
     serialising run in Python while DuckDB, which releases the interpreter as it works, stores the previous
-    batch. Errors arrive in order, after the items produced before them."""
+    batch. Errors arrive in order, after the items produced before them. `idle` is called (in the caller's
+    thread) every 50 ms that the caller waits for an item."""
     queue: Queue = Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -241,6 +261,8 @@ def prefetched(items: Iterator, depth: int = 1) -> Iterator:
             try:
                 tag, item = queue.get(timeout=0.05)
             except Empty:
+                if idle:
+                    idle()
                 continue
             if tag == "end":
                 return

@@ -39,7 +39,16 @@ def run_build(args: argparse.Namespace) -> int:
     con = open_store_or_none()
     if con is None:
         return hand_over({"command": "build"})
-    print(build(con).summary())
+    # the command line orchestrates: the progress display is the connectors', the build only names its steps
+    from connectors.progress import Reporter, console
+
+    reporter = Reporter(console())
+    reporter.start("build")
+    try:
+        report = build(con, step=reporter.step)
+    finally:
+        reporter.finish()
+    print(report.summary())
     return 0
 
 

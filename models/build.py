@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -42,6 +43,7 @@ class BuildReport:
     customers: int = 0
     events: int = 0
     touched: int | None = None  # None: a full build
+    announce: Callable[[str], None] | None = field(default=None, repr=False)  # told each step as it begins
 
     def summary(self) -> str:
         steps = ", ".join(f"{name} {secs:.1f}s" for name, secs in self.seconds.items())
@@ -51,7 +53,7 @@ class BuildReport:
 
 
 def build(con: Connection, now: datetime | None = None, changed_since: int | None = None,
-          identity_changed: bool = True) -> BuildReport:
+          identity_changed: bool = True, step: Callable[[str], None] | None = None) -> BuildReport:
     """Rebuild every model from the raw tables; the old models stay visible to readers until this commits.
 
     With `changed_since` (the load the current models were built through) the build is incremental: staging
@@ -60,10 +62,11 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
     identity touched (models.increments) or whose posts left the last 90 days since the last build; the others keep
     their rows, which a full build would give again (`full_built_at`: when the models were last built whole).
     Without `identity_changed` (no load and no staff decision since: only the calendar moved) identity is left as
-    it is, which at a million customers saves a minute.
+    it is, which at a million customers saves a minute. `step` is told the name of each step as it begins (a
+    progress display).
     """
     now = now or datetime.now(UTC).replace(tzinfo=None)
-    report = BuildReport()
+    report = BuildReport(announce=step)
     with transaction(con):
         if changed_since is not None:
             remember_previous_build(con)
@@ -112,7 +115,8 @@ class Refresh:
         return self.report.summary() if self.report else f"models up to date ({self.reason}): not rebuilt"
 
 
-def refresh(con: Connection, now: datetime | None = None, decided: bool = False) -> Refresh:
+def refresh(con: Connection, now: datetime | None = None, decided: bool = False,
+            step: Callable[[str], None] | None = None) -> Refresh:
     """Bring the models up to date with the raw tables: incrementally after loads that changed records, a staff
     decision on who is who (`decided`: a merge, split or undo), or when the models are MAX_MODEL_AGE old (posts
     leave the last 90 days: identity is then left as it is); whole when an incremental build cannot give what a
@@ -120,13 +124,13 @@ def refresh(con: Connection, now: datetime | None = None, decided: bool = False)
     build after a load resolves identity whole: a minute at a million customers)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
     if needs_full_build(con):
-        return Refresh(build(con, now))
+        return Refresh(build(con, now, step=step))
     built_at, loaded_through, newest = con.execute(
         f"select max(built_at), max(loaded_through), ({LAST_CHANGING_LOAD}) from model_build").fetchall()[0]
     if newest > loaded_through or decided:
-        return Refresh(build(con, now, changed_since=loaded_through))
+        return Refresh(build(con, now, changed_since=loaded_through, step=step))
     if now - built_at >= MAX_MODEL_AGE:
-        return Refresh(build(con, now, changed_since=loaded_through, identity_changed=False))
+        return Refresh(build(con, now, changed_since=loaded_through, identity_changed=False, step=step))
     return Refresh(reason=f"no new or changed records since the build at {built_at:%Y-%m-%d %H:%M} UTC")
 
 
@@ -166,6 +170,8 @@ def index_lookups(con: Connection, tables: tuple[str, ...]) -> None:
 
 
 def timed(report: BuildReport, step: str, function, *args):
+    if report.announce:
+        report.announce(step)
     started = time.perf_counter()
     result = function(*args)
     report.seconds[step] = time.perf_counter() - started

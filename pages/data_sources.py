@@ -62,8 +62,11 @@ else:
             "last_sync_at": st.column_config.DatetimeColumn("Last sync", format="YYYY-MM-DD HH:mm"),
             "last_outcome": "Outcome", "last_error": "Error", "records": "Records", "cursor": "Cursor"})
     if viewer.may("sync") and st.button("Sync now", icon=":material/sync:", key="sync-now"):
-        with st.spinner("Pulling what changed and refreshing the profiles…"):
-            results = actions.sync_now(viewer)
+        with st.status("Pulling what changed and refreshing the profiles…") as box:
+            shown = st.empty()  # records, pages, any wait for a rate limit and why; plain text
+            results = actions.sync_now(viewer, progress=lambda status: shown.text(status.line()))
+            box.update(label="Sync finished", state="complete" if all(r.outcome == "ok" for r in results) else
+                       "error", expanded=False)
         st.text("\n".join(result.summary() for result in results))
 
 st.header("Identity resolution")

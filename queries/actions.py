@@ -4,9 +4,11 @@ allowed only to the roles the roles file grants it, and each followed by a model
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from connectors.loader import LoadResult, load_file
+from connectors.progress import Reporter, Status, throttled
 from models import privacy
 from models.build import refresh
 from models.identity import decisions
@@ -79,15 +81,20 @@ def configured_sources(viewer: Viewer) -> list[str]:
     return [source.name for source in load_sources()]
 
 
-def sync_now(viewer: Viewer, names: list[str] | None = None, con: Connection | None = None):
-    """Pull what changed from the configured API sources, then refresh the models once."""
+def sync_now(viewer: Viewer, names: list[str] | None = None, con: Connection | None = None,
+             progress: Callable[[Status], None] | None = None):
+    """Pull what changed from the configured API sources, then refresh the models once. `progress` is handed how
+    far the work got (records and pages fetched, a wait and why, the build's step), from the caller's own thread
+    and at most twice a second, so a page can draw it."""
     viewer.require("sync")
     from connectors.sync import sync_all
 
     con = cursor(con)
-    results = sync_all(con, names)
+    reporter = Reporter(throttled(progress) if progress else None)
+    results = sync_all(con, names, reporter=reporter)
     if results:
-        refresh(con)
+        reporter.start("refreshing the profiles")
+        refresh(con, step=reporter.step)
     return results
 
 

@@ -32,14 +32,14 @@ def zendesk(monkeypatch):
         yield fake
 
 
-def zendesk_source(tmp_path, fake, extra: str = ""):
+def zendesk_source(tmp_path, fake, extra: str = "", batch_records: int = 1):
     return configured(tmp_path, f"""
 [sources.zendesk]
 connector = "zendesk"
 base_url = "{fake.url}"
 token_env = "ZENDESK_TOKEN"
 per_page = 2
-batch_records = 1
+batch_records = {batch_records}
 {extra}
 """)
 
@@ -93,3 +93,29 @@ def test_deleted_tickets_are_kept_as_closed_without_asking_for_their_comments(co
     assert result.outcome == "ok", result.error
     assert rows(con, "select status from raw_tickets where ticket_id = '105'") == [("closed",)]
     assert not any("/tickets/105/" in r for r in zendesk.seen)
+
+
+def test_a_ticket_updated_during_the_export_is_stored_in_its_newest_version(con, tmp_path, zendesk):
+    # ticket 101 is solved after the first page was read: the export lists it again at the end of the stream
+    zendesk.between_pages(1, lambda: zendesk.add_ticket(101, 1, "2024-03-05T10:00:00Z", status="solved"))
+    [result] = sync_all(con, sources=zendesk_source(tmp_path, zendesk, batch_records=1000))
+    assert result.outcome == "ok", result.error
+    exported = [t["id"] for t in zendesk.tickets]
+    assert exported == [102, 103, 101] and result.pages == 2, "the repeat came on the second page, in the same batch"
+    assert rows(con, "select ticket_id, status, updated_at::varchar from raw_tickets order by 1") == [
+        ("101", "solved", "2024-03-05 10:00:00"), ("102", "solved", "2024-03-02 10:00:00"),
+        ("103", "open", "2024-03-03 10:00:00")]
+    assert rows(con, "select count(*) from quarantine") == [(0,)]
+    # 3 tickets, 2 requesters, 4 comments (101's came twice, the same both times)
+    assert (result.inserted, result.updated, result.rejected) == (9, 0, 0)
+
+
+def test_requesters_sideloaded_on_every_page_are_stored_once_and_never_rejected(con, tmp_path, zendesk):
+    for number in range(200, 240):  # 40 more tickets of the same two requesters: 22 pages of two in one batch
+        zendesk.add_ticket(number, 1 + number % 2, f"2024-03-10T10:{number - 200:02d}:00Z")
+    [result] = sync_all(con, sources=zendesk_source(tmp_path, zendesk, "comments = false", 1000))
+    assert result.pages == 22
+    assert rows(con, "select source_id, name from raw_customers order by 1") == [("1", "Ann Archer"), ("2", "Bo Brand")]
+    assert rows(con, "select count(*) from quarantine") == [(0,)]
+    assert result.summary().startswith("zendesk: 22 pages, 45 inserted, 0 updated, 0 unchanged, 0 rejected in ")
+    assert rows(con, "select sum(rejected) from load_log") == [(0,)]

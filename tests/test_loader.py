@@ -11,7 +11,7 @@ import pytest
 
 import connectors.loader as loader
 from connectors.files import FatalLoadError
-from connectors.loader import load_file
+from connectors.loader import load_file, load_records
 from tests.conftest import FIXTURES, rows, snapshot
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -127,3 +127,33 @@ def test_cli_quarantine_lists_reasons_with_line_numbers(tmp_path):
     assert run_cli(db, "load", "purchases", str(path)).returncode == 0
     listing = run_cli(db, "quarantine")
     assert f"{path.resolve()}:3: amount: 'ten' is not an amount" in listing.stdout
+
+
+TICKETS = "ticket_id,created_at,updated_at,requester_email,status\n"
+
+
+def test_a_row_repeated_identically_in_a_file_loads_once_and_is_not_rejected(con, tmp_path):
+    row = "A1,2024-01-01,10,a@x.com,paid\n"
+    result = load_file(con, "purchases", write(tmp_path / "a.csv", HEADER + row + "A2,2024-01-02,20,b@x.com,paid\n"
+                                               + row))
+    assert (result.inserted, result.rejected, result.repeated, result.warnings) == (2, 0, 1, [])
+    assert rows(con, "select count(*) from quarantine") == [(0,)]
+    assert rows(con, "select record_id from raw_purchases order by 1") == [("A1",), ("A2",)]
+
+
+def test_a_ticket_twice_in_a_file_loads_its_newest_version_by_updated_at_whatever_the_order(con, tmp_path):
+    path = write(tmp_path / "t.csv", TICKETS + "T1,2024-01-01,2024-01-05,a@x.com,solved\n"
+                                               "T1,2024-01-01,2024-01-02,a@x.com,new\n")
+    result = load_file(con, "tickets", path)
+    assert (result.inserted, result.rejected) == (1, 0)
+    assert rows(con, "select status from raw_tickets") == [("solved",)]
+    assert result.warnings == ["record id 'T1' appears on lines 2, 3 with different values; line 2 loaded "
+                               "(the newest version)"]
+
+
+def test_an_api_batch_repeating_a_record_keeps_its_later_version_without_rejecting_it(con):
+    users = [{"source_id": "7", "name": "Ann Old"}, {"source_id": "8", "name": "Bo"},
+             {"source_id": "7", "name": "Ann New"}, {"source_id": "8", "name": "Bo"}]
+    result = load_records(con, "customers", users, source="desk", label="api:desk/users#1")
+    assert (result.inserted, result.rejected, result.repeated, result.warnings) == (2, 0, 2, [])
+    assert rows(con, "select source_id, name from raw_customers order by 1") == [("7", "Ann New"), ("8", "Bo")]

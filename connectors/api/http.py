@@ -14,6 +14,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from connectors.progress import Reporter
+
 log = logging.getLogger("connectors.api")
 USER_AGENT = "Rapport-sync/0.1"
 SECRET_MASK = "***"
@@ -87,10 +89,11 @@ class Http:
     """GET JSON from one API: relative paths resolve against `base_url`, and no request leaves its host."""
 
     def __init__(self, source: str, base_url: str, *, auth: Auth | None = None, policy: RetryPolicy | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, reporter: Reporter | None = None):
         self.source, self.base_url = source, base_url.rstrip("/") + "/"
         self.policy = policy or RetryPolicy()
         self.auth, self.sleep = auth, sleep
+        self.reporter = reporter  # shown each wait; without one, each is logged as a warning
         self.secrets: list[str] = []
         self.unusable: ApiError | None = None  # raised by the first request, so the sync reports it per stream
         self.session = requests.Session()
@@ -119,9 +122,22 @@ class Http:
             if wait > self.policy.max_wait:
                 raise ApiError(self.redact(f"{problem} and asks to wait {wait:g} s, more than max_wait "
                                            f"{self.policy.max_wait:g} s"))
-            log.warning("%s; retrying in %.2f s (attempt %d of %d)", self.redact(problem), wait, attempt + 2, attempts)
-            self.sleep(wait)
+            self.pause(wait, self.redact(problem), f"attempt {attempt + 2} of {attempts} next"
+                       + (", as Retry-After asks" if asked is not None else ""))
         raise AssertionError("unreachable")
+
+    def pause(self, wait: float, problem: str, plan: str) -> None:
+        """Wait before asking again. A reporter shows the wait and why, so the log keeps it for debugging only (a
+        rate-limited sync would otherwise print a line per retry and nothing else)."""
+        log.log(logging.DEBUG if self.reporter else logging.WARNING, "%s; retrying in %.2f s (%s)", problem, wait,
+                plan)
+        if self.reporter:
+            self.reporter.wait(wait, f"{short_reason(problem, self.source)} ({plan})")
+        try:
+            self.sleep(wait)
+        finally:
+            if self.reporter:
+                self.reporter.resume()
 
     def json(self, url: str, params: dict | list | None = None):
         """GET `url` and decode its JSON body."""
@@ -176,6 +192,14 @@ class Http:
             if len(secret) >= 4:
                 text = text.replace(secret, SECRET_MASK)
         return text
+
+
+def short_reason(problem: str, source: str) -> str:
+    """A retry's problem for a one-line display, the answer first: `HTTP 429 Too Many Requests to GET /path`
+    (the display names the source already)."""
+    problem = problem.removeprefix(f"{source}: ")
+    request, _, answer = problem.partition(" answered ")
+    return f"{answer} to {request}" if answer else problem
 
 
 def origin(url: str) -> tuple:

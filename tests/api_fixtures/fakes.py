@@ -104,7 +104,13 @@ def epoch(stamp: str) -> float:
 # --- Zendesk --------------------------------------------------------------------------------------------------
 
 class FakeZendesk(FakeApi):
-    """Incremental cursor export of tickets (with include=users) and paged ticket comments."""
+    """Incremental cursor export of tickets (with include=users) and paged ticket comments.
+
+    As Zendesk documents it, the export lists tickets in the order of their `generated_timestamp` (moved by every
+    update, system updates too, which leave `updated_at` as it was) and sideloads, with each page, the users its
+    tickets name. A ticket updated while a client pages through the export moves to the end of the stream, so the
+    client meets it again on a later page with its new values: `between_pages` makes such changes happen.
+    """
 
     def __init__(self, server, credential=None, comments_per_page: int = 2):
         super().__init__(server, credential)
@@ -112,6 +118,12 @@ class FakeZendesk(FakeApi):
         self.users: dict[int, dict] = {}
         self.comments: dict[int, list[dict]] = {}
         self.comments_per_page = comments_per_page
+        self.export_pages = 0  # export pages answered so far
+        self.changes: dict[int, list] = {}  # export page number -> changes made right after answering it
+
+    def between_pages(self, after_page: int, change) -> None:
+        """Run `change()` (say, an add_ticket updating one) right after the export answers page `after_page`."""
+        self.changes.setdefault(after_page, []).append(change)
 
     def add_user(self, user_id: int, name: str, role: str = "end-user", email: str | None = None) -> None:
         self.users[user_id] = {"id": user_id, "name": name, "email": email, "phone": None, "role": role,
@@ -119,11 +131,11 @@ class FakeZendesk(FakeApi):
 
     def add_ticket(self, ticket_id: int, requester_id: int, updated_at: str, **fields) -> dict:
         ticket = {"id": ticket_id, "requester_id": requester_id, "assignee_id": 900, "created_at": updated_at,
-                  "updated_at": updated_at, "subject": f"Ticket {ticket_id}", "description": "Where is my order?",
-                  "status": "open", "priority": "normal", "via": {"channel": "web", "source": {"from": {}}},
-                  **fields}
+                  "updated_at": updated_at, "generated_timestamp": int(epoch(updated_at)),
+                  "subject": f"Ticket {ticket_id}", "description": "Where is my order?", "status": "open",
+                  "priority": "normal", "via": {"channel": "web", "source": {"from": {}}}, **fields}
         self.tickets = [t for t in self.tickets if t["id"] != ticket_id] + [ticket]
-        self.tickets.sort(key=lambda t: (epoch(t["updated_at"]), t["id"]))
+        self.tickets.sort(key=lambda t: (t["generated_timestamp"], t["id"]))
         return ticket
 
     def add_comment(self, ticket_id: int, comment_id: int, author_id: int, body: str, public: bool = True) -> None:
@@ -140,17 +152,25 @@ class FakeZendesk(FakeApi):
         return json_response({"error": "RecordNotFound"}, status=404)
 
     def export(self, request: Request) -> Response:
+        response = self.export_page(request)
+        self.export_pages += 1
+        for change in self.changes.pop(self.export_pages, []):
+            change()
+        return response
+
+    def export_page(self, request: Request) -> Response:
         per_page = int(request.args.get("per_page", 1000))
         if "cursor" in request.args:
             position = untoken(request.args["cursor"])
             start = next((i for i, t in enumerate(self.tickets)
-                          if (epoch(t["updated_at"]), t["id"]) > (position["t"], position["id"])), len(self.tickets))
+                          if (t["generated_timestamp"], t["id"]) > (position["t"], position["id"])),
+                         len(self.tickets))
         else:
             start = next((i for i, t in enumerate(self.tickets)
-                          if epoch(t["updated_at"]) >= int(request.args["start_time"])), len(self.tickets))
+                          if t["generated_timestamp"] >= int(request.args["start_time"])), len(self.tickets))
         page = self.tickets[start:start + per_page]
         last = page[-1] if page else None
-        after = (token({"t": epoch(last["updated_at"]), "id": last["id"]}) if last
+        after = (token({"t": float(last["generated_timestamp"]), "id": last["id"]}) if last
                  else request.args.get("cursor") or token({"t": int(request.args["start_time"]) - 1, "id": 0}))
         body = {"tickets": page, "after_cursor": after, "before_cursor": None,
                 "after_url": f"{self.url}/api/v2/incremental/tickets/cursor.json?cursor={after}",
