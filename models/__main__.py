@@ -46,10 +46,10 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_erase(args: argparse.Namespace) -> int:
-    from models.privacy import PrivacyError, erase_customer
+    from models.privacy import PrivacyError, erase_and_rewrite
 
     try:
-        report = erase_customer(store.connect(), args.customer_id, args.by, args.reason)
+        report = erase_and_rewrite(store.db_path(), args.customer_id, args.by, args.reason)
     except PrivacyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -27,9 +27,11 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 
+import store
 from models.build import build
 from models.exports import csv_bytes
 from models.operations import audit
@@ -53,6 +55,8 @@ class ErasureReport:
     removed: dict[str, int] = field(default_factory=dict)
     identifiers_suppressed: int = 0
     identifiers_shared: int = 0  # carried by another customer's records too, so not suppressed
+    file_rewritten: bool = False  # the store copied into a fresh file: the erased rows' bytes are gone from disk
+    rewrite_error: str | None = None  # why the file could not be rewritten (it then stays as it was)
 
     @property
     def records_removed(self) -> int:
@@ -62,7 +66,10 @@ class ErasureReport:
         tables = ", ".join(f"{n} from {t}" for t, n in self.removed.items() if n)
         return (f"erasure {self.erasure_id}: customer {self.customer_id}, {self.records_removed} rows removed "
                 f"({tables or 'none'}), {self.identifiers_suppressed} identifiers suppressed, "
-                f"{self.identifiers_shared} shared identifiers kept")
+                f"{self.identifiers_shared} shared identifiers kept; "
+                + ("store file rewritten, the erased bytes are gone" if self.file_rewritten else
+                   "store file not yet rewritten: the erased bytes stay on disk until it is"
+                   + (f" ({self.rewrite_error})" if self.rewrite_error else "")))
 
 
 def utc_now() -> datetime:
@@ -290,7 +297,8 @@ def erase_customer(con: Connection, customer_id: int, actor: str, reason: str,
                         [[identifier_hash(k), kind, stamp] for k, kind in sorted(keys.items())])
         report.identifiers_suppressed = con.execute("select count(*) from suppressed_identifiers").fetchall()[0][0] \
             - before
-        con.execute("insert into erasure_log values (?, ?, ?, ?, ?, ?)",
+        con.execute("""insert into erasure_log (erasure_id, erased_at, actor, reason, records_removed,
+                                                identifiers_suppressed) values (?, ?, ?, ?, ?, ?)""",
                     [erasure_id, stamp, actor, reason.strip(), report.records_removed, report.identifiers_suppressed])
         audit(con, actor, "erase", "customer", str(customer_id), erasure_id=erasure_id,
               records_removed=report.records_removed, identifiers_suppressed=report.identifiers_suppressed)
@@ -298,6 +306,31 @@ def erase_customer(con: Connection, customer_id: int, actor: str, reason: str,
     # commits; should it fail, the models keep showing the customer until the next build (every load runs one)
     build(con, now)
     return report
+
+
+def erase_and_rewrite(path: str | Path, customer_id: int, actor: str, reason: str,
+                      now: datetime | None = None) -> ErasureReport:
+    """Erase one customer from the store at `path` (which nobody else may hold open), then rewrite the file so
+    that the erased rows' bytes are gone from disk too; the erasure log says when (`file_rewritten_at`)."""
+    con = store.connect(path)
+    try:
+        report = erase_customer(con, customer_id, actor, reason, now)
+    finally:
+        con.close()
+    rewrite_store(path)
+    report.file_rewritten = True
+    return report
+
+
+def rewrite_store(path: str | Path) -> None:
+    """Rewrite the closed store at `path` into a fresh file (store.rewrite), marking every erasure not yet
+    rewritten as done in the copy, so the log says so exactly when the swap happened. A failure leaves the old
+    file, whose log still says not rewritten; the next erasure's rewrite (or this call again) completes it."""
+    def mark(con: Connection, catalog: str) -> None:
+        con.execute(f"update {catalog}.main.erasure_log set file_rewritten_at = ? where file_rewritten_at is null",
+                    [utc_now()])
+
+    store.rewrite(path, mark)
 
 
 def delete(con: Connection, sql: str, parameters: dict) -> int:

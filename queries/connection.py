@@ -16,6 +16,7 @@ from connectors.demo import ensure_demo
 from connectors.jobs import run_pending
 from connectors.loader import load_file
 from models.build import build, needs_full_build, refresh
+from models.privacy import rewrite_store as rewrite_erased
 
 JOB_POLL_SECONDS = 1.0
 # how often the worker checks whether the models are out of date without a load (a day old: posts left the last 90
@@ -41,6 +42,15 @@ def shared_connection() -> store.Connection:
     start_job_worker(con)
     start_warming(con)
     return con
+
+
+def rewrite_store() -> None:
+    """Rewrite the store file after an erasure (models.privacy.rewrite_store): the app's connection is closed
+    first, every cursor with it (the worker stops at its next query, a page's query in flight fails once), and the
+    next query reopens the new file, with a new worker."""
+    shared_connection().close()
+    shared_connection.clear()
+    rewrite_erased(store.db_path())
 
 
 def start_warming(con: store.Connection) -> threading.Thread:

@@ -304,3 +304,55 @@ def test_erasure_removes_quarantined_rows_that_carry_an_identifier_written_anoth
 
     assert report.removed["quarantine"] == 3  # the two above and the refused purchase of the world
     assert rows(world, "select raw_record from quarantine where source = 'crm3'") == [('["call 020 7946 0000"]',)]
+
+
+# what of Ana is written as it is in her records, so would show in the file's bytes (DuckDB stores short strings
+# uncompressed): her email, phone, postcode, handle and post text, as loaded
+ANA_BYTES = (b"ana.silva@example.com", b"Ana.Silva@Example.com", b"07700 900123", b"+447700900123", b"LS1 4AB",
+             b"ana.hikes", b"Love my new tent", b"Still waiting for my refund")
+
+
+def bytes_found(db: Path) -> dict[str, list[bytes]]:
+    """Which of Ana's values `grep -a` would find in the store file and its write-ahead log."""
+    found = {}
+    for path in (db, db.with_name(db.name + ".wal")):
+        data = path.read_bytes() if path.exists() else b""
+        found[path.name] = [value for value in ANA_BYTES if value in data]
+    return found
+
+
+def test_after_an_erasure_the_erased_values_are_gone_from_the_database_files_bytes(tmp_path):
+    db = tmp_path / "bytes.duckdb"
+    con = store.connect(db)
+    load_world(con, tmp_path)
+    build(con, NOW)
+    ana = customer_of(con, "C1")
+    con.execute("force checkpoint")
+    con.close()
+    assert bytes_found(db)["bytes.duckdb"] == list(ANA_BYTES)  # so the check below can fail
+
+    report = privacy.erase_and_rewrite(db, ana, "dpo@corp", "request DSR-22", now=NOW)
+
+    assert report.file_rewritten and "store file rewritten" in report.summary()
+    assert bytes_found(db) == {"bytes.duckdb": [], "bytes.duckdb.wal": []}
+    con = store.connect(db)
+    # the rewritten store is whole: the others, the sequences and the log that says the file was rewritten
+    assert rows(con, "select count(*) from customer_profiles")[0][0] == 5
+    assert rows(con, "select erasure_id, file_rewritten_at is not null from erasure_log") == [
+        (report.erasure_id, True)]
+    results = [load_file(con, kind, tmp_path / f"{kind}.jsonl", source=source)
+               for kind, source in (("customers", "crm"), ("purchases", "shop"))]
+    assert [r.suppressed for r in results] == [1, 3]
+    assert results[1].load_id > report.erasure_id and rows(con, "select nextval('erasure_id_seq')") == [(2,)]
+    con.close()
+
+
+def test_a_rewrite_refuses_a_store_this_process_holds_open_and_leaves_it_as_it_was(world, db_file):
+    ana = customer_of(world, "C1")
+    privacy.erase_customer(world, ana, "dpo@corp", "request DSR-23", now=NOW)
+    before = db_file.stat().st_ino
+    with pytest.raises(Exception, match="different configuration"):
+        privacy.rewrite_store(db_file)
+    assert db_file.stat().st_ino == before
+    assert rows(world, "select file_rewritten_at from erasure_log") == [(None,)]
+    assert not db_file.with_name(db_file.name + ".rewrite").exists()
