@@ -14,8 +14,9 @@ Their identifiers are then suppressed: the sha256 of each identity key (`email:â
 a post by its network's id; models.suppression.OWN_KEYS) goes to `suppressed_identifiers`, and every load drops rows
 carrying one, keyed by identity's own models (models.suppression; `connectors.loader.drop_suppressed_rows`). An
 identifier another customer's records also carry (a family mailbox) is not suppressed, so that person's data keeps
-loading; the report counts these. The audit log keeps its entries about the customer (the record that the request
-was honoured): they hold ids, never contact details or texts.
+loading; the report counts these. `erase_and_rewrite` then copies the store into a fresh file (store.rewrite):
+deleted rows' bytes stay in the blocks DuckDB frees until then. The audit log keeps its entries about the customer
+(the record that the request was honoured): they hold ids, never contact details or texts.
 """
 
 from __future__ import annotations
