@@ -12,8 +12,9 @@ from pathlib import Path
 from connectors.files import STAGE, STAGE_REJECTS, FatalLoadError, Staged, detect_format, drop_temp, stage_file
 from connectors.mapping import FieldSource, Mapping, canonical_mapping, load_mapping
 from connectors.progress import Reporter
-from connectors.schema import SOCIAL_NETWORKS, Field, Kind
+from connectors.schema import Field, Kind
 from connectors.schema import kind as find_kind
+from models.suppression import any_suppressed, find_suppressed
 from store import Connection, quote_identifier, quote_literal, transaction
 
 SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -182,8 +183,8 @@ def load_staged(con: Connection, kind: Kind, mapping: Mapping, staged: Staged, s
     result.repeated, notes = fold_repeats(con, kind)
     if whole_file_checks:  # an API's repeats are its documented behaviour; a file's differing ones are worth a word
         result.warnings.extend(notes)
-    result.suppressed = drop_suppressed_rows(con, kind, source)
     raw = "s._json::varchar" if staged.columns is None else "json_remove(to_json(s), '$._line')"
+    result.suppressed = drop_suppressed_rows(con, kind, source, raw)
     replace_quarantine(con, kind, source, label, load_id, raw)
     result.rejected = con.execute("select count(*) from quarantine where load_id = ?", [load_id]).fetchone()[0]
     step("writing")
@@ -416,55 +417,20 @@ def fold_repeats(con: Connection, kind: Kind) -> tuple[int, list[str]]:
 
 # --- suppression (erased people) ------------------------------------------------------------------------------
 
-def phone_key(phone: str) -> str:
-    """SQL giving a written phone number's identity key without `phonenumbers`: its digits ("(0)" trunk marks
-    dropped) with leading zeros stripped, as `phone:+<digits>` when written internationally (+ or 00) — the E.164
-    form — else `phone:<digits>`, the national number (an erasure suppresses both forms of each number)."""
-    digits = rf"ltrim(regexp_replace(replace({phone}, '(0)', ''), '[^0-9]', '', 'g'), '0')"
-    return rf"(case when regexp_matches({phone}, '^\s*(\+|00)') then 'phone:+' else 'phone:' end || {digits})"
-
-
-def handle_key(network: str, handle: str, strip: str = "^.*/|^@") -> str:
-    return f"'handle:' || {network} || ':' || lower(regexp_replace({handle}, '{strip}', '', 'g'))"
-
-
-def identity_keys_sql(kind: Kind, source: str) -> str:
-    """SQL listing the identity keys of a `_checked` row (as `models/identity` writes them) and its record's
-    source key (`tickets:desk:T1`); `models.privacy` stores the sha256 of the keys of each erased person."""
-    record = f"{quote_literal(source + ':')} || "
-    if kind.name == "customers":
-        handles = [handle_key(quote_literal(n), quote_identifier(n)) for n in SOCIAL_NETWORKS if n not in
-                   ("linkedin", "mastodon")]
-        handles += [handle_key("'linkedin'", "linkedin", "^.*/in/|/$|^@"), handle_key("'mastodon'", "mastodon", "^@")]
-        return (r"['email:' || lower(e) for e in string_split_regex(email, '[;,\s]+') if e like '%_@_%']"
-                rf" || [{phone_key('p')} for p in string_split_regex(phone, '\s*[;,/]\s*') if p <> '']"
-                f" || [{', '.join(handles)}, 'ref:' || source_id, 'ref:' || customer_ref,"
-                f" 'customers:' || {record}source_id]")
-    if kind.name == "purchases":
-        return (f"['email:' || lower(email), {phone_key('phone')}, 'ref:' || customer_ref, "
-                f"'purchases:' || {record}order_id]")
-    if kind.name == "tickets":
-        return (f"['email:' || lower(requester_email), {phone_key('requester_phone')}, "
-                f"{handle_key('channel', 'requester_handle')}, 'ref:' || customer_ref, "
-                f"'tickets:' || {record}ticket_id]")
-    if kind.name == "ticket_comments":
-        return f"['tickets:' || {record}ticket_id]"
-    # a social post, or the brand's reply to one
-    return (f"[{handle_key('network', 'handle')}, 'social_posts:' || {record}post_id, "
-            f"'social_posts:' || {record}in_reply_to]")
-
-
-def drop_suppressed_rows(con: Connection, kind: Kind, source: str) -> int:
-    """Take rows carrying an erased person's identifier out of the load (good or refused: a suppressed row must
-    not reach the quarantine either) and count them. Free when nobody was erased."""
-    if not con.execute("select count(*) from suppressed_identifiers").fetchall()[0][0]:
+def drop_suppressed_rows(con: Connection, kind: Kind, source: str, raw: str) -> int:
+    """Take rows carrying an erased person's identifier out of the load and count them: good rows, refused rows
+    and unreadable lines alike (a suppressed row must not reach the quarantine either). Which rows carry one is
+    decided by identity's own keys (models.suppression). Free when nobody was erased."""
+    if not any_suppressed(con):
         return 0
-    con.execute(f"""create or replace temp table _suppressed as
-                    select distinct _line from (select _line, unnest({identity_keys_sql(kind, source)}) as k
-                                                from _checked)
-                    where k is not null and sha256(k) in (select identifier_hash from suppressed_identifiers)""")
+    con.execute(f"""create or replace temp table _refused_texts as
+                    select c._line, ({raw})::varchar as raw_record from _checked c join {STAGE} s using (_line)
+                    where c._reason is not null
+                    union all select _line, raw_record from {STAGE_REJECTS}""")
+    count = find_suppressed(con, kind.name, source, "_checked", "_refused_texts")
     con.execute("delete from _checked where _line in (select _line from _suppressed)")
-    return con.execute("select count(*) from _suppressed").fetchall()[0][0]
+    con.execute(f"delete from {STAGE_REJECTS} where _line in (select _line from _suppressed)")
+    return count
 
 
 # --- writing --------------------------------------------------------------------------------------------------
@@ -528,7 +494,8 @@ def log_load(con: Connection, result: LoadResult, started_at: datetime, outcome:
 
 
 TEMP_TABLES = (STAGE, STAGE_REJECTS, "_reject_lines", "_checked", "_changes", "_duplicates", "_repeats",
-               "_suppressed", "_csv_rejects", "_csv_scans", "_csv_raw", "_lines", "_records", "_parquet_raw")
+               "_suppressed", "_refused_texts", "_csv_rejects", "_csv_scans", "_csv_raw", "_lines", "_records",
+               "_parquet_raw")
 
 
 def drop_temp_tables(con: Connection) -> None:

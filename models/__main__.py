@@ -80,14 +80,15 @@ def hand_over_export(args: argparse.Namespace) -> int:
 
 
 def run_erase(args: argparse.Namespace) -> int:
-    from models.privacy import PrivacyError, erase_customer
+    from models.privacy import PrivacyError, erase_and_rewrite
 
     con = open_store_or_none()
     if con is None:
         return hand_over({"command": "erase", "customer_id": args.customer_id, "by": args.by,
                           "reason": args.reason})
+    con.close()  # the erasure opens the store itself, and rewrites the file once it has closed it
     try:
-        report = erase_customer(con, args.customer_id, args.by, args.reason)
+        report = erase_and_rewrite(store.db_path(), args.customer_id, args.by, args.reason)
     except PrivacyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -28,7 +28,7 @@ CHUNK = 20_000
 
 def parse(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
     try:
-        return phonenumbers.parse(raw, region)
+        return phonenumbers.parse(raw, region, keep_raw_input=True)
     except phonenumbers.NumberParseException:
         return None
 
@@ -38,13 +38,15 @@ def to_e164(raw: str, region: str) -> str | None:
 
     A number without a country code is read in `region`. One written without the trunk 0 either, that is no valid
     number there but is one in another region (212.555.0187 is a New York number, not a British one), is read
-    in that region.
+    in that region — unless it starts with the region's own country code (447700900123: +44 written without its
+    +), which phonenumbers then reads as that, whether or not the number is in a range it knows as valid.
     """
     number = parse(raw, region)
     if number is None or not phonenumbers.is_possible_number(number):
         return None
     digits = raw.lstrip(" (")
-    if not digits.startswith(("+", "0")) and not phonenumbers.is_valid_number(number):
+    with_country_code = number.country_code_source == phonenumbers.CountryCodeSource.FROM_NUMBER_WITHOUT_PLUS_SIGN
+    if not digits.startswith(("+", "0")) and not with_country_code and not phonenumbers.is_valid_number(number):
         for other in OTHER_REGIONS:
             candidate = parse(raw, other)
             if candidate is not None and phonenumbers.is_valid_number(candidate):
@@ -53,10 +55,10 @@ def to_e164(raw: str, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def refresh_phone_numbers(con: Connection, region: str | None = None) -> int:
-    """Parse every written phone number the raw tables hold that `phone_numbers` has not seen (for this region)."""
-    region = region or default_region()
-    new = [r[0] for r in con.execute("""
+def unparsed_numbers(con: Connection, region: str) -> list[str]:
+    """Every written phone number the raw tables hold that `phone_numbers` has not parsed for `region` (the raw
+    tables as `con` sees them: the loader's suppression check shows it a load's rows through views of that name)."""
+    return [r[0] for r in con.execute("""
         with written as (
             select unnest(string_split_regex(phone, '\\s*[;,/]\\s*')) as raw from raw_customers
             union select phone from raw_purchases
@@ -66,10 +68,20 @@ def refresh_phone_numbers(con: Connection, region: str | None = None) -> int:
         where raw is not null and raw <> ''
           and raw not in (select raw from phone_numbers where region = $region)
     """, {"region": region}).fetchall()]
+
+
+def parsed_numbers(raws: list[str], region: str) -> pd.DataFrame:
+    """`phone_numbers` rows (raw, e164, region) for these written numbers."""
+    return pd.DataFrame({"raw": raws, "e164": all_to_e164(raws, region), "region": region})
+
+
+def refresh_phone_numbers(con: Connection, region: str | None = None) -> int:
+    """Parse every written phone number the raw tables hold that `phone_numbers` has not seen (for this region)."""
+    region = region or default_region()
+    new = unparsed_numbers(con, region)
     if new:
         con.execute("delete from phone_numbers where raw in (select unnest($raw))", {"raw": new})
-        parsed = pd.DataFrame({"raw": new, "e164": all_to_e164(new, region), "region": region})
-        con.register("_parsed_phones", parsed)
+        con.register("_parsed_phones", parsed_numbers(new, region))
         con.execute("insert into phone_numbers select raw, e164, region from _parsed_phones")
         con.unregister("_parsed_phones")
     return len(new)

@@ -9,36 +9,37 @@ keyed by a text's md5 (sentiment scores, post classifications) lose the hashes o
 classification's explanation quotes the text, and a text another customer also wrote is simply scored again.
 Parsed phone numbers (`phone_numbers`, which keeps the written form) of theirs are dropped the same way.
 
-Their identifiers are then suppressed: the sha256 of each identity key (`email:…`, `phone:+E.164`, `phone:<national
-number>`, `handle:network:handle`, `ref:…`) and of each source record (`tickets:desk:T1`) goes to
-`suppressed_identifiers`, and the loader drops rows carrying one (see `connectors.loader.drop_suppressed_rows`). An
+Their identifiers are then suppressed: the sha256 of each identity key (`email:…`, `phone:+E.164`,
+`handle:network:handle`, `ref:…`) and of each record removed (`tickets:desk:T1`, a comment by its ticket and text,
+a post by its network's id; models.suppression.OWN_KEYS) goes to `suppressed_identifiers`, and every load drops rows
+carrying one, keyed by identity's own models (models.suppression; `connectors.loader.drop_suppressed_rows`). An
 identifier another customer's records also carry (a family mailbox) is not suppressed, so that person's data keeps
-loading; the report counts these. The audit log keeps its entries about the customer (the record that the request
-was honoured): they hold ids, never contact details or texts.
+loading; the report counts these. `erase_and_rewrite` then copies the store into a fresh file (store.rewrite):
+deleted rows' bytes stay in the blocks DuckDB frees until then. The audit log keeps its entries about the customer
+(the record that the request was honoured): they hold ids, never contact details or texts.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
-import phonenumbers
 
+import store
 from models.build import build
 from models.exports import csv_bytes, json_bytes
 from models.operations import audit
+from models.suppression import record_keys, text_keys
 from store import Connection, transaction
 
 RAW_KINDS = ("customers", "purchases", "tickets", "ticket_comments", "social_posts")
 KEY_PREFIXES = ("email:", "phone:", "handle:", "ref:")
-SOURCE_KEY_COLUMN = {"customers": "source_id", "purchases": "order_id", "tickets": "ticket_id",
-                     "social_posts": "post_id"}
 
 
 class PrivacyError(ValueError):
@@ -54,6 +55,8 @@ class ErasureReport:
     removed: dict[str, int] = field(default_factory=dict)
     identifiers_suppressed: int = 0
     identifiers_shared: int = 0  # carried by another customer's records too, so not suppressed
+    file_rewritten: bool = False  # the store copied into a fresh file: the erased rows' bytes are gone from disk
+    rewrite_error: str | None = None  # why the file could not be rewritten (it then stays as it was)
 
     @property
     def records_removed(self) -> int:
@@ -63,7 +66,10 @@ class ErasureReport:
         tables = ", ".join(f"{n} from {t}" for t, n in self.removed.items() if n)
         return (f"erasure {self.erasure_id}: customer {self.customer_id}, {self.records_removed} rows removed "
                 f"({tables or 'none'}), {self.identifiers_suppressed} identifiers suppressed, "
-                f"{self.identifiers_shared} shared identifiers kept")
+                f"{self.identifiers_shared} shared identifiers kept; "
+                + ("store file rewritten, the erased bytes are gone" if self.file_rewritten else
+                   "store file not yet rewritten: the erased bytes stay on disk until it is"
+                   + (f" ({self.rewrite_error})" if self.rewrite_error else "")))
 
 
 def utc_now() -> datetime:
@@ -154,8 +160,19 @@ def quarantine_filter(con: Connection, who: Subject) -> tuple[str, dict]:
     handles = [re.escape(k.split(":", 2)[2].lower()) for k in who.keys if k.startswith("handle:")]
     pattern = f"(^|[^a-z0-9_.])@?({'|'.join(handles)})($|[^a-z0-9_])" if handles else r"[^\s\S]"
     return ("(len([t for t in $terms if t <> '' and contains(lower(q.raw_record), t)]) > 0 "
-            "or regexp_matches(lower(q.raw_record), $pattern))",
-            {"terms": sorted(set(terms)) or [""], "pattern": pattern})
+            "or regexp_matches(lower(q.raw_record), $pattern) or q.rowid in (select unnest($keyed)))",
+            {"terms": sorted(set(terms)) or [""], "pattern": pattern, "keyed": keyed_quarantine_rows(con, who)})
+
+
+def keyed_quarantine_rows(con: Connection, who: Subject) -> list[int]:
+    """The quarantine rows (rowids) in whose text identity finds one of the subject's keys however it is written
+    (a load refuses such rows from then on the same way, see models.suppression)."""
+    con.execute("create or replace temp table _quarantine_texts as select rowid as _line, raw_record from quarantine")
+    text_keys(con, "_quarantine_texts")
+    found = [r[0] for r in con.execute("select distinct _line from _line_keys where key in (select unnest($k))",
+                                       {"k": who.keys or [""]}).fetchall()]
+    con.execute("drop table _quarantine_texts; drop table _line_keys")
+    return found or [-1]
 
 
 # --- export ---------------------------------------------------------------------------------------------------
@@ -213,20 +230,15 @@ def identifier_hash(key: str) -> str:
 
 
 def suppression_keys(con: Connection, who: Subject) -> dict[str, str]:
-    """identity or source key -> its kind, for every identifier to suppress: the subject's own identity keys (a
-    phone also by its national number, how a loader sees a number written without country code) and the source
-    key of each of their records."""
-    found = {}
-    for key in who.keys:
-        kind = key.split(":", 1)[0]
-        found[key] = kind
-        if kind == "phone":
-            with contextlib.suppress(phonenumbers.NumberParseException):
-                found[f"phone:{phonenumbers.parse(key[len('phone:'):]).national_number}"] = "phone_national"
-    for kind, column in SOURCE_KEY_COLUMN.items():
-        for (key,) in run(con, who, f"select distinct '{kind}:' || r.source || ':' || r.{column} from raw_{kind} r "
+    """identity or record key -> its kind, for every identifier to suppress: the subject's own identity keys (as
+    identity wrote them; a load keys its rows the same way, see models.suppression) and the keys of each record
+    removed (models.suppression.OWN_KEYS: their records, the comments on their tickets, the replies to their posts)."""
+    found = {key: key.split(":", 1)[0] for key in who.keys}
+    for kind in RAW_KINDS:
+        for (key,) in run(con, who, f"select distinct unnest({record_keys(kind)}) from raw_{kind} r "
                                     f"where {raw_filter(kind)}").fetchall():
-            found[key] = "source_id"
+            if key is not None:
+                found[key] = "source_id"
     return found
 
 
@@ -279,7 +291,8 @@ def erase_customer(con: Connection, customer_id: int, actor: str, reason: str,
                         [[identifier_hash(k), kind, stamp] for k, kind in sorted(keys.items())])
         report.identifiers_suppressed = con.execute("select count(*) from suppressed_identifiers").fetchall()[0][0] \
             - before
-        con.execute("insert into erasure_log values (?, ?, ?, ?, ?, ?)",
+        con.execute("""insert into erasure_log (erasure_id, erased_at, actor, reason, records_removed,
+                                                identifiers_suppressed) values (?, ?, ?, ?, ?, ?)""",
                     [erasure_id, stamp, actor, reason.strip(), report.records_removed, report.identifiers_suppressed])
         audit(con, actor, "erase", "customer", str(customer_id), erasure_id=erasure_id,
               records_removed=report.records_removed, identifiers_suppressed=report.identifiers_suppressed)
@@ -287,6 +300,31 @@ def erase_customer(con: Connection, customer_id: int, actor: str, reason: str,
     # commits; should it fail, the models keep showing the customer until the next build (every load runs one)
     build(con, now)
     return report
+
+
+def erase_and_rewrite(path: str | Path, customer_id: int, actor: str, reason: str,
+                      now: datetime | None = None) -> ErasureReport:
+    """Erase one customer from the store at `path` (which nobody else may hold open), then rewrite the file so
+    that the erased rows' bytes are gone from disk too; the erasure log says when (`file_rewritten_at`)."""
+    con = store.connect(path)
+    try:
+        report = erase_customer(con, customer_id, actor, reason, now)
+    finally:
+        con.close()
+    rewrite_store(path)
+    report.file_rewritten = True
+    return report
+
+
+def rewrite_store(path: str | Path) -> None:
+    """Rewrite the closed store at `path` into a fresh file (store.rewrite), marking every erasure not yet
+    rewritten as done in the copy, so the log says so exactly when the swap happened. A failure leaves the old
+    file, whose log still says not rewritten; the next erasure's rewrite (or this call again) completes it."""
+    def mark(con: Connection, catalog: str) -> None:
+        con.execute(f"update {catalog}.main.erasure_log set file_rewritten_at = ? where file_rewritten_at is null",
+                    [utc_now()])
+
+    store.rewrite(path, mark)
 
 
 def delete(con: Connection, sql: str, parameters: dict) -> int:

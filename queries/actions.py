@@ -7,13 +7,15 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
+
 from connectors.loader import LoadResult, load_file
 from connectors.progress import Reporter, Status, throttled
 from models import privacy
 from models.build import refresh
 from models.identity import decisions
 from queries.access import Viewer
-from queries.connection import cursor
+from queries.connection import cursor, rewrite_store
 from store import Connection
 
 
@@ -114,7 +116,15 @@ def export_customer(viewer: Viewer, customer_id: int, con: Connection | None = N
 def erase_customer(viewer: Viewer, customer_id: int, reason: str, con: Connection | None = None):
     """Erase one customer everywhere and suppress their identifiers (GDPR art. 17); logged without their data."""
     viewer.require("privacy")
-    return privacy.erase_customer(cursor(con), customer_id, viewer.actor, reason)
+    report = privacy.erase_customer(cursor(con), customer_id, viewer.actor, reason)
+    if con is None:  # the app's own store: rewrite its file, so the erased bytes leave the disk too
+        try:
+            rewrite_store()
+        except (duckdb.Error, OSError, RuntimeError) as error:  # the old file stays; the log says not rewritten
+            report.rewrite_error = str(error).splitlines()[0]
+        else:
+            report.file_rewritten = True
+    return report
 
 
 def erasures(viewer: Viewer, con: Connection | None = None):

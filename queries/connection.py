@@ -18,6 +18,7 @@ from connectors.demo import ensure_demo
 from connectors.jobs import BEAT_SECONDS, beat, jobs_dir, run_pending
 from connectors.loader import load_file
 from models.build import build, needs_full_build, refresh
+from models.privacy import rewrite_store as rewrite_erased
 
 JOB_POLL_SECONDS = 1.0
 # how often the worker checks whether the models are out of date without a load (a day old: posts left the last 90
@@ -43,6 +44,15 @@ def shared_connection() -> store.Connection:
     start_job_worker(con)
     start_warming(con)
     return con
+
+
+def rewrite_store() -> None:
+    """Rewrite the store file after an erasure (models.privacy.rewrite_store): the app's connection is closed
+    first, every cursor with it (the worker stops at its next query, a page's query in flight fails once), and the
+    next query reopens the new file, with a new worker."""
+    shared_connection().close()
+    shared_connection.clear()
+    rewrite_erased(store.db_path())
 
 
 def start_warming(con: store.Connection) -> threading.Thread:
@@ -123,7 +133,11 @@ def run_model_job(work: store.Connection, job: dict) -> dict:
         target.write_bytes(export_customer(work, int(job["customer_id"]), job["by"]))
         return {"ok": True, "file": target.name}
     if job["command"] == "erase":
-        summary = erase_customer(work, int(job["customer_id"]), job["by"], job["reason"]).summary()
+        report = erase_customer(work, int(job["customer_id"]), job["by"], job["reason"])
+        rewrite_store()  # closes this connection (this worker stops at its next query) and rewrites the file
+        shared_connection()  # open the new file at once, with a new worker for the next job
+        report.file_rewritten = True
+        return {"ok": True, "summaries": [report.summary()]}
     else:
         summary = build(work).summary()
     start_warming(work)

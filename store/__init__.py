@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,6 +52,60 @@ def transaction(con: Connection) -> Iterator[Connection]:
         con.execute("rollback")
         raise
     con.execute("commit")
+
+
+def rewrite(path: str | Path | None = None, finish: Callable[[Connection, str], None] | None = None) -> None:
+    """Copy the store into a fresh file and put that in its place: DuckDB keeps the bytes of deleted rows in the
+    blocks it frees, and VACUUM or CHECKPOINT do not wipe them, so only a new file is rid of erased data.
+
+    Needs the store closed in this process (DuckDB refuses the read-only probe otherwise) and in every other (its
+    lock refuses the open). `finish(con, catalog)` runs on the copy (catalog `_fresh`) before the swap. Any failure
+    before the atomic rename leaves the old file as it was; the copy is checked table by table first.
+    """
+    path = Path(path) if path is not None else db_path()
+    fresh = path.with_name(path.name + ".rewrite")
+    for leftover in (fresh, wal_of(fresh)):
+        leftover.unlink(missing_ok=True)
+    duckdb.connect(str(path), read_only=True).close()  # raises while this process holds the store
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("force checkpoint")
+        con.execute(f"attach {quote_literal(str(fresh))} as _fresh")
+        con.execute(f"copy from database {quote_identifier(current_catalog(con))} to _fresh")
+        check_copy(con, current_catalog(con), "_fresh")
+        if finish:
+            finish(con, "_fresh")
+        con.execute("checkpoint _fresh")
+        con.execute("detach _fresh")
+    finally:
+        con.close()
+    if wal_of(path).exists() or wal_of(fresh).exists():
+        raise RuntimeError(f"{path}: a write-ahead log is left after closing; the store was not replaced")
+    with fresh.open("rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(fresh, path)
+
+
+def wal_of(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def current_catalog(con: Connection) -> str:
+    return con.execute("select current_database()").fetchall()[0][0]
+
+
+def check_copy(con: Connection, original: str, copy: str) -> None:
+    """Refuse a copy that lacks a table, a row, a sequence's position or an index of the original."""
+    checks = ["select table_name from duckdb_tables() where database_name = ? order by 1",
+              "select sequence_name, last_value from duckdb_sequences() where database_name = ? order by 1",
+              "select index_name from duckdb_indexes() where database_name = ? order by 1",
+              "select view_name from duckdb_views() where database_name = ? and not internal order by 1"]
+    tables = [r[0] for r in con.execute(checks[0], [original]).fetchall()]
+    for sql in checks + [f"select count(*) from {{db}}.main.{quote_identifier(t)}" for t in tables]:
+        found = [con.execute(sql.format(db=quote_identifier(db)), [db] if "?" in sql else []).fetchall()
+                 for db in (original, copy)]
+        if found[0] != found[1]:
+            raise RuntimeError(f"the rewritten store differs from the original ({sql.split(' from ')[1][:40]}…)")
 
 
 def migrations() -> list[tuple[int, Path]]:

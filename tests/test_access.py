@@ -369,6 +369,9 @@ def test_an_admin_erases_a_customer_from_the_privacy_page_only_when_confirmed(ro
     next(b for b in at.button if b.label == "Erase this customer").click().run()
     assert not crashed(at), crashed(at)
     assert customers.resolve_customer_id(cid) is None
+    assert any("store file rewritten" in s.value for s in at.success)
+    # the page's erasure rewrote the file the app holds: the customer's email is gone from its bytes
+    assert customer["emails"][0].encode() not in app_store.read_bytes()
     erased = audit_rows("erase")
     assert list(erased["actor"]) == ["ada@fernwood.example"]
     assert customer["emails"][0] not in erased.to_csv()
