@@ -133,7 +133,8 @@ class StagedRecords(Staged):
 
 def mapping_paths(mapping: Mapping) -> tuple[str, ...]:
     """Every column or JSON path a mapping reads, once each."""
-    found = [c for source in mapping.fields.values() for c in (*source.referenced_columns, source.same_for) if c]
+    found = [c for source in mapping.fields.values()
+             for c in (*source.referenced_columns, source.same_for, source.fill_down_by) if c]
     return tuple(dict.fromkeys(found))
 
 
@@ -247,7 +248,9 @@ def source_expression(source: FieldSource, staged: Staged) -> str | None:
     if source.multiply:
         if len(refs) < len(source.multiply):
             return None
-        product = " * ".join(f"try_cast({r} as decimal(18, 4))" for r in refs)
+        # a localised export writes the factors as it writes amounts ("1.234,56"); plain ones are cast as they are
+        factors = refs if source.decimal == "." else [money_text(r, source.decimal) for r in refs]
+        product = " * ".join(f"try_cast({r} as decimal(18, 4))" for r in factors)
         expression = f"cast(({product})::decimal(18, 2) as varchar)"
     elif source.join is not None:
         expression = f"nullif(concat_ws({quote_literal(source.join)}, {', '.join(refs)}), '')"
@@ -260,7 +263,17 @@ def source_expression(source: FieldSource, staged: Staged) -> str | None:
         group = column_reference(source.same_for, staged) or "null"
         expression = (f"first_value({expression} ignore nulls) over (partition by {group} order by s._line "
                       f"rows between unbounded preceding and unbounded following)")
+    if source.fill_down_by:
+        expression = filled_down(expression, column_reference(source.fill_down_by, staged) or "null")
     return expression
+
+
+def filled_down(expression: str, key: str) -> str:
+    """The value on the last row up to this one whose `key` is not empty: a continuation row (empty key) takes
+    its head row's value. chr(0) stands for an empty value on the head row, so it is not skipped over."""
+    head_value = f"case when {key} is not null then coalesce({expression}, chr(0)) end"
+    return (f"nullif(last_value({head_value} ignore nulls) over (order by s._line "
+            f"rows between unbounded preceding and current row), chr(0))")
 
 
 def column_reference(column: str, staged: Staged) -> str | None:
@@ -319,6 +332,9 @@ def money_text(text: str, decimal_mark: str) -> str:
     bare = rf"regexp_replace({text}, '^[A-Za-z]{{3}}\s*|\s*[A-Za-z]{{3}}$|[£$€¥\s]', '', 'g')"
     if decimal_mark == ",":
         return f"replace(replace({bare}, '.', ''), ',', '.')"
+    if decimal_mark == "auto":  # mark the decimal separator, drop the thousands marks, then restore the mark
+        marked = rf"regexp_replace({bare}, '[.,](\d{{1,2}})$', '#\1')"
+        return f"replace(replace(replace({marked}, '.', ''), ',', ''), '#', '.')"
     return f"replace({bare}, ',', '')"
 
 

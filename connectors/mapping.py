@@ -11,7 +11,10 @@ from connectors.schema import kind as find_kind
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 FORMATS = ("csv", "json", "jsonl", "parquet")
-SOURCE_SETTINGS = {"column", "join", "value", "multiply", "map", "format", "decimal", "same_for"}
+# "auto": the last "." or "," is the decimal mark when one or two digits follow it, any other is a thousands mark;
+# for exports whose numbers follow a setting of the shop (WooCommerce order exports write "12.50" or "1.234,56").
+DECIMAL_MARKS = (".", ",", "auto")
+SOURCE_SETTINGS = {"column", "join", "value", "multiply", "map", "format", "decimal", "same_for", "fill_down_by"}
 
 
 class MappingError(ValueError):
@@ -28,10 +31,14 @@ class FieldSource:
     multiply: tuple[str, ...] = ()  # the product of these numeric columns
     map: dict[str, str] = field(default_factory=dict)  # foreign value (any case) -> canonical value
     formats: tuple[str, ...] = ()  # strptime formats for dates and timestamps
-    decimal: str = "."  # decimal mark of money columns
+    decimal: str = "."  # decimal mark of money columns: ".", ",", or "auto" (see DECIMAL_MARKS)
     # Exports such as Shopify's fill order-level columns on an order's first line only: with same_for = "Name",
     # every row takes the first non-empty value among the rows with the same Name.
     same_for: str | None = None
+    # Exports such as WooCommerce's (products as rows, "populate other columns" off) leave every order column empty
+    # on an order's later lines, the order number too: with fill_down_by = "Order Number", a row without an order
+    # number takes this field from the last row above that has one (its value there, even when that is empty).
+    fill_down_by: str | None = None
 
     @property
     def referenced_columns(self) -> tuple[str, ...]:
@@ -136,11 +143,14 @@ def parse_field_source(name: str, spec, kind: Kind, where: str) -> FieldSource:
         formats=_strings(spec.get("format", ()), name, "format", where),
         decimal=spec.get("decimal", "."),
         same_for=spec.get("same_for"),
+        fill_down_by=_optional_string(spec.get("fill_down_by"), name, "fill_down_by", where),
     )
     if sum(bool(x) for x in (source.columns, source.value is not None, source.multiply)) != 1:
         raise MappingError(f"{where}: field {name!r} needs exactly one of 'column', 'value' or 'multiply'")
-    if source.decimal not in (".", ","):
-        raise MappingError(f"{where}: field {name!r}: decimal must be '.' or ','")
+    if source.same_for and source.fill_down_by:
+        raise MappingError(f"{where}: field {name!r}: use 'same_for' or 'fill_down_by', not both")
+    if source.decimal not in DECIMAL_MARKS:
+        raise MappingError(f"{where}: field {name!r}: decimal must be '.', ',' or 'auto', not {source.decimal!r}")
     return source
 
 
@@ -150,3 +160,9 @@ def _strings(value, name: str, setting: str, where: str) -> tuple[str, ...]:
     if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
         return tuple(value)
     raise MappingError(f"{where}: field {name!r}: {setting!r} must be a string or a list of strings")
+
+
+def _optional_string(value, name: str, setting: str, where: str) -> str | None:
+    if value is None or (isinstance(value, str) and value.strip()):
+        return value
+    raise MappingError(f"{where}: field {name!r}: {setting!r} must be the name of a column")
