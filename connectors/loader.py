@@ -166,7 +166,9 @@ def load_staged(con: Connection, kind: Kind, mapping: Mapping, staged: Staged, s
     if whole_file_checks:
         check_required_paths_exist(con, kind, expressions, staged, name)
     con.execute(checked_rows_sql(kind, mapping, expressions))
-    refuse_duplicates(con)
+    repeats = refuse_duplicates(con)
+    if repeats:
+        result.warnings.append(f"{repeats} row(s) repeated an earlier row of the same record exactly; loaded once")
     result.suppressed = drop_suppressed_rows(con, kind, source)
     raw = "s._json::varchar" if staged.columns is None else "json_remove(to_json(s), '$._line')"
     replace_quarantine(con, kind, source, label, load_id, raw)
@@ -367,16 +369,23 @@ def checked_rows_sql(kind: Kind, mapping: Mapping, expressions: dict[str, str]) 
     """
 
 
-def refuse_duplicates(con: Connection) -> None:
-    """A record id twice in one file: the first good row loads, the later ones are refused, naming the first."""
+def refuse_duplicates(con: Connection) -> int:
+    """A record id twice in one file: the first good row loads. A later row that repeats it exactly (an export that
+    overlaps itself) is the same record, so it is dropped, not refused, and counted; a later row that differs is
+    refused, naming the first. Returns the number of exact repeats dropped."""
     con.execute("""create or replace temp table _duplicates as
-                   select record_id, min(_line) as first_line from _checked where _reason is null
+                   select record_id, min(_line) as first_line, arg_min(_row_hash, _line) as first_hash
+                   from _checked where _reason is null
                    group by record_id having count(*) > 1""")
+    repeats = con.execute("""delete from _checked c using _duplicates d
+                             where c.record_id = d.record_id and c._reason is null and c._line > d.first_line
+                               and c._row_hash = d.first_hash""").fetchall()[0][0]
     con.execute(f"""update _checked c
                     set _reason = 'duplicate record id ' || {quoted('d.record_id')} ||
                                   ' in this file (first on line ' || d.first_line || ')'
                     from _duplicates d
                     where c.record_id = d.record_id and c._reason is null and c._line > d.first_line""")
+    return repeats
 
 
 # --- suppression (erased people) ------------------------------------------------------------------------------
