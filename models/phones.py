@@ -1,14 +1,20 @@
-"""Phone numbers to E.164 with `phonenumbers`, parsed once per distinct written form and kept in the store."""
+"""Phone numbers to E.164 with `phonenumbers`, read in the country their record names (else RAPPORT_PHONE_REGION),
+parsed once per distinct written form and country and kept in the store."""
 
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
+from dataclasses import dataclass
+from functools import cache, partial
+from importlib import resources
 from multiprocessing import get_context
+from pathlib import Path
 
 import pandas as pd
 import phonenumbers
+from phonenumbers.geodata.locale import LOCALE_DATA
 
 from store import Connection
 
@@ -24,68 +30,172 @@ OTHER_REGIONS = ("US", "DE", "FR", "IE", "NL", "ES")
 # phonenumbers is pure Python (~40 µs a number): from this many new numbers a first build parses them on every core
 PARALLEL_FROM = 50_000
 CHUNK = 20_000
+# Names people write for a country that CLDR (phonenumbers' country names, below) does not list
+COUNTRY_ALIASES = {"uk": "GB", "u.k.": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
+                   "wales": "GB", "northern ireland": "GB", "usa": "US", "u.s.a.": "US", "u.s.": "US",
+                   "united states of america": "US"}
+LOCALE = re.compile(r"^[a-z]{2,3}(?:[-_][a-z]{4})?[-_]([a-z]{2})$", re.IGNORECASE)  # en-GB, zh_Hant_TW
+# every written number with what its record says of where it is (the macros of store/migrations/009)
+WRITTEN_PHONES_SQL = r"""
+    select unnest(string_split_regex(phone, '\s*[;,/]\s*')) as raw,
+           contact_phone_hint(country, locale, time_zone) as hint
+    from raw_customers
+    union select phone, order_phone_hint(billing_country, shipping_country) from raw_purchases
+    union select requester_phone, '' from raw_tickets
+"""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A written number read: its E.164 form (None: not a number), the region it was read in, and how: with its
+    own country code (`international`), the region its record names (`record`), or the default (`fallback`)."""
+
+    e164: str | None
+    region: str
+    read_with: str
 
 
 def parse(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
     try:
-        return phonenumbers.parse(raw, region)
+        return phonenumbers.parse(raw, region, keep_raw_input=True)
     except phonenumbers.NumberParseException:
         return None
 
 
-def to_e164(raw: str, region: str) -> str | None:
-    """`+447700900123` for any way of writing a possible number, None for what is not one.
+def read_number(raw: str, hint: str, default: str) -> Reading:
+    """Read `raw` in the region `hint` names, else in `default`.
 
-    A number without a country code is read in `region`. One written without the trunk 0 either, that is no valid
-    number there but is one in another region (212.555.0187 is a New York number, not a British one), is read
-    in that region.
+    A number without a country code is read in that region. With no region of its own, one written without the
+    trunk 0 either, that is no valid number in the default region but is one in another (212.555.0187 is a New
+    York number, not a British one), is read in that region.
     """
+    own = region_for_hint(hint)
+    region = own or default
+    how = "record" if own else "fallback"
     number = parse(raw, region)
     if number is None or not phonenumbers.is_possible_number(number):
-        return None
-    digits = raw.lstrip(" (")
-    if not digits.startswith(("+", "0")) and not phonenumbers.is_valid_number(number):
+        return Reading(None, region, how)
+    if number.country_code_source != phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY:
+        how = "international"
+    elif not own and not raw.lstrip(" (").startswith("0") and not phonenumbers.is_valid_number(number):
         for other in OTHER_REGIONS:
             candidate = parse(raw, other)
             if candidate is not None and phonenumbers.is_valid_number(candidate):
-                number = candidate
+                number, region = candidate, other
                 break
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return Reading(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), region, how)
 
+
+def to_e164(raw: str, region: str, hint: str = "") -> str | None:
+    """`+447700900123` for any way of writing a possible number, None for what is not one (see read_number)."""
+    return read_number(raw, hint, region).e164
+
+
+# --- where a record is ----------------------------------------------------------------------------------------
+
+def region_for_hint(hint: str | None) -> str | None:
+    """The phone region a record's hint names: its first part that is a country (an ISO code or a name in any
+    language CLDR knows: "DE", "Germany", "Deutschland"), a locale with a country ("locale:en-GB") or an IANA time
+    zone ("tz:Europe/Berlin"); None when no part does (a bare language, "locale:de", says no country)."""
+    for part in (hint or "").split("|"):
+        part = part.strip()
+        if part.startswith("locale:"):
+            found = LOCALE.match(part.removeprefix("locale:"))
+            region = found.group(1).upper() if found else None
+        elif part.startswith("tz:"):
+            region = zone_countries().get(part.removeprefix("tz:"))
+        else:
+            region = country_region(part)
+        if region in phonenumbers.SUPPORTED_REGIONS:
+            return region
+    return None
+
+
+def country_region(written: str) -> str | None:
+    """The region code of a country written as its ISO code or its name."""
+    if len(written) == 2 and written.upper() in phonenumbers.SUPPORTED_REGIONS:
+        return written.upper()
+    key = written.casefold()
+    return COUNTRY_ALIASES.get(key) or country_names().get(key)
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """Country names in every language of CLDR's territory names (as phonenumbers ships them), lower-cased, to
+    region codes; a name that means two regions in different languages is left out rather than guessed."""
+    regions_of: dict[str, set[str]] = {}
+    for region, names in LOCALE_DATA.items():
+        for language in names:
+            name = display_name(names, language)
+            if name:
+                regions_of.setdefault(name.casefold(), set()).add(region)
+    return {name: regions.pop() for name, regions in regions_of.items() if len(regions) == 1}
+
+
+def display_name(names: dict[str, str], language: str) -> str | None:
+    """A region's name in `language`: phonenumbers writes '*xx' for 'the same as in language xx'."""
+    for _ in range(5):
+        name = names.get(language)
+        if not name or not name.startswith("*"):
+            return name
+        language = name[1:]
+    return None
+
+
+@cache
+def zone_countries() -> dict[str, str]:
+    """IANA time zones to the country each is in, from the tz database's zone.tab (the tzdata package, else the
+    system's copy); empty when neither is there."""
+    try:
+        text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, OSError):
+        system = Path("/usr/share/zoneinfo/zone.tab")
+        text = system.read_text(encoding="utf-8") if system.exists() else ""
+    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
+    return {row[2]: row[0] for row in rows if len(row) >= 3}
+
+
+# --- the store's readings -------------------------------------------------------------------------------------
 
 def refresh_phone_numbers(con: Connection, region: str | None = None) -> int:
-    """Parse every written phone number the raw tables hold that `phone_numbers` has not seen (for this region)."""
+    """Read every written phone number the raw tables hold, with what its record says of where it is, that
+    `phone_numbers` has not read (with this default region)."""
     region = region or default_region()
-    new = [r[0] for r in con.execute("""
-        with written as (
-            select unnest(string_split_regex(phone, '\\s*[;,/]\\s*')) as raw from raw_customers
-            union select phone from raw_purchases
-            union select requester_phone from raw_tickets
-        )
-        select distinct raw from written
+    new = con.execute(f"""
+        with written as ({WRITTEN_PHONES_SQL})
+        select distinct raw, hint from written
+        anti join (select raw, hint from phone_numbers where default_region = $region) as seen using (raw, hint)
         where raw is not null and raw <> ''
-          and raw not in (select raw from phone_numbers where region = $region)
-    """, {"region": region}).fetchall()]
+    """, {"region": region}).fetchall()
     if new:
-        con.execute("delete from phone_numbers where raw in (select unnest($raw))", {"raw": new})
-        parsed = pd.DataFrame({"raw": new, "e164": all_to_e164(new, region), "region": region})
+        readings = all_readings(new, region)
+        parsed = pd.DataFrame({"raw": [r for r, _ in new], "hint": [h for _, h in new],
+                               "e164": [r.e164 for r in readings], "region": [r.region for r in readings],
+                               "read_with": [r.read_with for r in readings], "default_region": region})
         con.register("_parsed_phones", parsed)
-        con.execute("insert into phone_numbers select raw, e164, region from _parsed_phones")
+        con.execute("delete from phone_numbers where (raw, hint) in (select (raw, hint) from _parsed_phones)")
+        con.execute("""insert into phone_numbers by name
+                       select raw, hint, e164, region, read_with, default_region from _parsed_phones""")
         con.unregister("_parsed_phones")
     return len(new)
 
 
-def all_to_e164(raws: list[str], region: str) -> list[str | None]:
-    """to_e164 of each, in order; split over worker processes when there are many."""
+def all_readings(written: list[tuple[str, str]], region: str) -> list[Reading]:
+    """read_number of each (raw, hint), in order; split over worker processes when there are many."""
     workers = os.cpu_count() or 1
-    if len(raws) < PARALLEL_FROM or workers < 2:
-        return chunk_to_e164(raws, region)
-    chunks = [raws[i:i + CHUNK] for i in range(0, len(raws), CHUNK)]
-    # fork: workers start at once with phonenumbers loaded and run nothing but to_e164 (spawn would re-run the
+    if len(written) < PARALLEL_FROM or workers < 2:
+        return chunk_readings(written, region)
+    chunks = [written[i:i + CHUNK] for i in range(0, len(written), CHUNK)]
+    # fork: workers start at once with phonenumbers loaded and run nothing but read_number (spawn would re-run the
     # caller's main module, which a Streamlit app or a stdin script does not have)
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        return [e164 for part in pool.map(partial(chunk_to_e164, region=region), chunks) for e164 in part]
+        return [reading for part in pool.map(partial(chunk_readings, region=region), chunks) for reading in part]
 
 
-def chunk_to_e164(raws: list[str], region: str) -> list[str | None]:
-    return [to_e164(raw, region) for raw in raws]
+def chunk_readings(written: list[tuple[str, str]], region: str) -> list[Reading]:
+    return [read_number(raw, hint, region) for raw, hint in written]
+
+
+def all_to_e164(raws: list[str], region: str) -> list[str | None]:
+    """to_e164 of each, in order (numbers whose records say nothing of where they are)."""
+    return [reading.e164 for reading in all_readings([(raw, "") for raw in raws], region)]
