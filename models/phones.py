@@ -65,25 +65,50 @@ def parse(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
 def read_number(raw: str, hint: str, default: str) -> Reading:
     """Read `raw` in the region `hint` names, else in `default`.
 
-    A number without a country code is read in that region. With no region of its own, one written without the
-    trunk 0 either, that is no valid number in the default region but is one in another (212.555.0187 is a New
-    York number, not a British one), is read in that region.
+    A number without a country code is read in its record's region; only if it cannot be a number there (a British
+    mobile on a contact whose locale is en-US) is it read in the default. A number that merely is not a valid one
+    in its record's country stays there: read in another country, it would be a stranger's (two people writing
+    "030 1234567", one in Berlin and one in Leeds, are not one person). With no
+    region of its own, one written without the trunk 0 either, that is no valid number in the default region but
+    is one in another (212.555.0187 is a New York number, not a British one), is read in that region.
     """
     own = region_for_hint(hint)
-    region = own or default
-    how = "record" if own else "fallback"
+    if own is None:
+        return guessed(raw, default)
+    reading, number = read_in(raw, own, "record")
+    if number is None and own != default:
+        fallback, fallback_number = read_in(raw, default, "fallback")
+        if fallback_number is not None:
+            return fallback
+    return reading
+
+
+def guessed(raw: str, default: str) -> Reading:
+    """A number whose record names no region: read in `default`, or in another region where only it is valid."""
+    reading, number = read_in(raw, default, "fallback")
+    if reading.read_with != "fallback" or number is None or is_valid(number) or raw.lstrip(" (").startswith("0"):
+        return reading
+    for other in OTHER_REGIONS:
+        candidate = parse(raw, other)
+        if is_valid(candidate):
+            return Reading(phonenumbers.format_number(candidate, phonenumbers.PhoneNumberFormat.E164), other,
+                           "fallback")
+    return reading
+
+
+def read_in(raw: str, region: str, how: str) -> tuple[Reading, phonenumbers.PhoneNumber | None]:
+    """`raw` read in `region`: the reading (`international` when it carries its own country code) and the number,
+    None when it is no possible number."""
     number = parse(raw, region)
     if number is None or not phonenumbers.is_possible_number(number):
-        return Reading(None, region, how)
+        return Reading(None, region, how), None
     if number.country_code_source != phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY:
         how = "international"
-    elif not own and not raw.lstrip(" (").startswith("0") and not phonenumbers.is_valid_number(number):
-        for other in OTHER_REGIONS:
-            candidate = parse(raw, other)
-            if candidate is not None and phonenumbers.is_valid_number(candidate):
-                number, region = candidate, other
-                break
-    return Reading(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), region, how)
+    return Reading(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), region, how), number
+
+
+def is_valid(number: phonenumbers.PhoneNumber | None) -> bool:
+    return number is not None and phonenumbers.is_valid_number(number)
 
 
 def to_e164(raw: str, region: str, hint: str = "") -> str | None:
