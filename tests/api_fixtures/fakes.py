@@ -188,10 +188,10 @@ class FakeShopify(FakeApi):
 
     def add_order(self, number: int, updated_at: str, lines: list[tuple[str, str, int]], *,
                   financial_status: str = "paid", email: str = "ann@example.com", **fields) -> dict:
-        total = sum(Decimal(price) * quantity for _, price, quantity in lines)
+        total = order_total(lines)
         order = {"id": 5000 + number, "name": f"#{number}", "email": email, "phone": None,
                  "created_at": "2024-05-01T09:30:00-04:00", "updated_at": updated_at, "currency": "USD",
-                 "financial_status": financial_status, "source_name": "web", "total_price": f"{total:.2f}",
+                 "financial_status": financial_status, "source_name": "web", "total_price": total,
                  "line_items": [{"id": 70000 + number * 10 + i, "sku": sku, "name": f"Product {sku}",
                                  "title": f"Product {sku}", "price": price, "quantity": quantity}
                                 for i, (sku, price, quantity) in enumerate(lines)],
@@ -237,6 +237,15 @@ class FakeShopify(FakeApi):
             following = token({"min": state["min"], "offset": state["offset"] + limit})
             headers["Link"] = f'<{self.url}{self.PATH}?limit={limit}&page_info={following}>; rel="next"'
         return json_response({"orders": page}, headers=headers)
+
+
+def order_total(lines: list[tuple[str, str, int]]) -> str | None:
+    """What an order of these lines comes to, as Shopify writes `total_price`; None for a deliberately malformed
+    price, which the loader must refuse for itself."""
+    try:
+        return f"{sum(Decimal(price) * quantity for _, price, quantity in lines):.2f}"
+    except ArithmeticError:
+        return None
 
 
 # --- Mastodon -------------------------------------------------------------------------------------------------
