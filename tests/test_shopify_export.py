@@ -144,3 +144,16 @@ def test_an_order_repeated_whole_is_loaded_once_not_rejected_and_a_changed_repea
     assert "2 row(s) repeated an earlier row of the same record exactly; loaded once" in result.warnings
     assert rows(con, "select line_number, reason from quarantine") == [
         (14, "duplicate record id '#2002|SLP-DRIFT' in this file (first on line 7)")]
+
+
+def test_line_rows_whose_orders_first_row_is_missing_are_quarantined_and_the_rest_loads(con, tmp_path):
+    # an export cut off mid-order: #2001's first row is gone, its two line rows remain (the file's last lines)
+    lines = EXPORT.read_text(encoding="utf-8").splitlines()
+    cut = [line for line in lines if not (line.startswith("#2001,ana.silva@"))]
+    (tmp_path / "cut.csv").write_text("\n".join(cut) + "\n", encoding="utf-8")
+    result = load_file(con, "purchases", tmp_path / "cut.csv", mapping="shopify_orders")
+    assert (result.inserted, result.rejected) == (7, 2)
+    assert rows(con, "select line_number, reason from quarantine order by 1") == [
+        (9, "missing required field ordered_at; needs at least one of email, phone, customer_ref"),
+        (10, "missing required field ordered_at; needs at least one of email, phone, customer_ref")]
+    assert rows(con, "select count(*) from raw_purchases where order_id = '#2001'") == [(0,)]
