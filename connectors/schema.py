@@ -71,6 +71,9 @@ CUSTOMERS = Kind(
         Field("city"),
         Field("postcode"),
         Field("country"),
+        # where a contact is, when a help desk knows no country: its locale (en-GB) and time zone (Europe/Berlin)
+        Field("locale"),
+        Field("time_zone"),
         Field("birth_date", "date"),
         Field("created_at", "timestamp"),
         Field("segment"),
@@ -87,6 +90,10 @@ PURCHASES = Kind(
         Field("line_id"),
         Field("ordered_at", "timestamp", required=True),
         Field("amount", "money", required=True),
+        # order-level money, the same on each of an order's lines and counted once: what the order came to (with
+        # shipping, taxes and discounts) and how much of it was refunded
+        Field("order_total", "money"),
+        Field("refunded_amount", "money"),
         Field("currency"),
         Field("email"),
         Field("phone"),
@@ -97,6 +104,7 @@ PURCHASES = Kind(
         Field("billing_city"),
         Field("billing_postcode"),
         Field("billing_country"),
+        Field("shipping_country"),
         Field("product"),
         Field("sku"),
         Field("category"),

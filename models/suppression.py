@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from models.identity.resolve import IDENTITY_DIR
 from models.increments import database_of, shadowed
-from models.phones import default_region, parsed_numbers, unparsed_numbers
+from models.phones import default_region, readings_frame, unread_numbers
 from models.sql import MODELS_DIR
 from store import Connection, quote_identifier, quote_literal
 
@@ -129,9 +129,10 @@ def insert_identity_keys(con: Connection) -> None:
     """Stage the (shadowed) raw rows and key them with identity_records, as a build would; add the keys to
     `_line_keys` by the line their record key ends in."""
     region = default_region()
-    con.register("_load_phones", parsed_numbers(unparsed_numbers(con, region), region))
+    con.register("_load_phones", readings_frame(unread_numbers(con, region), region))
     staged = {f"stg_{k}": (MODELS_DIR / "staging" / f"stg_{k}.sql").read_text() for k in IDENTITY_KINDS}
-    phones = f"select raw, e164, region from {database_of(con)}.main.phone_numbers union all select * from _load_phones"
+    phones = (f"select raw, hint, e164, region, read_with, default_region from {database_of(con)}.main.phone_numbers "
+              "union all by name select * from _load_phones")
     with shadowed(con, {"phone_numbers": phones, **staged}):
         con.execute(f"""insert into _line_keys
                         select regexp_extract(record_key, ':([0-9]+)(\\.[0-9]+)?$', 1)::bigint, unnest(keys)

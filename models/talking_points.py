@@ -477,12 +477,17 @@ def recent_purchase_follow_up(ctx: Context) -> list[TalkingPoint]:
 
 
 def refunded_product(ctx: Context, refund: dict) -> str | None:
-    """The refund row's own product, else the products of the order it refunds."""
+    """The refund row's own product, else the products of the order it refunds; none for a partial refund, which
+    names an amount but not the items it was for."""
+    if refund["status"] == "partially_refunded":
+        return None
     bought = [e for e in of_kind(ctx, "purchase") if refund["ref_id"] is not None and e["ref_id"] == refund["ref_id"]]
     return product_phrase([refund]) or product_phrase(bought)
 
 
-def refund_phrase(amount: float | None, product: str | None) -> str:
+def refund_phrase(amount: float | None, product: str | None, partial_of: str | None = None) -> str:
+    if amount is not None and partial_of:
+        return f"We refunded {money(amount)} of order {partial_of}"
     if amount is not None and product:
         return f"We refunded {money(amount)} for {product}"
     if amount is not None:
@@ -495,7 +500,8 @@ def recent_refund(ctx: Context) -> list[TalkingPoint]:
     for refund in of_kind(ctx, "refund"):
         if not ctx.within(refund["occurred_at"], RECENT_REFUND_DAYS):
             continue
-        refunded = refund_phrase(number(refund["amount"]), refunded_product(ctx, refund))
+        partial_of = shorten(refund["ref_id"], SUBJECT_CHARS) if refund["status"] == "partially_refunded" else None
+        refunded = refund_phrase(number(refund["amount"]), refunded_product(ctx, refund), partial_of)
         sentence = (f"{refunded} {ago(ctx.days_since(refund['occurred_at']))} — acknowledge it and "
                     "check they are happy with how it was handled.")
         points.append(point("recent_refund", 2, sentence, [refund], {SUPPORT, SALES}))

@@ -76,6 +76,10 @@ columns[0].metric("Customer profiles", f"{figures['profiles']:,}")
 columns[1].metric("Source records", f"{figures['records']:,}")
 columns[2].metric("Merge rate", f"{figures['merge_rate']:.0%}", help="1 − profiles ÷ records")
 columns[3].metric("Possible duplicates waiting", f"{figures['possible_duplicates']:,}")
+phones = sources.phone_readings(viewer)
+st.caption(f"Phone numbers: {phones['fallback']:,} of {phones['numbers']:,} were read with the fallback region, "
+           f"{phones['region']} (RAPPORT_PHONE_REGION): written without a country code on a record naming no "
+           "country they can be a number in.")
 st.dataframe(sources.link_methods(viewer), hide_index=True, width="stretch")
 if figures["possible_duplicates"] and viewer.may("merge_split"):
     st.caption("Possible duplicates: splink finds these profiles alike but is not sure enough to merge. Open one to "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from connectors.status import quarantined_rows, source_status
+from models.phones import WRITTEN_PHONES_SQL, default_region
 from queries.access import Viewer
 from queries.connection import cursor
 from store import Connection
@@ -33,6 +34,21 @@ def identity_figures(viewer: Viewer, con: Connection | None = None) -> dict:
     """).fetchall()[0]
     return {"profiles": profiles, "records": records, "merge_rate": 1 - profiles / records if records else 0.0,
             "linked_records": linked, "possible_duplicates": duplicates}
+
+
+def phone_readings(viewer: Viewer, con: Connection | None = None) -> dict:
+    """How the phone numbers the sources hold were read: how many are numbers, and how many of those were written
+    without a country code on a record that names no country (or one where they are no number), so were read in
+    the default region (RAPPORT_PHONE_REGION) and may be another country's."""
+    viewer.require_page("data_sources")
+    numbers, fallback, region = cursor(con).execute(f"""
+        with written as ({WRITTEN_PHONES_SQL})
+        select count(*), count(*) filter (where p.read_with = 'fallback'), max(p.default_region)
+        from (select distinct raw, hint from written where raw <> '') as w
+        inner join phone_numbers as p using (raw, hint)
+        where p.e164 is not null
+    """).fetchall()[0]
+    return {"numbers": numbers, "fallback": fallback, "region": region or default_region()}
 
 
 def link_methods(viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
 from connectors.sync import sync_all, sync_status
+from models.build import build
 from tests.api_fixtures.fakes import FakeShopify, local_server
 from tests.api_fixtures.helpers import configured
 from tests.conftest import rows
 
 TOKEN = "shpat_5b7d0e"
+NOW = datetime(2024, 7, 1, 12, 0)
 
 
 @pytest.fixture
@@ -92,3 +95,38 @@ def test_a_malformed_order_is_quarantined_with_its_reason_and_the_others_load(co
         ("ordered_at: 'yesterday' is not a date and time; missing required field amount",)]
     assert sync_status(con)[["source", "stream", "last_outcome", "records"]].values.tolist() == [
         ["shop", "orders", "ok", 6]]
+
+
+def test_a_partial_refund_counts_what_its_refund_transactions_returned(con, tmp_path, shopify):
+    order = shopify.add_order(1004, "2024-05-04T10:00:00-04:00", [("TNT-2P", "199.00", 1), ("MUG-1", "9.50", 2)],
+                              financial_status="partially_refunded", email="dee@example.com")
+    mugs = order["line_items"][1]["id"]
+    # the two mugs came back: 19.00 went back to the card; a failed attempt before it returned nothing
+    order["refunds"] = [FakeShopify.refund(order, 801, ("5.00", "failure"), ("19.00", "success"),
+                                           line_item_id=mugs, quantity=2)]
+    sources = shopify_source(tmp_path, shopify)
+    [result] = sync_all(con, sources=sources)
+    assert (result.outcome, result.rejected) == ("ok", 0), result.error
+    assert rows(con, "select line_id, amount, order_total, refunded_amount, status from raw_purchases "
+                     "where order_id = '#1004' order by 1") == [
+        ("MUG-1", Decimal("19.00"), Decimal("218.00"), Decimal("19.00"), "partially_refunded"),
+        ("TNT-2P", Decimal("199.00"), Decimal("218.00"), Decimal("19.00"), "partially_refunded")]
+    build(con, NOW)
+    assert lifetime_value(con, "dee@example.com") == 199.00
+    assert rows(con, """select kind, amount from customer_timeline where ref_id = '#1004' order by kind""") == [
+        ("purchase", 218.00), ("refund", 19.00)]
+    # later the tent goes back too: Shopify changes the order (updated_at) and adds a second refund
+    shopify.add_order(1004, "2024-06-10T10:00:00-04:00", [("TNT-2P", "199.00", 1), ("MUG-1", "9.50", 2)],
+                      financial_status="refunded", email="dee@example.com",
+                      refunds=[*order["refunds"], FakeShopify.refund(order, 802, ("199.00", "success"))])
+    [again] = sync_all(con, sources=sources)
+    assert (again.updated, again.rejected) == (2, 0)
+    build(con, NOW)
+    assert lifetime_value(con, "dee@example.com") == 0.0
+    assert rows(con, "select amount from customer_timeline where ref_id = '#1004' and kind = 'refund'") == [
+        (218.00,)]
+
+
+def lifetime_value(con, email: str) -> float:
+    [(value,)] = rows(con, "select lifetime_value from customer_profiles where list_contains(emails, ?)", [email])
+    return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from connectors.api.base import Page, Setting, SourcesError, Stream, latest
 from connectors.api.http import ApiError, Auth, Http, header, next_link
@@ -62,13 +63,38 @@ class Orders(Stream):
 
 
 def line_items(orders: list) -> list:
-    """One record per line item: the order's fields with the line under `line_item`. An order without lines is
-    kept whole, so the loader quarantines it with a reason rather than it vanishing."""
+    """One record per line item: the order's fields, with what was refunded of it as `refunded_total`, and the line
+    under `line_item`. An order without lines is kept whole, so the loader quarantines it with a reason rather than
+    it vanishing."""
     records = []
     for order in orders:
         if not isinstance(order, dict) or not order.get("line_items"):
             records.append(order)
             continue
-        fields = {k: v for k, v in order.items() if k != "line_items"}
+        fields = {k: v for k, v in order.items() if k not in ("line_items", "refunds")}
+        fields["refunded_total"] = refunded_total(order.get("refunds"))
         records.extend({**fields, "line_item": item} for item in order["line_items"])
     return records
+
+
+def refunded_total(refunds) -> str | None:
+    """The money an order's refunds returned: the sum of their successful `refund` transactions (an order's
+    `refunds[].transactions[]` in the Admin API), as text in cents; None when nothing was refunded.
+
+    Only transactions say what went back: a refund's line items say what was returned, which may be refunded for
+    less (a goodwill part) or not at all (restocked only). A transaction whose amount is unreadable counts as
+    unknown, and so does the whole order's refund, rather than a smaller sum passing for the truth."""
+    if not isinstance(refunds, list):
+        return None
+    cents = 0
+    for refund in refunds:
+        for transaction in (refund.get("transactions") or []) if isinstance(refund, dict) else ():
+            if not isinstance(transaction, dict):
+                continue
+            if transaction.get("kind") != "refund" or transaction.get("status") != "success":
+                continue
+            try:
+                cents += round(Decimal(str(transaction.get("amount"))) * 100)
+            except ArithmeticError:
+                return None
+    return f"{Decimal(cents) / 100:.2f}" if cents else None

@@ -135,10 +135,24 @@ post_facts as (
     group by sources.customer_id
 ),
 
-orders as (
-    select customer_id, ref_id, occurred_at, amount, status
+refunds as (
+    select customer_id, source, ref_id, amount as refunded
     from timeline
-    where kind = 'purchase' and status <> 'cancelled'
+    where kind = 'refund'
+),
+
+orders as (
+    -- each order net of what was refunded of it (a partial refund takes its amount off, no more)
+    select
+        purchases.customer_id,
+        purchases.ref_id,
+        purchases.occurred_at,
+        -- in cents, as the sum below
+        greatest(purchases.amount::decimal(18, 2) - coalesce(refunds.refunded::decimal(18, 2), 0), 0) as amount,
+        purchases.status
+    from timeline as purchases
+    left join refunds using (customer_id, source, ref_id)
+    where purchases.kind = 'purchase' and purchases.status <> 'cancelled'
 ),
 
 order_gaps as (
@@ -150,10 +164,10 @@ order_gaps as (
 purchase_facts as (
     select
         customer_id,
-        -- what the customer kept paying for: refunded and cancelled orders do not count. Summed in cents (the
-        -- shops' decimals): a sum of doubles depends on the order threads add them in, and the last digit would
-        -- change from one build to the next
-        sum(amount::decimal(18, 2)) filter (where status in ('paid', 'partially_refunded', 'pending'))
+        -- what the customer kept paying for, net of refunds: refunded and cancelled orders do not count. Summed in
+        -- cents (the shops' decimals): a sum of doubles depends on the order threads add them in, and the last
+        -- digit would change from one build to the next
+        sum(amount) filter (where status in ('paid', 'partially_refunded', 'pending'))
             as lifetime_value,
         count(*) as order_count,
         min(occurred_at) as first_purchase_at,

@@ -23,15 +23,22 @@ order_totals as (
         order_id,
         count(*) as line_count,
         min(ordered_at) as ordered_at,
-        sum(amount) as amount,
-        sum(amount) filter (where is_refund) as refunded_amount,
+        -- what the order came to: its total, given once per order and repeated on each line, else its lines' sum
+        coalesce(max(order_total), sum(amount)) as amount,
+        -- what was refunded: the amount the shop says (a part, for a partial refund), else the lines refunded
+        -- whole (the order's total when all were); unknown for a partial refund that names no amount
+        coalesce(
+            max(refunded_amount) filter (where refunded_amount > 0),
+            case when bool_and(status = 'refunded') then coalesce(max(order_total), sum(amount)) end,
+            sum(amount) filter (where status = 'refunded')
+        ) as refunded_amount,
         any_value(coalesce(product, sku)) as first_product,
         arg_max(product, amount) as main_product,
         any_value(category) as first_category,
         any_value(channel) as channel,
         any_value(currency) as currency,
         any_value(status) as first_status,
-        bool_or(is_refund) as has_refund
+        bool_or(is_refund) or coalesce(max(refunded_amount), 0) > 0 as has_refund
     from purchase_lines
     group by customer_id, source, order_id
 ),
@@ -98,14 +105,16 @@ purchase_events as (
 ),
 
 refund_events as (
-    -- exports carry no refund time; the refund is placed just after its order
+    -- exports carry no refund time; the refund is placed just after its order. A partial refund names an amount,
+    -- not the items it was for: its event names no product or category rather than the order's main one
     select
         'refund:' || source || ':' || order_id as event_id,
         customer_id,
         ordered_at + interval 1 second as occurred_at,
         'refund' as kind,
         coalesce(channel, source) as channel,
-        'Refund of order ' || order_id as title,
+        case when status = 'partially_refunded' then 'Partial refund of order ' else 'Refund of order ' end
+            || order_id as title,
         products as body,
         refunded_amount::double as amount,
         null::double as sentiment,
@@ -118,8 +127,8 @@ refund_events as (
         true as is_public,
         null as network,
         null as in_reply_to,
-        category,
-        main_product as product,
+        case when status <> 'partially_refunded' then category end as category,
+        case when status <> 'partially_refunded' then main_product end as product,
         null as satisfaction
     from orders
     where has_refund

@@ -4,7 +4,7 @@ with source as (
 ),
 
 phones as (
-    select raw, e164 from phone_numbers
+    select raw, hint, e164 from phone_numbers
 ),
 
 renamed as (
@@ -17,6 +17,8 @@ renamed as (
         coalesce(last_name, nullif(regexp_extract(name, '\s(\S+)$', 1), '')) as last_name,
         [lower(e) for e in string_split_regex(email, '[;,\s]+') if e like '%_@_%'] as listed_emails,
         [p for p in string_split_regex(phone, '\s*[;,/]\s*') if p <> ''] as raw_phones,
+        -- where the contact is (country, else locale, else time zone): its numbers are read there (models/phones.py)
+        contact_phone_hint(country, locale, time_zone) as phone_hint,
         company,
         street,
         city,
@@ -43,14 +45,14 @@ contact_phones as (
         listed.record_key,
         -- sorted: a list aggregate's order depends on threads, and every build must give the same row
         list_sort(list(distinct phones.e164) filter (where phones.e164 is not null)) as phones
-    from (select record_key, unnest(raw_phones) as raw from renamed) as listed
-    left join phones using (raw)
+    from (select record_key, phone_hint as hint, unnest(raw_phones) as raw from renamed) as listed
+    left join phones using (raw, hint)
     group by listed.record_key
 ),
 
 final as (
     select
-        renamed.* exclude (raw_phones, listed_emails),
+        renamed.* exclude (raw_phones, listed_emails, phone_hint),
         -- each address once, in the order written: the first is the contact's main one (list_distinct reorders)
         coalesce(list_filter(listed_emails, lambda e, i: list_position(listed_emails, e) = i), []) as emails,
         coalesce(contact_phones.phones, []) as phones

@@ -4,7 +4,7 @@ with source as (
 ),
 
 phones as (
-    select raw, e164 from phone_numbers
+    select raw, hint, e164 from phone_numbers
 ),
 
 named as (
@@ -31,6 +31,9 @@ final as (
         source.line_id,
         source.ordered_at,
         source.amount,
+        -- order-level money, the same on each of the order's lines: the timeline counts it once per order
+        source.order_total,
+        source.refunded_amount,
         upper(source.currency) as currency,
         case when source.email like '%_@_%' then lower(source.email) end as email,
         phones.e164 as phone,
@@ -43,6 +46,7 @@ final as (
         source.billing_city,
         upper(replace(source.billing_postcode, ' ', '')) as billing_postcode,
         source.billing_country,
+        source.shipping_country,
         source.product,
         source.sku,
         lower(source.category) as category,
@@ -53,7 +57,10 @@ final as (
         source.status = 'cancelled' as is_cancelled,
         source._load_id as load_id
     from named as source
-    left join phones on phones.raw = source.phone
+    -- read in the country the order was billed to (else shipped to): models/phones.py
+    left join phones
+        on phones.raw = source.phone
+        and phones.hint = order_phone_hint(source.billing_country, source.shipping_country)
 )
 
 select * from final

@@ -4,7 +4,8 @@ with source as (
 ),
 
 phones as (
-    select raw, e164 from phone_numbers
+    -- a ticket says nothing of where its requester is: the number is read as written, else in the default region
+    select raw, e164 from phone_numbers where hint = ''
 ),
 
 final as (

@@ -11,6 +11,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from pytest_httpserver import HTTPServer
@@ -207,14 +208,35 @@ class FakeShopify(FakeApi):
 
     def add_order(self, number: int, updated_at: str, lines: list[tuple[str, str, int]], *,
                   financial_status: str = "paid", email: str = "ann@example.com", **fields) -> dict:
+        total = order_total(lines)
         order = {"id": 5000 + number, "name": f"#{number}", "email": email, "phone": None,
                  "created_at": "2024-05-01T09:30:00-04:00", "updated_at": updated_at, "currency": "USD",
-                 "financial_status": financial_status, "source_name": "web",
+                 "financial_status": financial_status, "source_name": "web", "total_price": total,
                  "line_items": [{"id": 70000 + number * 10 + i, "sku": sku, "name": f"Product {sku}",
                                  "title": f"Product {sku}", "price": price, "quantity": quantity}
-                                for i, (sku, price, quantity) in enumerate(lines)], **fields}
+                                for i, (sku, price, quantity) in enumerate(lines)],
+                 "refunds": [], **fields}
         self.orders = [o for o in self.orders if o["id"] != order["id"]] + [order]
         return order
+
+    @staticmethod
+    def refund(order: dict, refund_id: int, *transactions: tuple[str, str], line_item_id: int | None = None,
+               quantity: int = 1) -> dict:
+        """A refund of `order` as the Admin API's order JSON nests it under `refunds` (REST Refund resource,
+        shopify.dev/docs/api/admin-rest/latest/resources/refund): the items returned under `refund_line_items` and
+        the money that went back as `transactions`, each (amount, status) of kind `refund`."""
+        items = [{"id": refund_id * 10, "line_item_id": line_item_id, "quantity": quantity,
+                  "restock_type": "return", "subtotal": transactions[0][0] if transactions else "0.00",
+                  "total_tax": "0.00"}] if line_item_id else []
+        return {"id": refund_id, "order_id": order["id"], "created_at": order["updated_at"], "note": "",
+                "processed_at": order["updated_at"], "restock": bool(items), "user_id": None,
+                "refund_line_items": items, "order_adjustments": [], "duties": [],
+                "transactions": [{"id": refund_id * 100 + i, "order_id": order["id"], "kind": "refund",
+                                  "gateway": "shopify_payments", "status": status, "message": None,
+                                  "created_at": order["updated_at"], "test": False, "parent_id": order["id"] * 10,
+                                  "processed_at": order["updated_at"], "source_name": "web", "error_code": None,
+                                  "amount": amount, "currency": order["currency"]}
+                                 for i, (amount, status) in enumerate(transactions)]}
 
     def respond(self, request: Request) -> Response:
         if request.path != self.PATH:
@@ -235,6 +257,15 @@ class FakeShopify(FakeApi):
             following = token({"min": state["min"], "offset": state["offset"] + limit})
             headers["Link"] = f'<{self.url}{self.PATH}?limit={limit}&page_info={following}>; rel="next"'
         return json_response({"orders": page}, headers=headers)
+
+
+def order_total(lines: list[tuple[str, str, int]]) -> str | None:
+    """What an order of these lines comes to, as Shopify writes `total_price`; None for a deliberately malformed
+    price, which the loader must refuse for itself."""
+    try:
+        return f"{sum(Decimal(price) * quantity for _, price, quantity in lines):.2f}"
+    except ArithmeticError:
+        return None
 
 
 # --- Mastodon -------------------------------------------------------------------------------------------------
