@@ -133,17 +133,19 @@ def test_the_refund_talking_point_says_what_was_refunded_of_a_partly_refunded_or
     assert refund.startswith("We refunded 19.00 of order #2002 12 days ago")
 
 
-def test_an_order_repeated_whole_is_loaded_once_not_rejected_and_a_changed_repeat_is_refused(con, tmp_path):
-    # two exports of overlapping date ranges pasted together: order #2002 (both its rows) twice
+def test_an_order_repeated_whole_or_changed_is_loaded_once_in_its_last_version_and_never_rejected(con, tmp_path):
+    # two exports of overlapping date ranges pasted together: order #2002 (both its rows) twice, then one line again
+    # with another price: a record repeated in one file is a version, the later one loads, and the file gets a word
     lines = EXPORT.read_text(encoding="utf-8").splitlines()
     repeated = [line for line in lines if line.startswith("#2002,")]
     changed = repeated[0].replace("Drift Sleeping Bag,59.90", "Drift Sleeping Bag,49.90")
     (tmp_path / "overlap.csv").write_text("\n".join([*lines, *repeated, changed]) + "\n", encoding="utf-8")
     result = load_file(con, "purchases", tmp_path / "overlap.csv", mapping="shopify_orders")
-    assert (result.inserted, result.rejected) == (10, 1)
-    assert "2 row(s) repeated an earlier row of the same record exactly; loaded once" in result.warnings
-    assert rows(con, "select line_number, reason from quarantine") == [
-        (14, "duplicate record id '#2002|SLP-DRIFT' in this file (first on line 7)")]
+    assert (result.inserted, result.rejected, result.repeated) == (10, 0, 3)
+    assert rows(con, "select count(*) from quarantine") == [(0,)]
+    assert any("'#2002|SLP-DRIFT' appears on lines" in w and "line 14 loaded" in w for w in result.warnings)
+    assert rows(con, "select amount from raw_purchases where order_id = '#2002' and product like 'Drift%'") == [
+        (Decimal("49.90"),)]
 
 
 def test_line_rows_whose_orders_first_row_is_missing_are_quarantined_and_the_rest_loads(con, tmp_path):
