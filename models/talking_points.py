@@ -525,6 +525,11 @@ def last_purchase(ctx: Context) -> tuple[datetime | None, list[dict]]:
     return when, same_order or [latest]
 
 
+def every(days: float) -> str:
+    """'every day' for a rhythm of a day or less ('every 0 days' reads wrong), else 'every N days'."""
+    return "every day" if round(days) <= 1 else f"every {round(days)} days"
+
+
 def churn_risk(ctx: Context) -> list[TalkingPoint]:
     orders, cadence = number(ctx.profile.get("order_count")), number(ctx.profile.get("purchase_cadence_days"))
     last_at, cited = last_purchase(ctx)
@@ -533,7 +538,7 @@ def churn_risk(ctx: Context) -> list[TalkingPoint]:
     days = ctx.days_since(last_at)
     if days <= CHURN_CADENCE_MULTIPLE * cadence or days <= CHURN_MIN_DAYS:
         return []
-    sentence = (f"Usually orders every {plural(round(cadence), 'day')}, but the last order was {days} days ago — "
+    sentence = (f"Usually orders {every(cadence)}, but the last order was {days} days ago — "
                 "they may be drifting away; ask how things are going and what would bring them back.")
     return [point("churn_risk", 2, sentence, cited, {SALES, LEADERSHIP})]
 
@@ -557,9 +562,17 @@ def bad_recent_csat(ctx: Context) -> list[TalkingPoint]:
     last_contact = timestamp(ctx.profile.get("last_contact_at"))
     if not recent_solves and not (last_contact and ctx.within(last_contact, BAD_CSAT_DAYS)):
         return []
-    sentence = (f"Low satisfaction: only {round(csat * 100)}% of their {int(responses)} ratings were good. "
+    sentence = (f"Low satisfaction: {good_ratings(round(csat * responses), int(responses))}. "
                 "Acknowledge past problems before asking for anything.")
     return [point("bad_recent_csat", 2, sentence, recent_solves, {SUPPORT, LEADERSHIP})]
+
+
+def good_ratings(good: int, responses: int) -> str:
+    """How many of their ratings were good, in words that read right for none, one and many."""
+    if good == 0:
+        return f"neither of their {responses} ratings was good" if responses == 2 else \
+            f"none of their {responses} ratings was good"
+    return f"only {good} of their {responses} ratings {'was' if good == 1 else 'were'} good"
 
 
 def idea_events(ctx: Context) -> list[dict]:
@@ -651,8 +664,8 @@ def anniversary(ctx: Context) -> list[TalkingPoint]:
         return []
     years, day = found
     offset = (day - ctx.now.date()).days
-    when = ("is today" if offset == 0 else f"is in {plural(offset, 'day')}" if offset > 0
-            else f"was {plural(-offset, 'day')} ago")
+    when = {0: "is today", 1: "is tomorrow", -1: "was yesterday"}.get(
+        offset, f"is in {offset} days" if offset > 0 else f"was {-offset} days ago")
     whose = f"{first_name(ctx)}'s" if first_name(ctx) else "Their"
     sentence = (f"{whose} {years}-year anniversary as a customer {when} ({day.day} {day:%B}) — "
                 "thank them for their loyalty.")
@@ -694,12 +707,12 @@ def prospect(ctx: Context) -> list[TalkingPoint]:
     who = first_name(ctx) or "they"
     if posts:
         count = max(len(posts), int(number(ctx.profile.get("post_count")) or 0))
-        times = "once" if count == 1 else f"{count} times"
+        times = {1: "once", 2: "twice"}.get(count, f"{count} times")
         networks = joined(list(dict.fromkeys(network_of(p) for p in posts)))
         seen = (f"{who} posted about us {times} on {networks}, most recently "
                 f"{ago(ctx.days_since(posts[-1]['occurred_at']))}")
     else:
-        seen = f"{who} talks about us on social media"
+        seen = f"{who} {'talk' if who == 'they' else 'talks'} about us on social media"
     sentence = f"Not a customer yet — {seen}. Be helpful rather than pushy and invite them to try us."
     return [point("prospect", 2, sentence, newest(posts, MAX_CITED_POSTS), {SALES})]
 
