@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pandas as pd
 
 from components.icons import KIND_LABELS, sentiment_badge
 from components.profile_card import money
 from components.safe import markdown_escape
+from models.open_issues import open_issues
 from queries.customers import CustomerContext
-
-OPEN_TICKET_STATES = ("new", "open", "pending", "hold")
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ class Brief:
     social: list[str]
 
 
-def build_brief(context: CustomerContext) -> Brief:
+def build_brief(context: CustomerContext, now: datetime | None = None) -> Brief:
+    """The brief as of `now` (default: this moment, in UTC as the timeline is)."""
     profile, events = context.profile, context.timeline
     return Brief(
         name=profile["display_name"],
@@ -35,7 +36,7 @@ def build_brief(context: CustomerContext) -> Brief:
         points=[p.sentence for p in context.points if "sales" in p.audience][:6] or
                [p.sentence for p in context.points][:4],
         interactions=[interaction_line(e) for e in events.head(5).itertuples()],
-        open_issues=open_issue_lines(events),
+        open_issues=open_issues(context.events.records(), now or datetime.now(UTC).replace(tzinfo=None)),
         purchases=purchase_lines(profile, events),
         social=social_lines(profile),
     )
@@ -57,15 +58,6 @@ def interaction_line(event) -> str:
     text = " ".join(str(event.body or "").split())[:140]
     return f"{event.occurred_at:%Y-%m-%d} · {KIND_LABELS.get(event.kind, event.kind)} · {event.title}" + (
         f" — {text}" if text else "")
-
-
-def open_issue_lines(events: pd.DataFrame) -> list[str]:
-    tickets = events[(events["kind"] == "ticket_opened") & events["status"].isin(OPEN_TICKET_STATES)]
-    negative = events[(events["kind"] == "social_post") & (events["author_type"] == "customer")
-                      & (events["sentiment"] <= -0.05)].head(3)
-    return ([f"Open ticket since {t.occurred_at:%Y-%m-%d}: {t.title} ({t.status})" for t in tickets.itertuples()]
-            + [f"Negative post on {p.network}, {p.occurred_at:%Y-%m-%d}: {' '.join(str(p.body).split())[:120]}"
-               for p in negative.itertuples()])
 
 
 def purchase_lines(profile: dict, events: pd.DataFrame) -> list[str]:
