@@ -11,6 +11,7 @@ from components.icons import KIND_LABELS, sentiment_badge
 from components.profile_card import money
 from components.safe import markdown_escape
 from models.open_issues import open_issues
+from models.talking_points import shorten
 from queries.customers import CustomerContext
 
 
@@ -55,7 +56,7 @@ def summary_lines(profile: dict) -> list[str]:
 
 
 def interaction_line(event) -> str:
-    text = " ".join(str(event.body or "").split())[:140]
+    text = shorten(event.body, 140)  # a missing body is NaN in the frame: it must read as nothing, not "nan"
     return f"{event.occurred_at:%Y-%m-%d} · {KIND_LABELS.get(event.kind, event.kind)} · {event.title}" + (
         f" — {text}" if text else "")
 
@@ -87,7 +88,8 @@ def social_lines(profile: dict) -> list[str]:
 def brief_markdown(brief: Brief) -> str:
     """The brief as a Markdown file; customers' words are escaped so they read as text in any viewer."""
     sections = [("Summary", brief.summary), ("What to bring up", brief.points),
-                ("Last five interactions", brief.interactions), ("Open issues", brief.open_issues or ["None."]),
+                ("Last five interactions", brief.interactions),
+                ("Open issues", brief.open_issues or ["No open issues."]),
                 ("Purchase pattern", brief.purchases), ("Social presence", brief.social)]
     lines = [f"# Meeting brief: {markdown_escape(brief.name)}", ""]
     for title, items in sections:
