@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.icons import sentiment_badge
 from components.safe import big_text
+from components.tables import data_table
 from queries import customers
 from queries.access import MASKABLE, Refused, Viewer
 
@@ -39,7 +40,7 @@ def profile_card(profile: dict, contacts: pd.DataFrame, customer_id: int, viewer
         st.text(f"Best reached by {reach}" + (f", usually active {hours}" if hours else "") if reach
                 else "No preferred channel yet")
         if not contacts.empty:
-            st.dataframe(contacts.drop(columns="field"), hide_index=True, width="stretch")
+            data_table(contacts.drop(columns="field"))
         masked = masked_here(profile)
         if masked:
             st.caption(f"Masked for the {viewer.role.label} role: {', '.join(MASKABLE[f] for f in masked)}.")

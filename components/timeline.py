@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components.icons import kind_label
+from components.tables import data_table
 
 
 def timeline_table(events: pd.DataFrame, key: str = "timeline") -> None:
@@ -23,7 +24,7 @@ def timeline_table(events: pd.DataFrame, key: str = "timeline") -> None:
         "Sentiment": events["sentiment"],
         "Status": events["status"],
     })
-    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config={
+    data_table(shown, key=key, column_config={
         "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         "Amount": st.column_config.NumberColumn(format="%.2f"),
         "Sentiment": st.column_config.NumberColumn(format="%+.2f"),

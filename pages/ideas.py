@@ -4,6 +4,7 @@ import streamlit as st
 
 from components.drilldown import drilldown_table
 from components.frame import enter_page
+from components.tables import data_table
 from models.operations import IDEA_STATUSES
 from queries import inbox
 
@@ -18,7 +19,7 @@ groups = inbox.ideas(viewer)
 if groups.empty:
     st.info("No product ideas in the posts yet.")
     st.stop()
-st.dataframe(groups.drop(columns="idea_key"), hide_index=True, width="stretch", column_config={
+data_table(groups.drop(columns="idea_key"), column_config={
     "label": st.column_config.TextColumn("Idea (its most common words)", width="large"),
     "customers": "Customers who asked", "posts": "Posts",
     "combined_lifetime_value": st.column_config.NumberColumn("Their lifetime value", format="%.2f"),

@@ -9,6 +9,7 @@ from components import charts
 from components.drilldown import drilldown_table, selected_point
 from components.frame import enter_page
 from components.safe import download_csv
+from components.tables import data_table
 from queries import leadership
 
 viewer = enter_page("pages/leadership.py", "leadership")
@@ -64,7 +65,7 @@ else:
     st.plotly_chart(charts.response_times_chart(times), width="stretch")
     sla_view = sla.assign(first_response_met=sla["first_response_met"] * 100,
                           resolution_met=sla["resolution_met"] * 100)
-    st.dataframe(sla_view, hide_index=True, width="stretch", column_config={
+    data_table(sla_view, column_config={
         "channel": "Channel", "tickets": "Tickets",
         "first_response_target": st.column_config.NumberColumn("First reply target (min)"),
         "first_response_met": st.column_config.ProgressColumn("First reply within target", format="%.0f%%",
@@ -80,12 +81,12 @@ st.subheader("Social issues next to tickets")
 st.caption("Complaints and questions posted on social media, from post to first answer (a brand reply or the "
            "inbox marking it answered) and to closing in the inbox, next to each ticket channel.")
 social = leadership.social_vs_ticket_response(viewer, filters)
-st.dataframe(social, hide_index=True, width="stretch", column_config={
+data_table(social, column_config={
     "channel": "Channel", "items": "Items",
     "median_first_response_minutes": st.column_config.NumberColumn("Median first answer (min)", format="%.0f"),
     "median_close_minutes": st.column_config.NumberColumn("Median to close (min)", format="%.0f")})
 breaches = leadership.breaches_by_team(viewer, datetime.now(UTC).replace(tzinfo=None))
-st.dataframe(breaches, hide_index=True, width="stretch", column_config={
+data_table(breaches, column_config={
     "team": "Team", "items": "Social items", "breached": "Missed target",
     "breached_open": "Missed and still open"})
 download_csv(breaches, "breaches-by-team.csv", viewer, key="breaches-csv")
