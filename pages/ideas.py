@@ -20,7 +20,7 @@ if groups.empty:
     st.info("No product ideas in the posts yet.")
     st.stop()
 data_table(groups.drop(columns="idea_key"), column_config={
-    "label": st.column_config.TextColumn("Idea (its most common words)", width="large"),
+    "label": st.column_config.TextColumn("Idea (in the words of a customer who asked)", width="large"),
     "customers": "Customers who asked", "posts": "Posts",
     "combined_lifetime_value": st.column_config.NumberColumn("Their lifetime value", format="%.2f"),
     "first_at": st.column_config.DatetimeColumn("First asked", format="YYYY-MM-DD"),
