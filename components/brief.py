@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from components.icons import KIND_LABELS, sentiment_badge
-from components.profile_card import money
+from components.profile_card import lifetime_value
 from components.safe import markdown_escape
+from models.money import money
 from models.open_issues import open_issues
 from models.talking_points import shorten
 from queries.customers import CustomerContext
@@ -50,7 +51,7 @@ def summary_lines(profile: dict) -> list[str]:
         where or None,
         f"Customer since {since:%B %Y}" if since else "Not a customer yet (prospect)",
         f"Segment: {profile['segment']}" if profile.get("segment") else None,
-        f"Lifetime value {money(profile.get('lifetime_value'))} over {profile.get('order_count') or 0} orders",
+        f"Lifetime value {lifetime_value(profile)} over {profile.get('order_count') or 0} orders",
         f"Best reached by {profile['preferred_channel']}" if profile.get("preferred_channel") else None,
     ) if line]
 
@@ -68,10 +69,18 @@ def purchase_lines(profile: dict, events: pd.DataFrame) -> list[str]:
     categories = purchases["category"].dropna().value_counts().head(5)
     cadence = profile.get("purchase_cadence_days")
     return [line for line in (
-        f"Last order {profile['last_purchase_at']:%Y-%m-%d}; average order {money(profile.get('avg_order_value'))}",
+        f"Last order {profile['last_purchase_at']:%Y-%m-%d}" + average_order(profile),
         f"Orders about every {cadence:.0f} days" if cadence else "Too few orders to see a rhythm",
         ("Buys: " + ", ".join(f"{c} ({n})" for c, n in categories.items())) if not categories.empty else None,
     ) if line]
+
+
+def average_order(profile: dict) -> str:
+    """'; average order £42.00' — only for a customer who paid in one currency: an average across currencies
+    means nothing."""
+    if (profile.get("currency_count") or 0) > 1 or profile.get("avg_order_value") is None:
+        return ""
+    return f"; average order {money(profile['avg_order_value'], profile.get('currency'))}"
 
 
 def social_lines(profile: dict) -> list[str]:

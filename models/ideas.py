@@ -269,6 +269,13 @@ def build_ideas(con: Connection) -> None:
                           count(*) as posts, min(i.posted_at) as first_at, max(i.posted_at) as last_at,
                           (select coalesce(sum(p.lifetime_value), 0) from customer_profiles p
                            where p.customer_id in (select customer_id from idea_posts x
-                                                   where x.idea_key = i.idea_key)) as combined_lifetime_value
+                                                   where x.idea_key = i.idea_key)) as combined_lifetime_value,
+                          -- what people read: the sum in each currency (the one figure above only orders groups)
+                          (select list({'currency': c.currency, 'amount': c.amount} order by c.amount desc, c.currency)
+                           from (select v.currency, sum(v.amount) as amount
+                                 from (select unnest(p.lifetime_values) as v from customer_profiles p
+                                       where p.customer_id in (select customer_id from idea_posts x
+                                                               where x.idea_key = i.idea_key))
+                                 group by v.currency) as c) as combined_lifetime_values
                    from idea_posts i group by i.idea_key
                    order by customers desc, posts desc""")

@@ -12,6 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from models.money import money as in_currency
+from models.money import sums
+
 ROLES = ("support", "sales", "leadership", "anyone")
 SUPPORT, SALES, LEADERSHIP = "support", "sales", "leadership"
 EVERYONE = frozenset({SUPPORT, SALES, LEADERSHIP})
@@ -52,7 +55,7 @@ IDEA_PATTERN = re.compile(r"\b(would love|wish|please add|could you make|suggest
 TICKET_KINDS = ("ticket_opened", "ticket_replied", "ticket_solved", "comment")
 TIMELINE_COLUMNS = ("event_id", "customer_id", "occurred_at", "kind", "channel", "title", "body", "amount",
                     "sentiment", "source", "source_id", "url", "ref_id", "status", "author_type", "is_public",
-                    "network", "in_reply_to", "category", "product", "satisfaction")
+                    "network", "in_reply_to", "category", "product", "satisfaction", "currency")
 LOWERCASE_COLUMNS = ("kind", "status", "author_type", "network", "channel", "satisfaction")
 
 
@@ -186,8 +189,9 @@ def timestamp(value: Any) -> datetime | None:
     return moment.to_pydatetime()
 
 
-def money(value: float) -> str:
-    return f"{abs(value):,.2f}"
+def money(value: float, currency: Any = None) -> str:
+    """An amount as said to a customer: its size (a refund is not negative money) and its currency."""
+    return in_currency(abs(value), currency)
 
 
 def plural(count: int, word: str) -> str:
@@ -467,7 +471,7 @@ def recent_purchase_follow_up(ctx: Context) -> list[TalkingPoint]:
     latest = ago(ctx.days_since(recent[-1]["occurred_at"]))
     amount = number(recent[0]["amount"]) if len(recent) == 1 else None
     if products and len({product_of(e) for e in recent}) == 1:
-        paid = f" ({money(amount)})" if amount is not None else ""
+        paid = f" ({money(amount, recent[0]['currency'])})" if amount is not None else ""
         sentence = f"They bought {products}{paid} {latest} — ask how {products} is working out."
     elif products:
         sentence = f"They bought {products} in the last {RECENT_PURCHASE_DAYS} days — ask how they are working out."
@@ -482,11 +486,11 @@ def refunded_product(ctx: Context, refund: dict) -> str | None:
     return product_phrase([refund]) or product_phrase(bought)
 
 
-def refund_phrase(amount: float | None, product: str | None) -> str:
+def refund_phrase(amount: float | None, product: str | None, currency: str | None = None) -> str:
     if amount is not None and product:
-        return f"We refunded {money(amount)} for {product}"
+        return f"We refunded {money(amount, currency)} for {product}"
     if amount is not None:
-        return f"We refunded {money(amount)}"
+        return f"We refunded {money(amount, currency)}"
     return f"We refunded {product}" if product else "We issued a refund"
 
 
@@ -495,11 +499,19 @@ def recent_refund(ctx: Context) -> list[TalkingPoint]:
     for refund in of_kind(ctx, "refund"):
         if not ctx.within(refund["occurred_at"], RECENT_REFUND_DAYS):
             continue
-        refunded = refund_phrase(number(refund["amount"]), refunded_product(ctx, refund))
+        refunded = refund_phrase(number(refund["amount"]), refunded_product(ctx, refund), refund["currency"])
         sentence = (f"{refunded} {ago(ctx.days_since(refund['occurred_at']))} — acknowledge it and "
                     "check they are happy with how it was handled.")
         points.append(point("recent_refund", 2, sentence, [refund], {SUPPORT, SALES}))
     return points
+
+
+def lifetime_text(profile: dict, value: float) -> str:
+    """The lifetime value in each currency they paid in ('£900.00 + €120.00'), else the one figure as it is."""
+    values = profile.get("lifetime_values")
+    if isinstance(values, list) and values and all(isinstance(v, Mapping) for v in values):
+        return sums(values)
+    return money(value, profile.get("currency"))
 
 
 def top_customer(ctx: Context) -> list[TalkingPoint]:
@@ -510,7 +522,7 @@ def top_customer(ctx: Context) -> list[TalkingPoint]:
     since = timestamp(ctx.profile.get("customer_since"))
     details = "".join([f" across {plural(int(orders), 'order')}" if orders else "",
                        f" since {since:%B %Y}" if since else ""])
-    sentence = (f"Top-10% customer: {money(value)} lifetime value{details}. "
+    sentence = (f"Top-10% customer: {lifetime_text(ctx.profile, value)} lifetime value{details}. "
                 "Give them priority and the best option you can offer.")
     return [point("top_customer", 2, sentence, [], {SALES, LEADERSHIP})]
 
