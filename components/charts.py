@@ -17,8 +17,11 @@ def spend_over_time(events: pd.DataFrame) -> go.Figure | None:
     purchases = events[events["kind"] == "purchase"]
     if purchases.empty:
         return None
-    monthly = purchases.set_index("occurred_at")["amount"].resample("MS").sum().reset_index()
-    figure = px.bar(monthly, x="occurred_at", y="amount", labels={"occurred_at": "Month", "amount": "Spend"})
+    # a bar per currency: amounts in two currencies are never added up
+    monthly = (purchases.assign(currency=purchases["currency"].fillna("unknown currency"))
+               .groupby([pd.Grouper(key="occurred_at", freq="MS"), "currency"])["amount"].sum().reset_index())
+    figure = px.bar(monthly, x="occurred_at", y="amount", color="currency", barmode="group",
+                    labels={"occurred_at": "Month", "amount": "Spend", "currency": "Currency"})
     return compact(figure, "Spend per month")
 
 

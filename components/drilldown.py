@@ -7,6 +7,7 @@ import streamlit as st
 
 from components.safe import download_csv
 from components.session import profile_links
+from components.tables import data_table
 from queries.access import Viewer
 
 
@@ -21,7 +22,7 @@ def drilldown_table(rows: pd.DataFrame, file_name: str, key: str, viewer: Viewer
     if rows.empty:
         st.info("Nothing behind this point with the current filters.")
         return
-    st.dataframe(with_customer_links(rows), hide_index=True, width="stretch", key=key, column_config={
+    data_table(with_customer_links(rows), key=key, column_config={
         "profile": st.column_config.LinkColumn("Customer", display_text="Open ↗"),
         "customer_id": None,
         "display_name": "Name", "kind": "What", "channel": "Channel", "network": "Network", "title": "Title",

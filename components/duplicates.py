@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components.session import profile_links
+from components.tables import data_table
 
 
 def duplicates_table(duplicates: pd.DataFrame) -> None:
@@ -14,7 +15,7 @@ def duplicates_table(duplicates: pd.DataFrame) -> None:
         "Other": duplicates["other_display_name"], "Open other": profile_links(duplicates["other_customer_id"]),
         "Match probability": duplicates["match_probability"], "Why": duplicates["reasons"]})
     with st.container(key="possible-duplicates"):
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        data_table(shown, column_config={
             "Open one": st.column_config.LinkColumn(display_text="Open ↗"),
             "Open other": st.column_config.LinkColumn(display_text="Open ↗"),
             "Match probability": st.column_config.NumberColumn(format="%.2f"),

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components.session import role_query
+from components.tables import data_table
 from models.identity.decisions import DecisionError
 from queries import actions, customers
 from queries.access import Viewer
@@ -24,7 +25,7 @@ def identity_panel(customer_id: int, viewer: Viewer) -> None:
         st.success(result, icon=":material/check_circle:")
     records = customers.identity(customer_id, viewer)
     shown = records.assign(link_method=records["link_method"].map(METHOD_LABELS))
-    st.dataframe(shown.drop(columns="record_key"), hide_index=True, width="stretch", column_config={
+    data_table(shown.drop(columns="record_key"), column_config={
         "kind": "Kind", "source": "Source", "source_id": "Record", "link_method": "Linked by",
         "evidence": st.column_config.TextColumn("Why", width="large")})
     split_form(customer_id, records, viewer)

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components.session import open_customer
+from components.tables import data_table
 from models.operations import INBOX_STATUSES, OperationError
 from queries import inbox
 from queries.access import Viewer
@@ -35,7 +36,7 @@ def post_panel(post: pd.Series, viewer: Viewer, saved: Callable[[str], None]) ->
         note_form(key, viewer, saved)
         notes = inbox.notes(viewer, key)
         if not notes.empty:
-            st.dataframe(notes, hide_index=True, width="stretch")
+            data_table(notes)
         if post["handed_off"]:
             st.caption("Handed off: it is on the author's timeline as a ticket-like event.")
         elif st.button("Hand off as ticket", icon=":material/confirmation_number:", key=f"inbox-handoff-{key}"):

@@ -8,6 +8,8 @@ import streamlit as st
 
 from components.icons import sentiment_badge
 from components.safe import big_text
+from components.tables import data_table
+from models.money import money, sums
 from queries import customers
 from queries.access import MASKABLE, Refused, Viewer
 
@@ -15,8 +17,9 @@ MASKED_COLUMNS = {"display_name": "name", "emails": "email", "phones": "phone", 
                   "postcode": "street", "birth_date": "birth_date"}
 
 
-def money(value) -> str:
-    return "—" if value is None or value != value else f"{value:,.2f}"
+def lifetime_value(profile: dict) -> str:
+    """What they kept paying for, in each currency they paid in (never one number made of several currencies)."""
+    return sums(profile.get("lifetime_values"), empty=money(0, profile.get("currency")))
 
 
 def profile_card(profile: dict, contacts: pd.DataFrame, customer_id: int, viewer: Viewer) -> None:
@@ -27,7 +30,7 @@ def profile_card(profile: dict, contacts: pd.DataFrame, customer_id: int, viewer
         st.text(" · ".join(str(f) for f in facts if f) or "No company or location on file")
         since = profile.get("customer_since")
         columns = st.columns(5)
-        columns[0].metric("Lifetime value", money(profile.get("lifetime_value")))
+        columns[0].metric("Lifetime value", lifetime_value(profile))
         columns[1].metric("Orders", profile.get("order_count") or 0)
         columns[2].metric("Open tickets", profile.get("open_ticket_count") or 0)
         columns[3].metric("Customer since", since.strftime("%b %Y") if since else ("Prospect" if
@@ -39,7 +42,7 @@ def profile_card(profile: dict, contacts: pd.DataFrame, customer_id: int, viewer
         st.text(f"Best reached by {reach}" + (f", usually active {hours}" if hours else "") if reach
                 else "No preferred channel yet")
         if not contacts.empty:
-            st.dataframe(contacts.drop(columns="field"), hide_index=True, width="stretch")
+            data_table(contacts.drop(columns="field"))
         masked = masked_here(profile)
         if masked:
             st.caption(f"Masked for the {viewer.role.label} role: {', '.join(MASKABLE[f] for f in masked)}.")

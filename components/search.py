@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from components.session import profile_links
+from components.tables import data_table
 from queries import customers
 from queries.access import Refused, Viewer
 
@@ -34,9 +35,8 @@ def search_box(viewer: Viewer, key: str = "search") -> int | None:
         "Matched": results["field"].map(FIELD_LABELS) + ": " + results["term"],
         "Open in new tab": profile_links(results["customer_id"]),
     })
-    picked = st.dataframe(shown, hide_index=True, width="stretch", key=f"{key}-results", on_select="rerun",
-                          selection_mode="single-row", column_config={
-                              "Open in new tab": st.column_config.LinkColumn(display_text="Open ↗")})
+    picked = data_table(shown, key=f"{key}-results", on_select="rerun", selection_mode="single-row", column_config={
+        "Open in new tab": st.column_config.LinkColumn(display_text="Open ↗")})
     st.caption("Select a row to open the profile here.")
     rows = picked.selection.rows if picked and picked.selection else []
     return int(results["customer_id"].iloc[rows[0]]) if rows else None

@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from components.icons import kind_label
+from components.tables import data_table
+from models.money import money
 
 
 def timeline_table(events: pd.DataFrame, key: str = "timeline") -> None:
@@ -19,13 +21,13 @@ def timeline_table(events: pd.DataFrame, key: str = "timeline") -> None:
         "Channel": events["channel"],
         "Title": events["title"],
         "Text": events["body"].fillna("").str.slice(0, 500),
-        "Amount": events["amount"],
+        "Amount": [money(amount, currency) if pd.notna(amount) else ""
+                   for amount, currency in zip(events["amount"], events["currency"], strict=True)],
         "Sentiment": events["sentiment"],
         "Status": events["status"],
     })
-    st.dataframe(shown, hide_index=True, width="stretch", key=key, column_config={
+    data_table(shown, key=key, column_config={
         "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-        "Amount": st.column_config.NumberColumn(format="%.2f"),
         "Sentiment": st.column_config.NumberColumn(format="%+.2f"),
         "Text": st.column_config.TextColumn(width="large"),
     })

@@ -9,6 +9,8 @@ from collections import Counter, defaultdict
 import numpy as np
 import pandas as pd
 
+from models.classify import IDEA_CUES, STRONG, cue_pattern
+from models.talking_points import shorten
 from store import Connection
 
 SIMILAR_FROM = 0.3  # IDF-weighted overlap with a group's common words: from here, an idea asks for the same thing
@@ -171,12 +173,66 @@ def first_member_numbers(labels: np.ndarray) -> np.ndarray:
     return np.array([first[int(label)] for label in labels], dtype=np.int64)
 
 
-def label_of(texts: list[str]) -> str:
-    """A short name for a group: its most common content words."""
-    counts = Counter(word for bag in bags_of(texts) for word in bag)
-    # equals by name: most_common keeps first-seen order, and a bag's order changes with Python's string hashing
-    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:3]
-    return ", ".join(word for word, _ in top) or "misc"
+LABEL_CHARS = 70  # an idea's title: one line in the table and the picker
+STRONG_IDEA_CUES = tuple(cue_pattern(cue) for cue, weight in IDEA_CUES if weight == STRONG)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def titles(texts: list[str]) -> list[str]:
+    """Titles for a group, best first: one per distinct post, the post that says most of what the group's posts
+    say first (the most of their often-used words, per word it uses, so a short, to-the-point post beats a long
+    one that also mentions the rest; ties to the shorter, then by text)."""
+    bags = bags_of(texts)
+    counts = Counter(word for bag in bags for word in bag)
+
+    def weight(bag: set[str]) -> float:
+        return sum(counts[w] for w in bag) / math.sqrt(len(bag) or 1)
+
+    ranked = sorted(set(zip(texts, map(frozenset, bags), strict=True)),
+                    key=lambda post: (-weight(post[1]), len(post[0]), post[0]))
+    return list(dict.fromkeys(post_title(text, counts) for text, _ in ranked))
+
+
+def post_title(text: str, counts: Counter) -> str:
+    """The sentence of a post that names a wish we know ("repair"), else asks for something, else carries most of
+    its group's words; with mentions, hashtags and links left out, cut at a word boundary."""
+    cleaned = " ".join(re.sub(r"https?://\S+|[@#]\w+", " ", text).split())
+    sentences = [s.strip(" ,;:-") for s in SENTENCE_END.split(cleaned) if s.strip(" ,;:-")] or [""]
+
+    def rank(sentence: str) -> tuple:
+        words = content_words(sentence)
+        return bool(words & THEMES), asks_for_something(sentence), sum(counts[w] for w in words)
+    best = max(sentences, key=rank)
+    return shorten(best, LABEL_CHARS) or "(no words)"
+
+
+def label_of(texts: list[str], taken: frozenset[str] = frozenset()) -> str:
+    """A group's title (see titles): the best one another group has not `taken` already."""
+    found = titles(texts)
+    return next((title for title in found if title not in taken), found[0] if found else "(no words)")
+
+
+def asks_for_something(text: str) -> bool:
+    """Whether the text asks for something in so many words ("would love", "please add", "you should")."""
+    lowered = (text or "").lower().replace("\u2019", "'")
+    return any(pattern.search(lowered) for pattern in STRONG_IDEA_CUES)
+
+
+def is_idea(texts: list[str]) -> bool:
+    """A group is an idea when one of its posts asks for something in so many words or its posts name a wish we
+    know ("rent", "repair", "vegan"...): "Sent. Please actually reply this time." matched the classifier's weak
+    'please' but asks for nothing to be made."""
+    return any(asks_for_something(t) for t in texts) or any(bag & THEMES for bag in bags_of(texts))
+
+
+def group_labels(members: dict[str, list[str]]) -> dict[str, str]:
+    """A distinct title per idea group, the biggest groups choosing first; groups that ask for nothing to be made
+    are left out (their posts with them)."""
+    labels: dict[str, str] = {}
+    for key in sorted(members, key=lambda k: (-len(members[k]), k)):
+        if is_idea(members[key]):
+            labels[key] = label_of(members[key], frozenset(labels.values()))
+    return labels
 
 
 def build_ideas(con: Connection) -> None:
@@ -197,7 +253,9 @@ def build_ideas(con: Connection) -> None:
     members: dict[str, list[str]] = defaultdict(list)
     for key, text in zip(keys, texts, strict=True):
         members[key].append(text)
-    labels = {key: label_of(group_texts) for key, group_texts in members.items()}
+    labels = group_labels(members)
+    kept = [i for i, key in enumerate(keys) if key in labels]
+    event_ids, keys = [event_ids[i] for i in kept], [keys[i] for i in kept]
     con.register("_idea_keys", pd.DataFrame({
         "event_id": pd.array(event_ids, dtype="string"), "idea_key": pd.array(keys, dtype="string"),
         "label": pd.array([labels[key] for key in keys], dtype="string")}))
@@ -211,6 +269,13 @@ def build_ideas(con: Connection) -> None:
                           count(*) as posts, min(i.posted_at) as first_at, max(i.posted_at) as last_at,
                           (select coalesce(sum(p.lifetime_value), 0) from customer_profiles p
                            where p.customer_id in (select customer_id from idea_posts x
-                                                   where x.idea_key = i.idea_key)) as combined_lifetime_value
+                                                   where x.idea_key = i.idea_key)) as combined_lifetime_value,
+                          -- what people read: the sum in each currency (the one figure above only orders groups)
+                          (select list({'currency': c.currency, 'amount': c.amount} order by c.amount desc, c.currency)
+                           from (select v.currency, sum(v.amount) as amount
+                                 from (select unnest(p.lifetime_values) as v from customer_profiles p
+                                       where p.customer_id in (select customer_id from idea_posts x
+                                                               where x.idea_key = i.idea_key))
+                                 group by v.currency) as c) as combined_lifetime_values
                    from idea_posts i group by i.idea_key
                    order by customers desc, posts desc""")

@@ -12,6 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from models.money import money as in_currency
+from models.money import sums
+
 ROLES = ("support", "sales", "leadership", "anyone")
 SUPPORT, SALES, LEADERSHIP = "support", "sales", "leadership"
 EVERYONE = frozenset({SUPPORT, SALES, LEADERSHIP})
@@ -52,7 +55,7 @@ IDEA_PATTERN = re.compile(r"\b(would love|wish|please add|could you make|suggest
 TICKET_KINDS = ("ticket_opened", "ticket_replied", "ticket_solved", "comment")
 TIMELINE_COLUMNS = ("event_id", "customer_id", "occurred_at", "kind", "channel", "title", "body", "amount",
                     "sentiment", "source", "source_id", "url", "ref_id", "status", "author_type", "is_public",
-                    "network", "in_reply_to", "category", "product", "satisfaction")
+                    "network", "in_reply_to", "category", "product", "satisfaction", "currency")
 LOWERCASE_COLUMNS = ("kind", "status", "author_type", "network", "channel", "satisfaction")
 
 
@@ -186,8 +189,9 @@ def timestamp(value: Any) -> datetime | None:
     return moment.to_pydatetime()
 
 
-def money(value: float) -> str:
-    return f"{abs(value):,.2f}"
+def money(value: float, currency: Any = None) -> str:
+    """An amount as said to a customer: its size (a refund is not negative money) and its currency."""
+    return in_currency(abs(value), currency)
 
 
 def plural(count: int, word: str) -> str:
@@ -467,7 +471,7 @@ def recent_purchase_follow_up(ctx: Context) -> list[TalkingPoint]:
     latest = ago(ctx.days_since(recent[-1]["occurred_at"]))
     amount = number(recent[0]["amount"]) if len(recent) == 1 else None
     if products and len({product_of(e) for e in recent}) == 1:
-        paid = f" ({money(amount)})" if amount is not None else ""
+        paid = f" ({money(amount, recent[0]['currency'])})" if amount is not None else ""
         sentence = f"They bought {products}{paid} {latest} — ask how {products} is working out."
     elif products:
         sentence = f"They bought {products} in the last {RECENT_PURCHASE_DAYS} days — ask how they are working out."
@@ -485,13 +489,14 @@ def refunded_product(ctx: Context, refund: dict) -> str | None:
     return product_phrase([refund]) or product_phrase(bought)
 
 
-def refund_phrase(amount: float | None, product: str | None, partial_of: str | None = None) -> str:
+def refund_phrase(amount: float | None, product: str | None, currency: str | None = None,
+                  partial_of: str | None = None) -> str:
     if amount is not None and partial_of:
-        return f"We refunded {money(amount)} of order {partial_of}"
+        return f"We refunded {money(amount, currency)} of order {partial_of}"
     if amount is not None and product:
-        return f"We refunded {money(amount)} for {product}"
+        return f"We refunded {money(amount, currency)} for {product}"
     if amount is not None:
-        return f"We refunded {money(amount)}"
+        return f"We refunded {money(amount, currency)}"
     return f"We refunded {product}" if product else "We issued a refund"
 
 
@@ -501,11 +506,20 @@ def recent_refund(ctx: Context) -> list[TalkingPoint]:
         if not ctx.within(refund["occurred_at"], RECENT_REFUND_DAYS):
             continue
         partial_of = shorten(refund["ref_id"], SUBJECT_CHARS) if refund["status"] == "partially_refunded" else None
-        refunded = refund_phrase(number(refund["amount"]), refunded_product(ctx, refund), partial_of)
+        refunded = refund_phrase(number(refund["amount"]), refunded_product(ctx, refund), refund["currency"],
+                                 partial_of)
         sentence = (f"{refunded} {ago(ctx.days_since(refund['occurred_at']))} — acknowledge it and "
                     "check they are happy with how it was handled.")
         points.append(point("recent_refund", 2, sentence, [refund], {SUPPORT, SALES}))
     return points
+
+
+def lifetime_text(profile: dict, value: float) -> str:
+    """The lifetime value in each currency they paid in ('£900.00 + €120.00'), else the one figure as it is."""
+    values = profile.get("lifetime_values")
+    if isinstance(values, list) and values and all(isinstance(v, Mapping) for v in values):
+        return sums(values)
+    return money(value, profile.get("currency"))
 
 
 def top_customer(ctx: Context) -> list[TalkingPoint]:
@@ -516,7 +530,7 @@ def top_customer(ctx: Context) -> list[TalkingPoint]:
     since = timestamp(ctx.profile.get("customer_since"))
     details = "".join([f" across {plural(int(orders), 'order')}" if orders else "",
                        f" since {since:%B %Y}" if since else ""])
-    sentence = (f"Top-10% customer: {money(value)} lifetime value{details}. "
+    sentence = (f"Top-10% customer: {lifetime_text(ctx.profile, value)} lifetime value{details}. "
                 "Give them priority and the best option you can offer.")
     return [point("top_customer", 2, sentence, [], {SALES, LEADERSHIP})]
 
@@ -531,6 +545,11 @@ def last_purchase(ctx: Context) -> tuple[datetime | None, list[dict]]:
     return when, same_order or [latest]
 
 
+def every(days: float) -> str:
+    """'every day' for a rhythm of a day or less ('every 0 days' reads wrong), else 'every N days'."""
+    return "every day" if round(days) <= 1 else f"every {round(days)} days"
+
+
 def churn_risk(ctx: Context) -> list[TalkingPoint]:
     orders, cadence = number(ctx.profile.get("order_count")), number(ctx.profile.get("purchase_cadence_days"))
     last_at, cited = last_purchase(ctx)
@@ -539,7 +558,7 @@ def churn_risk(ctx: Context) -> list[TalkingPoint]:
     days = ctx.days_since(last_at)
     if days <= CHURN_CADENCE_MULTIPLE * cadence or days <= CHURN_MIN_DAYS:
         return []
-    sentence = (f"Usually orders every {plural(round(cadence), 'day')}, but the last order was {days} days ago — "
+    sentence = (f"Usually orders {every(cadence)}, but the last order was {days} days ago — "
                 "they may be drifting away; ask how things are going and what would bring them back.")
     return [point("churn_risk", 2, sentence, cited, {SALES, LEADERSHIP})]
 
@@ -563,9 +582,17 @@ def bad_recent_csat(ctx: Context) -> list[TalkingPoint]:
     last_contact = timestamp(ctx.profile.get("last_contact_at"))
     if not recent_solves and not (last_contact and ctx.within(last_contact, BAD_CSAT_DAYS)):
         return []
-    sentence = (f"Low satisfaction: only {round(csat * 100)}% of their {int(responses)} ratings were good. "
+    sentence = (f"Low satisfaction: {good_ratings(round(csat * responses), int(responses))}. "
                 "Acknowledge past problems before asking for anything.")
     return [point("bad_recent_csat", 2, sentence, recent_solves, {SUPPORT, LEADERSHIP})]
+
+
+def good_ratings(good: int, responses: int) -> str:
+    """How many of their ratings were good, in words that read right for none, one and many."""
+    if good == 0:
+        return f"neither of their {responses} ratings was good" if responses == 2 else \
+            f"none of their {responses} ratings was good"
+    return f"only {good} of their {responses} ratings {'was' if good == 1 else 'were'} good"
 
 
 def idea_events(ctx: Context) -> list[dict]:
@@ -657,8 +684,8 @@ def anniversary(ctx: Context) -> list[TalkingPoint]:
         return []
     years, day = found
     offset = (day - ctx.now.date()).days
-    when = ("is today" if offset == 0 else f"is in {plural(offset, 'day')}" if offset > 0
-            else f"was {plural(-offset, 'day')} ago")
+    when = {0: "is today", 1: "is tomorrow", -1: "was yesterday"}.get(
+        offset, f"is in {offset} days" if offset > 0 else f"was {-offset} days ago")
     whose = f"{first_name(ctx)}'s" if first_name(ctx) else "Their"
     sentence = (f"{whose} {years}-year anniversary as a customer {when} ({day.day} {day:%B}) — "
                 "thank them for their loyalty.")
@@ -700,12 +727,12 @@ def prospect(ctx: Context) -> list[TalkingPoint]:
     who = first_name(ctx) or "they"
     if posts:
         count = max(len(posts), int(number(ctx.profile.get("post_count")) or 0))
-        times = "once" if count == 1 else f"{count} times"
+        times = {1: "once", 2: "twice"}.get(count, f"{count} times")
         networks = joined(list(dict.fromkeys(network_of(p) for p in posts)))
         seen = (f"{who} posted about us {times} on {networks}, most recently "
                 f"{ago(ctx.days_since(posts[-1]['occurred_at']))}")
     else:
-        seen = f"{who} talks about us on social media"
+        seen = f"{who} {'talk' if who == 'they' else 'talks'} about us on social media"
     sentence = f"Not a customer yet — {seen}. Be helpful rather than pushy and invite them to try us."
     return [point("prospect", 2, sentence, newest(posts, MAX_CITED_POSTS), {SALES})]
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from components.frame import enter_page
 from components.safe import download_csv
+from components.tables import DATE_TIME, data_table
 from queries import audit
 
 viewer = enter_page("pages/audit.py", "audit")
@@ -27,8 +28,8 @@ entries = audit.entries(viewer, actors=actors, actions=actions, customer_id=int(
                         start=datetime.combine(dates[0], time.min) if len(dates) >= 1 else None,
                         end=datetime.combine(dates[1], time.max) if len(dates) == 2 else None)
 st.metric("Entries", f"{len(entries):,}")
-st.dataframe(entries, hide_index=True, width="stretch", column_config={
-    "audit_id": None, "happened_at": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm:ss"),
+data_table(entries, column_config={
+    "audit_id": None, "happened_at": st.column_config.DatetimeColumn("When", format=DATE_TIME),
     "actor": "Who", "action": "What", "object_type": "On", "object_id": "Which",
     "details": st.column_config.TextColumn("Details", width="large")})
 download_csv(entries, "audit-log.csv", viewer, key="audit-csv")

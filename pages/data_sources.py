@@ -4,8 +4,8 @@ import streamlit as st
 
 from components.duplicates import duplicates_table
 from components.frame import enter_page
-from components.gaps import with_gaps_shown
 from components.safe import download_csv
+from components.tables import data_table
 from connectors.files import FatalLoadError
 from connectors.mapping import MappingError
 from connectors.schema import KINDS
@@ -44,7 +44,7 @@ loaded = sources.sources(viewer)
 if loaded.empty:
     st.info("Nothing loaded yet. Upload a file below, or run `python -m connectors load KIND PATH`.")
 else:
-    st.dataframe(with_gaps_shown(loaded, texts=("last_error",)), hide_index=True, width="stretch", column_config={
+    data_table(loaded, column_config={
         "source": "Source", "kind": "Kind", "row_count": st.column_config.NumberColumn("Rows", format="%d"),
         "last_load_at": st.column_config.DatetimeColumn("Last load", format="YYYY-MM-DD HH:mm"),
         "last_outcome": "Outcome", "rejected_rows": st.column_config.NumberColumn("Rejected", format="%d"),
@@ -58,7 +58,7 @@ if not configured:
                "tokens it names; set RAPPORT_SYNC_MINUTES to have the dashboard sync by itself.")
 else:
     if not synced.empty:
-        st.dataframe(synced, hide_index=True, width="stretch", column_config={
+        data_table(synced, column_config={
             "last_sync_at": st.column_config.DatetimeColumn("Last sync", format="YYYY-MM-DD HH:mm"),
             "last_outcome": "Outcome", "last_error": "Error", "records": "Records", "cursor": "Cursor"})
     if viewer.may("sync") and st.button("Sync now", icon=":material/sync:", key="sync-now"):
@@ -80,7 +80,7 @@ phones = sources.phone_readings(viewer)
 st.caption(f"Phone numbers: {phones['fallback']:,} of {phones['numbers']:,} were read with the fallback region, "
            f"{phones['region']} (RAPPORT_PHONE_REGION): written without a country code on a record naming no "
            "country they can be a number in.")
-st.dataframe(sources.link_methods(viewer), hide_index=True, width="stretch")
+data_table(sources.link_methods(viewer))
 if figures["possible_duplicates"] and viewer.may("merge_split"):
     st.caption("Possible duplicates: splink finds these profiles alike but is not sure enough to merge. Open one to "
                "merge them or say they are different people, in its identity panel.")
@@ -92,7 +92,7 @@ if rejected.empty:
     st.success("No refused rows: every row of every file loaded.")
 else:
     st.caption("Rows a load refused, with the reason. Fix the file and load it again: its entries are replaced.")
-    st.dataframe(rejected, hide_index=True, width="stretch", column_config={
+    data_table(rejected, column_config={
         "raw_record": st.column_config.TextColumn("Original row", width="large")})
     download_csv(rejected, "quarantine.csv", viewer, key="quarantine-csv")
 

@@ -4,6 +4,8 @@ import streamlit as st
 
 from components.drilldown import drilldown_table
 from components.frame import enter_page
+from components.tables import data_table
+from models.money import sums
 from models.operations import IDEA_STATUSES
 from queries import inbox
 
@@ -18,10 +20,11 @@ groups = inbox.ideas(viewer)
 if groups.empty:
     st.info("No product ideas in the posts yet.")
     st.stop()
-st.dataframe(groups.drop(columns="idea_key"), hide_index=True, width="stretch", column_config={
-    "label": st.column_config.TextColumn("Idea (its most common words)", width="large"),
-    "customers": "Customers who asked", "posts": "Posts",
-    "combined_lifetime_value": st.column_config.NumberColumn("Their lifetime value", format="%.2f"),
+# their lifetime value in each currency they paid in: one sum across currencies would mean nothing
+shown = groups.assign(combined_lifetime_value=groups["combined_lifetime_values"].map(sums))
+data_table(shown.drop(columns=["idea_key", "combined_lifetime_values"]), column_config={
+    "label": st.column_config.TextColumn("Idea (in the words of a customer who asked)", width="large"),
+    "customers": "Customers who asked", "posts": "Posts", "combined_lifetime_value": "Their lifetime value",
     "first_at": st.column_config.DatetimeColumn("First asked", format="YYYY-MM-DD"),
     "last_at": st.column_config.DatetimeColumn("Last asked", format="YYYY-MM-DD"),
     "status": "Status"})

@@ -8,9 +8,9 @@ import streamlit as st
 from components import charts
 from components.drilldown import drilldown_table
 from components.frame import enter_page
-from components.gaps import with_gaps_shown
 from components.picks import as_week, chart_pick, row_pick
 from components.safe import download_csv
+from components.tables import data_table
 from queries import leadership
 
 viewer = enter_page("pages/leadership.py", "leadership")
@@ -68,8 +68,8 @@ else:
                     on_select=chart_pick("times-chart", {"drill-channel": 0}))
     sla_view = sla.assign(first_response_met=sla["first_response_met"] * 100,
                           resolution_met=sla["resolution_met"] * 100)
-    st.dataframe(sla_view, hide_index=True, width="stretch", key="sla-table", selection_mode="single-row",
-                 on_select=row_pick("sla-table", sla, "channel", "drill-channel"), column_config={
+    data_table(sla_view, key="sla-table", selection_mode="single-row",
+               on_select=row_pick("sla-table", sla, "channel", "drill-channel"), column_config={
         "channel": "Channel", "tickets": "Tickets",
         "first_response_target": st.column_config.NumberColumn("First reply target (min)"),
         "first_response_met": st.column_config.ProgressColumn("First reply within target", format="%.0f%%",
@@ -88,17 +88,15 @@ social = leadership.social_vs_ticket_response(viewer, filters)
 if social.empty:
     st.info("No social issues or tickets in this period and these channels.")
 else:
-    # a social item nobody has closed in the inbox has no time to close: a dash, not the grid's "None"
-    minutes = {"median_first_response_minutes": "{:.0f}", "median_close_minutes": "{:.0f}"}
-    st.dataframe(with_gaps_shown(social, minutes), hide_index=True, width="stretch", column_config={
+    data_table(social, column_config={
         "channel": "Channel", "items": "Items",
-        "median_first_response_minutes": st.column_config.TextColumn("Median first answer (min)", alignment="right"),
-        "median_close_minutes": st.column_config.TextColumn("Median to close (min)", alignment="right")})
+        "median_first_response_minutes": st.column_config.NumberColumn("Median first answer (min)", format="%.0f"),
+        "median_close_minutes": st.column_config.NumberColumn("Median to close (min)", format="%.0f")})
 breaches = leadership.breaches_by_team(viewer, datetime.now(UTC).replace(tzinfo=None), filters)
 if breaches.empty:
     st.info("No social items posted in this period and these networks, so no response-time targets to miss.")
 else:
-    st.dataframe(breaches, hide_index=True, width="stretch", column_config={
+    data_table(breaches, column_config={
         "team": "Team", "items": "Social items", "breached": "Missed target",
         "breached_open": "Missed and still open"})
     download_csv(breaches, "breaches-by-team.csv", viewer, key="breaches-csv")

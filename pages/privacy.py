@@ -6,6 +6,7 @@ import streamlit as st
 from components.frame import enter_page
 from components.search import search_box
 from components.session import leave_customer
+from components.tables import data_table
 from models.privacy import PrivacyError
 from queries import actions, customers
 
@@ -25,7 +26,7 @@ if customer_id is None:
     erased = actions.erasures(viewer)
     if not erased.empty:
         st.subheader("Erasures so far")
-        st.dataframe(erased, hide_index=True, width="stretch")
+        data_table(erased)
     st.stop()
 
 found = customers.profile(customer_id, viewer)

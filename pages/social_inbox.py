@@ -6,6 +6,7 @@ import streamlit as st
 from components.frame import enter_page
 from components.inbox_post import STATUS_LABELS, post_panel
 from components.safe import download_csv
+from components.tables import data_table
 from models.operations import INBOX_STATUSES
 from queries import inbox
 
@@ -49,12 +50,11 @@ shown = pd.DataFrame({
 # the table's key changes after a save, so its selection (a row number) cannot point at another post once the
 # saved post moved in or out of the queue; the saved post stays open while it is still in the queue
 generation = st.session_state.get("inbox-generation", 0)
-picked = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                      key=f"inbox-table-{generation}", column_config={
-                          "Waited (h)": st.column_config.NumberColumn(format="%.1f"),
-                          "Target (h)": st.column_config.NumberColumn(format="%.1f"),
-                          "Post": st.column_config.TextColumn(width="large"),
-                          "Posted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+picked = data_table(shown, on_select="rerun", selection_mode="single-row", key=f"inbox-table-{generation}",
+                    column_config={"Waited (h)": st.column_config.NumberColumn(format="%.1f"),
+                                   "Target (h)": st.column_config.NumberColumn(format="%.1f"),
+                                   "Post": st.column_config.TextColumn(width="large"),
+                                   "Posted": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
 download_csv(queue.drop(columns=["explanation"]), "social-inbox.csv", viewer, key="inbox-csv")
 rows = picked.selection.rows if picked and picked.selection else []
 if rows:  # a row the person picked wins over the post kept open after a save

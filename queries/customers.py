@@ -89,12 +89,13 @@ LIVE_EVENTS = """
            'social' as channel, 'Handed off to ' || h.team || ' by ' || h.created_by as title, h.note as body,
            null::double as amount, null::double as sentiment, 'rapport' as source, h.post_key as source_id,
            null as url, h.post_key as ref_id, 'open' as status, 'agent' as author_type, false as is_public,
-           null as network, null as in_reply_to, null as category, null as product, null as satisfaction
+           null as network, null as in_reply_to, null as category, null as product, null as satisfaction,
+           null as currency
     from handoffs h join customer_sources s on s.record_key = h.post_key
     union all
     select 'note:' || n.note_id, s.customer_id, n.created_at, 'note', 'internal',
            'Note by ' || n.created_by, n.body, null, null, 'rapport', n.post_key, null, n.post_key, null,
-           'agent', false, null, null, null, null, null
+           'agent', false, null, null, null, null, null, null
     from inbox_notes n join customer_sources s on s.record_key = n.post_key
 """
 PACKED_LIVE_EVENTS = f"select *, json_array({', '.join(PACKED_COLUMNS)}) as packed from ({LIVE_EVENTS})"

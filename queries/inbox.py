@@ -96,7 +96,8 @@ def ideas(viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:
     """Idea groups, most-asked first, with their status."""
     viewer.require_page("ideas")
     return cursor(con).execute("""
-        select g.idea_key, g.label, g.customers, g.posts, g.combined_lifetime_value, g.first_at, g.last_at,
+        select g.idea_key, g.label, g.customers, g.posts, g.combined_lifetime_value, g.combined_lifetime_values,
+               g.first_at, g.last_at,
                coalesce(s.status, 'new') as status
         from idea_groups g left join idea_state s using (idea_key)
         order by g.customers desc, g.combined_lifetime_value desc

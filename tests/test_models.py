@@ -500,3 +500,14 @@ def test_every_profile_card_reads_back_as_its_profile_row(world):
     assert len(decoded) == len(expected) > 3
     assert decoded == expected
     assert [[type(v) for v in d.values()] for d in decoded] == [[type(v) for v in e.values()] for e in expected]
+
+
+def test_a_handle_exported_with_its_at_sign_is_shown_with_one(world, tmp_path):
+    load_file(world, "social_posts", write_jsonl(tmp_path / "p.jsonl", [
+        {"post_id": "IG1", "posted_at": "2026-02-02T10:00:00", "network": "instagram", "handle": "@the_lee",
+         "text": "Lovely morning on the trail"}]), source="instagram")
+    build(world, NOW)
+    lee = customer_of(world, "social_posts", "IG1")
+    [title] = [r[0] for r in rows(world, "select title from customer_timeline where customer_id = ?", [lee])]
+    assert title == "instagram post by @the_lee"
+    assert customers.profile(lee, ADMIN, world)["display_name"] == "@the_lee"

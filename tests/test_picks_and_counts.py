@@ -99,13 +99,3 @@ def test_seen_in_names_only_the_sources_holding_each_value(demo):
     assert seen["Email"] == "crm, zendesk"
     assert seen["Phone"] == "crm, pos"
     assert seen["Handle"] == "crm, twitter"
-
-
-def test_a_table_shows_a_dash_or_nothing_where_a_value_is_missing():
-    from components.gaps import with_gaps_shown
-
-    frame = pd.DataFrame({"minutes": [12.4, None], "error": [None, "bad file"], "kept": [1.0, None]})
-    shown = with_gaps_shown(frame, {"minutes": "{:.0f}"}, texts=("error",))
-    assert list(shown["minutes"]) == ["12", "—"]
-    assert list(shown["error"]) == ["", "bad file"]
-    assert shown["kept"].isna().tolist() == [False, True], "other columns stay as they were"

@@ -149,10 +149,33 @@ orders as (
         purchases.occurred_at,
         -- in cents, as the sum below
         greatest(purchases.amount::decimal(18, 2) - coalesce(refunds.refunded::decimal(18, 2), 0), 0) as amount,
-        purchases.status
+        purchases.status,
+        purchases.currency
     from timeline as purchases
     left join refunds using (customer_id, source, ref_id)
     where purchases.kind = 'purchase' and purchases.status <> 'cancelled'
+),
+
+value_by_currency as (
+    -- what the customer kept paying for in each currency they paid in: amounts in two currencies are never added
+    select
+        customer_id,
+        currency,
+        sum(amount::decimal(18, 2)) filter (where status in ('paid', 'partially_refunded', 'pending')) as amount
+    from orders
+    group by customer_id, currency
+),
+
+currency_facts as (
+    select
+        customer_id,
+        list({'currency': currency, 'amount': amount} order by amount desc, currency)
+            filter (where amount is not null) as lifetime_values,
+        -- the currency most of their money came in: the one their single figures (average order) are read in
+        arg_max(currency, coalesce(amount, 0)) as currency,
+        count(distinct currency) as currency_count
+    from value_by_currency
+    group by customer_id
 ),
 
 order_gaps as (
@@ -284,7 +307,11 @@ final as (
         least(contact_facts.contact_created_at, purchase_facts.first_purchase_at) as customer_since,
         coalesce(contact_facts.segment, case when purchase_facts.order_count > 0 then 'customer' end) as segment,
         contact_facts.customer_id is null and purchase_facts.customer_id is null as is_prospect,
+        -- for ranking only when they paid in several currencies: people read lifetime_values
         coalesce(purchase_facts.lifetime_value, 0)::double as lifetime_value,
+        coalesce(currency_facts.lifetime_values, []) as lifetime_values,
+        currency_facts.currency,
+        coalesce(currency_facts.currency_count, 0) as currency_count,
         coalesce(purchase_facts.order_count, 0) as order_count,
         (purchase_facts.lifetime_value / nullif(purchase_facts.order_count, 0))::double as avg_order_value,
         purchase_facts.first_purchase_at,
@@ -312,6 +339,7 @@ final as (
     left join response_facts using (customer_id)
     left join post_facts using (customer_id)
     left join purchase_facts using (customer_id)
+    left join currency_facts using (customer_id)
     left join cadence using (customer_id)
     left join sentiment_facts using (customer_id)
     left join channel_facts using (customer_id)

@@ -11,7 +11,8 @@ final as (
         posted_at,
         network,
         network || ':' || lower(regexp_replace(handle, '^.*/|^@', '')) as handle,
-        handle as display_handle,
+        -- shown after an '@' the marts add: a handle exported with its own '@' (Instagram's) must not read '@@x'
+        ltrim(trim(handle), '@') as display_handle,
         author_name,
         text,
         -- only web links: a javascript: or data: URL in an export must never become a clickable link
