@@ -65,7 +65,7 @@ def csv_files(con) -> dict[str, bytes]:
         "sla.csv": leadership.sla_attainment(ADMIN, filters, con=con),
         "tickets.csv": leadership.tickets_behind(ADMIN, channel, filters, con),
         "complaints.csv": leadership.complaints_behind(ADMIN, topic, filters, con),
-        "breaches-by-team.csv": leadership.breaches_by_team(ADMIN, datetime(2026, 11, 1, 6), con),
+        "breaches-by-team.csv": leadership.breaches_by_team(ADMIN, datetime(2026, 11, 1, 6), filters, con),
         "social-inbox.csv": inbox.queue(ADMIN, con=con).drop(columns=["explanation"]),
         "idea-customers.csv": inbox.idea_posts(ADMIN, idea, con),
         "audit-log.csv": audit.entries(ADMIN, con=con),

@@ -130,7 +130,7 @@ def test_the_refund_talking_point_says_what_was_refunded_of_a_partly_refunded_or
                            [int(profile["customer_id"][0])]).df()
     points = talking_points(profile.iloc[0].to_dict(), timeline, "support", datetime(2025, 3, 27, 12, 0))
     [refund] = [p.sentence for p in points if p.rule == "recent_refund"]
-    assert refund.startswith("We refunded 19.00 of order #2002 12 days ago")
+    assert refund.startswith("We refunded £19.00 of order #2002 12 days ago")
 
 
 def test_an_order_repeated_whole_or_changed_is_loaded_once_in_its_last_version_and_never_rejected(con, tmp_path):
