@@ -38,11 +38,17 @@ def load_and_build(records: pd.DataFrame, folder: Path) -> Path:
     """Write the records as a CSV export, load it and build the models with the real command line; the store."""
     export, db = folder / "febrl_contacts.csv", folder / "febrl.duckdb"
     records.to_csv(export, index=False)
-    env = {**os.environ, "RAPPORT_DB": str(db)}
-    for command in (["connectors", "load", "customers", str(export), "--mapping", str(MAPPING)],
-                    ["models", "build"]):
-        subprocess.run([sys.executable, "-m", *command], env=env, check=True, capture_output=True, text=True)
+    run_cli(db, ["connectors", "load", "customers", str(export), "--mapping", str(MAPPING)], ["models", "build"])
     return db
+
+
+def run_cli(db: Path, *commands: list[str]) -> None:
+    """Run `python -m` commands on the store `db`, stopping at the first that fails."""
+    env = {**os.environ, "RAPPORT_DB": str(db)}
+    for command in commands:
+        done = subprocess.run([sys.executable, "-m", *command], env=env, capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{' '.join(command[:2])} failed:\n{done.stdout}{done.stderr}")
 
 
 def clusters(db: Path) -> pd.DataFrame:
@@ -76,6 +82,21 @@ def measure(number: int, sample: int | None = None) -> dict[str, float]:
         db = load_and_build(records, Path(tmp))
         scores = pairwise_scores(clusters(db), links)
     return {**scores, "records": len(records), "seconds": time.perf_counter() - started}
+
+
+def train_on_development_sets() -> None:
+    """Load the tuning sets (FEBRL 1 and 2, as two sources of one store) and estimate splink's m/u on them with
+    `python -m models train-identity`, which writes models/identity/parameters.json. No label is read."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db, loads = Path(tmp) / "train.duckdb", []
+        for number in TUNED_ON:
+            export = Path(tmp) / f"febrl{number}.csv"
+            febrl(number)[0].to_csv(export, index=False)
+            loads.append(["connectors", "load", "customers", str(export), "--mapping", str(MAPPING),
+                          "--source", f"febrl{number}"])
+        note = f"FEBRL {' + '.join(map(str, TUNED_ON))} as CRM contacts (bench identity --febrl-train)"
+        run_cli(db, *loads, ["models", "build"], ["models", "train-identity", "--note", note])
+    print(f"trained on FEBRL {TUNED_ON}; held out: FEBRL {HELD_OUT}")
 
 
 def main(sets: tuple[int, ...] = (1, 2, 3)) -> None:

@@ -11,7 +11,7 @@ from connectors.schema import kind as find_kind
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 FORMATS = ("csv", "json", "jsonl", "parquet")
-SOURCE_SETTINGS = {"column", "join", "value", "multiply", "map", "format", "decimal", "same_for"}
+SOURCE_SETTINGS = {"column", "join", "value", "multiply", "map", "format", "decimal", "same_for", "unreadable"}
 
 
 class MappingError(ValueError):
@@ -32,6 +32,9 @@ class FieldSource:
     # Exports such as Shopify's fill order-level columns on an order's first line only: with same_for = "Name",
     # every row takes the first non-empty value among the rows with the same Name.
     same_for: str | None = None
+    # "empty": a value that cannot be read (a date such as 19371233) loads as empty instead of refusing the row, for
+    # optional fields an export fills carelessly; "refuse" (the default) quarantines the row
+    unreadable: str = "refuse"
 
     @property
     def referenced_columns(self) -> tuple[str, ...]:
@@ -136,9 +139,14 @@ def parse_field_source(name: str, spec, kind: Kind, where: str) -> FieldSource:
         formats=_strings(spec.get("format", ()), name, "format", where),
         decimal=spec.get("decimal", "."),
         same_for=spec.get("same_for"),
+        unreadable=spec.get("unreadable", "refuse"),
     )
     if sum(bool(x) for x in (source.columns, source.value is not None, source.multiply)) != 1:
         raise MappingError(f"{where}: field {name!r} needs exactly one of 'column', 'value' or 'multiply'")
+    if source.unreadable not in ("refuse", "empty"):
+        raise MappingError(f"{where}: field {name!r}: unreadable must be 'refuse' or 'empty'")
+    if source.unreadable == "empty" and kind.field(name).required:
+        raise MappingError(f"{where}: field {name!r} is required: an unreadable value cannot load as empty")
     if source.decimal not in (".", ","):
         raise MappingError(f"{where}: field {name!r}: decimal must be '.' or ','")
     return source

@@ -118,7 +118,8 @@ def link_by_splink(con: Connection, incremental: bool = False) -> None:
                         from identity_nodes n join identity_components c using (node)
                         where n.record_key not in (select record_key from _split_records)
                         group by c.component
-                        having first_name is not null and last_name is not null
+                        -- one name is enough to be compared: auto links need evidence beyond it anyway
+                        having coalesce(first_name, last_name) is not null
                     )
                     select * exclude (address), address.postcode, address.city, address.street
                     from grouped""")
@@ -163,7 +164,7 @@ def link_clusters(con: Connection) -> None:
     con.execute("""create or replace table identity_cluster_links as
                    select cluster_id_l as component_l, cluster_id_r as component_r, 'probabilistic' as link_method,
                           'match probability ' || round(match_probability, 4) || ': ' || reasons as evidence
-                   from identity_matches where match_probability >= $auto
+                   from identity_matches where match_probability >= $auto and beyond_name
                    union all
                    select * from identity_merge_links""", {"auto": AUTO_LINK_PROBABILITY})
     links = con.execute("select component_l, component_r from identity_cluster_links").fetchnumpy()
