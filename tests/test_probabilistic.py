@@ -35,7 +35,7 @@ def score(con, *candidates) -> dict[frozenset[int], tuple]:
     """Load the candidates, score them, and return the output rows keyed by their pair of cluster ids."""
     con.executemany(f"insert into identity_candidates values ({', '.join('?' * len(COLUMNS))})", list(candidates))
     count = score_pairs(con)
-    rows = con.execute("select * exclude (beyond_name) from identity_matches").fetchall()
+    rows = con.execute("select * exclude (auto_linkable) from identity_matches").fetchall()
     assert count == len(rows)
     return {frozenset(row[:2]): row for row in rows}
 
@@ -107,8 +107,8 @@ def test_a_name_alone_is_never_linked(con):
     right = (19, "zebedee", "quartermaine", None, None, None, "york", None)
     pairs = score(con, left, right)
     assert all(row[2] < AUTO_LINK_PROBABILITY for row in pairs.values()) or not con.execute(
-        "select bool_or(beyond_name) from identity_matches").fetchall()[0][0]
-    linked = con.execute("select count(*) from identity_matches where beyond_name").fetchall()[0][0]
+        "select bool_or(auto_linkable) from identity_matches").fetchall()[0][0]
+    linked = con.execute("select count(*) from identity_matches where auto_linkable").fetchall()[0][0]
     assert linked == 0
 
 
@@ -123,7 +123,7 @@ def test_output_is_identical_across_runs(con):
     everyone = (ANNA, ANNA_TYPO, TOM, JANE, JOHN, JOHN_MOVED, ZED)
     first = score(con, *everyone)
     second_count = score_pairs(con)
-    second = con.execute("select * exclude (beyond_name) from identity_matches").fetchall()
+    second = con.execute("select * exclude (auto_linkable) from identity_matches").fetchall()
     assert second_count == len(first) == 1
     assert second == sorted(first.values())
 
@@ -186,7 +186,7 @@ def test_the_output_table_has_the_contract_schema_even_when_empty(con):
     schema = con.execute("select column_name, data_type from duckdb_columns() where table_name = 'identity_matches' "
                          "order by column_index").fetchall()
     assert schema == [("cluster_id_l", "BIGINT"), ("cluster_id_r", "BIGINT"), ("match_probability", "DOUBLE"),
-                      ("match_weight", "DOUBLE"), ("reasons", "VARCHAR"), ("beyond_name", "BOOLEAN")]
+                      ("match_weight", "DOUBLE"), ("reasons", "VARCHAR"), ("auto_linkable", "BOOLEAN")]
 
 
 def test_splink_leaves_no_tables_behind(con):
@@ -226,7 +226,7 @@ def test_the_narrowed_full_name_rules_find_every_pair_a_plain_full_name_rule_fin
                         (*BLOCKING_RULES, block_on("first_name", "last_name")))
     score_pairs(con)
     with_plain_rule = {frozenset(row[:2]): row
-                       for row in con.execute("select * exclude (beyond_name) from identity_matches").fetchall()}
+                       for row in con.execute("select * exclude (auto_linkable) from identity_matches").fetchall()}
     assert pairs == with_plain_rule
     # not vacuous: pairs only the narrowed rules find — no birth date, postcode or mailbox in common
     narrowed_only = [reasons for *_, reasons in pairs.values()

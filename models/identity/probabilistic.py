@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -158,18 +159,27 @@ FIELDS = (
         Level("different", "ELSE"),
     )),
 )
-# A pair is linked automatically only with evidence beyond the name: one of these fields at a level above
-# "different" (gamma > 0) — a birth date, a postcode, a street or a mailbox, exactly or nearly. A name and a city
-# alone stay a suggestion however rare the name.
 # Members of one household share a surname, a home and often a mailbox: when the first names and the birth dates
 # both clearly differ, or a mailbox is shared although one of them differs (a family's), those fields say nothing
 # about being one person, and their evidence is taken back out of the weight. (FEBRL, the parameters' training
-# data, has no households to learn it from; a parent and child of one name, one home and no shared mailbox are
-# linked, as FEBRL's duplicates with a mistyped birth date are.)
+# data, has no households to learn it from; a parent and child of one name, one home, two birth dates and no shared
+# mailbox are linked, as FEBRL's duplicates with a mistyped birth date are.)
 HOUSEHOLD_FIELDS = ("last_name", "postcode", "street", "city", "email_local")
 HOUSEHOLD_SQL = "((gamma_first_name = 0 and gamma_birth_date = 0) or gamma_email_local = 1)"
+# A pair is linked automatically only with evidence beyond the name: one of these fields at a level above
+# "different" (gamma > 0) — a birth date, a postcode, a street or a mailbox, exactly or nearly. A name and a city
+# alone stay a suggestion however rare the name. So do one full name at one home when one side is only orders,
+# tickets or posts, which never carry a birth date, and no mailbox tells a parent from a child of the same name (an
+# order's billing name and address): staff decide. Between two contacts a missing birth date is a gap in the data.
 BEYOND_NAME = ("birth_date", "postcode", "street")
 BEYOND_NAME_SQL = " or ".join(f"gamma_{c} > 0" for c in BEYOND_NAME) + " or gamma_email_local > 1"
+TOP_LEVEL = {field.column: len(field.levels) - 1 for field in FIELDS}  # splink's gamma of a field's first level
+NAMESAKES_AT_HOME_SQL = (f"(gamma_first_name = {TOP_LEVEL['first_name']} and gamma_last_name = {TOP_LEVEL['last_name']}"
+                         " and gamma_birth_date = -1 and gamma_email_local <= 0"
+                         " and not (coalesce(has_contact_l, true) and coalesce(has_contact_r, true)))")
+AUTO_LINKABLE_SQL = f"(({BEYOND_NAME_SQL}) and not {NAMESAKES_AT_HOME_SQL})"
+AUTO_WEIGHT = math.log2(AUTO_LINK_PROBABILITY / (1 - AUTO_LINK_PROBABILITY))
+NOT_LINKED = "not linked: no birth date or mailbox tells two people of one name apart"
 
 # Two records with the same full name and none of birth date, postcode or mailbox equal (the rules below pair
 # those) need more evidence to reach review, and every way to get it includes a near birth date, the same street,
@@ -273,7 +283,7 @@ def rescore_changed(con: duckdb.DuckDBPyConnection, output: str) -> None:
 def create_output_table(con: duckdb.DuckDBPyConnection, output: str) -> None:
     con.execute(f"""create or replace table {output} (
         cluster_id_l bigint, cluster_id_r bigint, match_probability double, match_weight double, reasons varchar,
-        beyond_name boolean)""")
+        auto_linkable boolean)""")
 
 
 def prepare_candidates(con: duckdb.DuckDBPyConnection, candidates: str) -> None:
@@ -282,8 +292,9 @@ def prepare_candidates(con: duckdb.DuckDBPyConnection, candidates: str) -> None:
     frequencies (term frequencies, on a grid, so that they are part of what a changed candidate is)."""
     text = ("first_name", "last_name", "email_local", "postcode", "city", "street")
     blanks_as_null = ", ".join(f"nullif(trim({c}), '') as {c}" for c in text)
-    con.execute(f"create or replace temp table _cleaned as select cluster_id, birth_date, {blanks_as_null} "
-                f"from {candidates}")
+    has_contact = "has_contact" if "has_contact" in columns_of(con, candidates) else "null::boolean as has_contact"
+    con.execute(f"create or replace temp table _cleaned as select cluster_id, birth_date, {has_contact}, "
+                f"{blanks_as_null} from {candidates}")
     register_nicknames(con, NICKNAMES_TABLE)
     register_phonetic_codes(con, "_cleaned", "last_name", SURNAME_CODES_TABLE)
     frequencies = ", ".join(f"{term_frequency(c)} as {c}_frequency" for c in TF_COLUMNS)
@@ -292,7 +303,7 @@ def prepare_candidates(con: duckdb.DuckDBPyConnection, candidates: str) -> None:
         select c.cluster_id, c.first_name, c.last_name,
                {unless_over_shared("c.birth_date")} as birth_date,
                {unless_over_shared("c.email_local")} as email_local,
-               c.postcode, c.city, c.street,
+               c.postcode, c.city, c.street, c.has_contact,
                coalesce(n.formal_names, [c.first_name]) as first_name_variants,
                s.code as last_name_code,
                {frequencies}
@@ -300,6 +311,11 @@ def prepare_candidates(con: duckdb.DuckDBPyConnection, candidates: str) -> None:
         left join {NICKNAMES_TABLE} n on n.name = c.first_name
         left join {SURNAME_CODES_TABLE} s on s.value = c.last_name""")
     con.execute("drop table _cleaned")
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """A table's column names (candidates without `has_contact` are taken for contacts: unit tests' tables)."""
+    return {row[0] for row in con.execute(f"describe {table}").fetchall()}
 
 
 def unless_over_shared(column: str) -> str:
@@ -321,6 +337,7 @@ def settings(link_type: str = "dedupe_only", params: dict | None = None) -> Sett
         comparisons=[comparison(field, params) for field in FIELDS],
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
         retain_matching_columns=True,
+        additional_columns_to_retain=["has_contact"],  # read by AUTO_LINKABLE_SQL
         retain_intermediate_calculation_columns=True,  # the gamma_ columns that `reasons` is read from
     )
 
@@ -378,7 +395,10 @@ def scored_pairs_sql(predictions: str) -> str:
             from {predictions}
         )
         select {low} as cluster_id_l, {high} as cluster_id_r, 1 / (1 + pow(2, -weight)) as match_probability,
-               weight as match_weight, {reasons_sql()} as reasons, coalesce({BEYOND_NAME_SQL}, false) as beyond_name
+               weight as match_weight,
+               {reasons_sql()} || case when not coalesce({AUTO_LINKABLE_SQL}, false) and weight >= {AUTO_WEIGHT}
+                                       then '; {NOT_LINKED}' else '' end as reasons,
+               coalesce({AUTO_LINKABLE_SQL}, false) as auto_linkable
         from weighed
         where 1 / (1 + pow(2, -weight)) >= {REVIEW_PROBABILITY} and cluster_id_l <> cluster_id_r
         qualify row_number() over (partition by {low}, {high} order by weight desc) = 1
