@@ -78,7 +78,21 @@ def main(argv: list[str] | None = None) -> None:
     args = argparse.ArgumentParser(description=__doc__)
     args.add_argument("--customers", type=int, default=2000)
     args.add_argument("--seed", type=int, default=7)
+    args.add_argument("--febrl", type=int, nargs="*", choices=(1, 2, 3, 4), metavar="N",
+                      help="score FEBRL sets loaded through the command line instead (default: 1 2 3)")
+    args.add_argument("--febrl-train", action="store_true",
+                      help="estimate splink's parameters on FEBRL 1 and 2 (writes models/identity/parameters.json)")
     opts = args.parse_args(argv)
+    if opts.febrl_train:
+        from bench.identity_febrl import train_on_development_sets
+
+        train_on_development_sets()
+        return
+    if opts.febrl is not None:
+        from bench.identity_febrl import main as febrl_main
+
+        febrl_main(tuple(opts.febrl) or (1, 2, 3))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         con = store.connect(Path(tmp) / "identity.duckdb")
         load_demo(con, Path(tmp) / "demo", as_of=date(2026, 11, 1), seed=opts.seed, customers=opts.customers)

@@ -338,11 +338,27 @@ def money_text(text: str, decimal_mark: str) -> str:
     return f"replace({bare}, ',', '')"
 
 
-def problem_expression(fld: Field, text: str, typed: str) -> str:
-    """SQL giving why a field's value is unacceptable, or NULL when it is fine."""
+def unreadable_as_empty(mapping: Mapping, fld: Field) -> bool:
+    source = mapping.fields.get(fld.name)
+    return source is not None and source.unreadable == "empty"
+
+
+def typed_value(fld: Field, text: str, mapping: Mapping) -> str:
+    """The typed value; with `unreadable = "empty"` a date out of range is empty too (as it cannot be refused)."""
+    typed = typed_expression(fld, text, mapping.fields.get(fld.name))
+    if unreadable_as_empty(mapping, fld) and fld.type in ("timestamp", "date"):
+        return f"(case when year({typed}) between 1900 and 2100 then {typed} end)"
+    return typed
+
+
+def problem_expression(fld: Field, text: str, typed: str, unreadable_as_empty: bool = False) -> str:
+    """SQL giving why a field's value is unacceptable, or NULL when it is fine (with `unreadable_as_empty`, only a
+    value too long is)."""
     shown = f"'{fld.name}: ' || {quoted(f'left({text}, {SHOWN_VALUE_CHARS})')}"
     checks = [f"when length({text}) > {fld.max_length} then "
               f"'{fld.name} is ' || length({text}) || ' characters long; the limit is {fld.max_length}'"]
+    if unreadable_as_empty:
+        return f"(case {' '.join(checks)} end)"
     if fld.required:
         checks.append(f"when {typed} is null and {text} is null then 'missing required field {fld.name}'")
     if fld.type in ("timestamp", "date"):
@@ -377,9 +393,9 @@ def checked_rows_sql(kind: Kind, mapping: Mapping, expressions: dict[str, str]) 
     text = {f.name: quote_identifier("t_" + f.name) for f in kind.fields}
     value = {f.name: quote_identifier(f.name) for f in kind.fields}
     texts = ", ".join(f"{expressions[f.name]} as {text[f.name]}" for f in kind.fields)
-    typed = ", ".join(f"{typed_expression(f, text[f.name], mapping.fields.get(f.name))} as {value[f.name]}"
-                      for f in kind.fields)
-    problems = [problem_expression(f, text[f.name], value[f.name]) for f in kind.fields]
+    typed = ", ".join(f"{typed_value(f, text[f.name], mapping)} as {value[f.name]}" for f in kind.fields)
+    problems = [problem_expression(f, text[f.name], value[f.name], unreadable_as_empty(mapping, f))
+                for f in kind.fields]
     if kind.one_of:
         problems.append(f"(case when {' and '.join(text[n] + ' is null' for n in kind.one_of)} "
                         f"then 'needs at least one of {', '.join(kind.one_of)}' end)")

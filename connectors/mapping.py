@@ -14,7 +14,8 @@ FORMATS = ("csv", "json", "jsonl", "parquet")
 # "auto": the last "." or "," is the decimal mark when one or two digits follow it, any other is a thousands mark;
 # for exports whose numbers follow a setting of the shop (WooCommerce order exports write "12.50" or "1.234,56").
 DECIMAL_MARKS = (".", ",", "auto")
-SOURCE_SETTINGS = {"column", "join", "value", "multiply", "map", "format", "decimal", "same_for", "fill_down_by"}
+SOURCE_SETTINGS = {"column", "join", "value", "multiply", "map", "format", "decimal", "same_for", "fill_down_by",
+                   "unreadable"}
 
 
 class MappingError(ValueError):
@@ -39,6 +40,9 @@ class FieldSource:
     # on an order's later lines, the order number too: with fill_down_by = "Order Number", a row without an order
     # number takes this field from the last row above that has one (its value there, even when that is empty).
     fill_down_by: str | None = None
+    # "empty": a value that cannot be read (a date such as 19371233) loads as empty instead of refusing the row, for
+    # optional fields an export fills carelessly; "refuse" (the default) quarantines the row
+    unreadable: str = "refuse"
 
     @property
     def referenced_columns(self) -> tuple[str, ...]:
@@ -144,6 +148,7 @@ def parse_field_source(name: str, spec, kind: Kind, where: str) -> FieldSource:
         decimal=spec.get("decimal", "."),
         same_for=spec.get("same_for"),
         fill_down_by=_optional_string(spec.get("fill_down_by"), name, "fill_down_by", where),
+        unreadable=spec.get("unreadable", "refuse"),
     )
     if sum(bool(x) for x in (source.columns, source.value is not None, source.multiply)) != 1:
         raise MappingError(f"{where}: field {name!r} needs exactly one of 'column', 'value' or 'multiply'")
@@ -151,6 +156,10 @@ def parse_field_source(name: str, spec, kind: Kind, where: str) -> FieldSource:
         raise MappingError(f"{where}: field {name!r}: use 'same_for' or 'fill_down_by', not both")
     if source.decimal not in DECIMAL_MARKS:
         raise MappingError(f"{where}: field {name!r}: decimal must be '.', ',' or 'auto', not {source.decimal!r}")
+    if source.unreadable not in ("refuse", "empty"):
+        raise MappingError(f"{where}: field {name!r}: unreadable must be 'refuse' or 'empty'")
+    if source.unreadable == "empty" and kind.field(name).required:
+        raise MappingError(f"{where}: field {name!r} is required: an unreadable value cannot load as empty")
     return source
 
 

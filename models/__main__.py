@@ -21,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
     commands.add_parser("build", help="rebuild every model from the raw tables").set_defaults(run=run_build)
+    train = commands.add_parser("train-identity", help="estimate splink's m/u on the store's identity candidates "
+                                                       "and write them to models/identity/parameters.json")
+    train.add_argument("--note", default="", help="what the candidates are (written into the file)")
+    train.set_defaults(run=run_train_identity)
     export = commands.add_parser("export", help="everything held about one customer, as a zip of JSON and CSV")
     export.add_argument("customer_id", type=int)
     export.add_argument("--out", type=Path, required=True, help="the zip file to write")
@@ -49,6 +53,18 @@ def run_build(args: argparse.Namespace) -> int:
     finally:
         reporter.finish()
     print(report.summary())
+    return 0
+
+
+def run_train_identity(args: argparse.Namespace) -> int:
+    from models.identity.train import train, write
+
+    con = open_store_or_none()
+    if con is None:
+        print("error: the store is in use; stop the dashboard to train", file=sys.stderr)
+        return 1
+    write(train(con, note=args.note))
+    print("wrote models/identity/parameters.json; rebuild the models to use it")
     return 0
 
 

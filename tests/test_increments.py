@@ -274,3 +274,24 @@ def test_the_incremental_inbox_drops_posts_that_left_the_window_and_keeps_those_
     assert [row[0] for row in kept] == ["social_posts:social:S1", "social_posts:social:S2"]
     build(con, later)
     assert rows(con, "select * from social_inbox order by post_key") == kept
+
+
+def test_a_fuzzy_link_from_a_loaded_contact_to_an_untouched_customer_equals_a_full_build(world, tmp_path,
+                                                                                          monkeypatch):
+    # a contact from another system with no key in common with Ana: a typo in each name, day and month swapped,
+    # the same postcode; only splink links it, to a customer the load did not otherwise touch
+    monkeypatch.setattr(increments, "WHOLE_FROM_SHARE", 1.0)
+    ana = customer_of(world, "customers", "C1")
+    contact = {"source_id": "X1", "first_name": "Anaa", "last_name": "Silvq", "birth_date": "1988-12-04",
+               "postcode": "LS1 4AB", "city": "Leeds", "created_at": "2026-03-01"}
+    load_changes(world, tmp_path, [("customers", "other_crm", [contact])])
+    done = refresh(world, NOW)
+    assert done.report is not None and done.report.touched is not None, done.summary()
+    method, evidence = rows(world, """select link_method, evidence from customer_sources
+                                      where source = 'other_crm' and source_id = 'X1'""")[0]
+    assert customer_of(world, "customers", "X1") == ana
+    assert method == "probabilistic"
+    assert "birth date: day/month swapped" in evidence and "postcode: exact" in evidence
+    incremental = model_tables(world)
+    assert build(world, NOW).touched is None
+    assert model_tables(world) == incremental

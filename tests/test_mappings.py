@@ -107,6 +107,8 @@ def test_zendesk_users_export_gives_requesters_their_email_or_phone(con):
     ('kind = "purchases"\n[fields]\namount = { column = "x", colour = "red" }', "unknown setting(s) colour"),
     ('kind = "purchases"\nformat = "xml"\n[fields]\norder_id = "x"', "format 'xml' is not one of"),
     ('kind = "purchases"\n[fields\n', "mapping"),
+    ('kind = "customers"\n[fields]\nbirth_date = { column = "x", unreadable = "skip" }', "unreadable must be"),
+    ('kind = "customers"\n[fields]\nsource_id = { column = "x", unreadable = "empty" }', "is required"),
 ])
 def test_bad_mappings_say_which_file_and_field(tmp_path, text, message):
     path = tmp_path / "bad.toml"
@@ -120,3 +122,19 @@ def test_bad_mappings_say_which_file_and_field(tmp_path, text, message):
 def test_mapping_for_another_kind_is_refused():
     with pytest.raises(MappingError, match="for kind 'purchases', not 'tickets'"):
         load_mapping("shopify_orders", "tickets")
+
+
+def test_an_unreadable_value_loads_as_empty_when_the_mapping_says_so_and_is_refused_otherwise(con, tmp_path):
+    export = tmp_path / "contacts.csv"
+    export.write_text("id,born\nA,19371233\nB,19560409\nC,18000101\n")
+    lenient = tmp_path / "lenient.toml"
+    lenient.write_text('kind = "customers"\n[fields]\nsource_id = "id"\n'
+                       'birth_date = { column = "born", format = "%Y%m%d", unreadable = "empty" }\n')
+    result = load_file(con, "customers", export, source="lenient", mapping=lenient)
+    assert result.rejected == 0
+    assert rows(con, "select source_id, birth_date from raw_customers where source = 'lenient' order by 1") == [
+        ("A", None), ("B", date(1956, 4, 9)), ("C", None)]
+    strict = tmp_path / "strict.toml"
+    strict.write_text('kind = "customers"\n[fields]\nsource_id = "id"\n'
+                      'birth_date = { column = "born", format = "%Y%m%d" }\n')
+    assert load_file(con, "customers", export, source="strict", mapping=strict).rejected == 2

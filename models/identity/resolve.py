@@ -109,6 +109,8 @@ def link_by_splink(con: Connection, incremental: bool = False) -> None:
                                arg_min(n.last_name, ({ANCHOR_RANK}, n.record_key))
                                    filter (where n.last_name is not null) as last_name,
                                min(n.birth_date) as birth_date,
+                               -- a contact may record a birth date; an order, ticket or post never does
+                               bool_or(n.kind = 'customers') as has_contact,
                                min(n.email_local) as email_local,
                                -- one whole address, ranked like the name: a contact's home, not the office an
                                -- order was billed to because its street sorts first
@@ -118,7 +120,8 @@ def link_by_splink(con: Connection, incremental: bool = False) -> None:
                         from identity_nodes n join identity_components c using (node)
                         where n.record_key not in (select record_key from _split_records)
                         group by c.component
-                        having first_name is not null and last_name is not null
+                        -- one name is enough to be compared: auto links need evidence beyond it anyway
+                        having coalesce(first_name, last_name) is not null
                     )
                     select * exclude (address), address.postcode, address.city, address.street
                     from grouped""")
@@ -163,7 +166,7 @@ def link_clusters(con: Connection) -> None:
     con.execute("""create or replace table identity_cluster_links as
                    select cluster_id_l as component_l, cluster_id_r as component_r, 'probabilistic' as link_method,
                           'match probability ' || round(match_probability, 4) || ': ' || reasons as evidence
-                   from identity_matches where match_probability >= $auto
+                   from identity_matches where match_probability >= $auto and auto_linkable
                    union all
                    select * from identity_merge_links""", {"auto": AUTO_LINK_PROBABILITY})
     links = con.execute("select component_l, component_r from identity_cluster_links").fetchnumpy()

@@ -156,8 +156,8 @@ def test_a_link_opened_in_a_new_tab_keeps_the_role(page: Page, demo_store, tmp_p
 
 @pytest.fixture(scope="module")
 def store_with_a_duplicate(demo_store, tmp_path_factory):
-    """The demo store plus a newsletter sign-up that repeats a CRM contact's name and address under another email
-    and no birth date: alike enough for splink to list, not enough to merge."""
+    """The demo store plus a newsletter sign-up that repeats a CRM contact's name and city under another email, with
+    no birth date or street: alike enough for splink to list, never merged (a name is not enough)."""
     folder = tmp_path_factory.mktemp("duplicate")
     path = folder / "store.duckdb"
     shutil.copy(demo_store, path)
@@ -171,7 +171,7 @@ def store_with_a_duplicate(demo_store, tmp_path_factory):
             writer = csv.writer(out)
             writer.writerow(["source_id", "first_name", "last_name", "email", "street", "city", "postcode",
                              "country", "created_at"])
-            writer.writerow(["S-1", first, last, "someone.new@example.net", street, city, postcode, country,
+            writer.writerow(["S-1", first, last, "someone.new@example.net", None, city, None, country,
                              "2026-10-01"])
         load_file(con, "customers", signup, source="newsletter")
         build(con, DEMO_AS_OF)
