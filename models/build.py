@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from models.company import write_company_accounts
 from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
@@ -75,6 +76,7 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
                                $full::timestamp as full_built_at, $region as phone_region""",
                     {"now": now, "v": MODEL_VERSION, "full": full_built_at, "region": default_region()})
         timed(report, "phones", refresh_phone_numbers, con)
+        timed(report, "company", write_company_accounts, con)
         if changed_since is None:
             timed(report, "staging", run_layer, con, "staging")
         else:

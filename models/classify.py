@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from models.company import current_company
+
 INTENTS = ("complaint", "question", "praise", "idea", "other")
 URGENCIES = ("high", "normal", "low")
 RULES_VERSION = "1"  # bump on any change below: callers cache classifications by (text hash, RULES_VERSION)
@@ -91,7 +93,7 @@ IDEA_CUES = weighted(
         "it'd be", "if you made", "would sell", "would buy", "suggestion", "idea:", "feature request", "how about",
         "why not", "you should", "you guys should", "maybe do", "consider offering", "consider adding",
         "start stocking", "any chance of", "any plans for", "just saying",
-        # things customers keep asking Fernwood to offer
+        # things customers keep asking to be offered
         "kids' version", "a version of", "rental", "repair service",
     ),
     weak=("please", "version", "collab", "should", "make a", "i think a", "would be"),
@@ -142,7 +144,7 @@ WAITING_WORDS = re.compile(r"(?<!\w)(?:still (?:no|not|nothing|waiting|hasn't)|w
                            r"response)|day\s+\d)")
 SHOUTED_WORD = re.compile(r"(?<![A-Za-z])[A-Z]{3,}(?![A-Za-z])")
 RHETORICAL_MARKS = re.compile(r"\?\s*[?!]|!\s*\?")
-OTHER_PERSON = re.compile(r"@(?<![\w@]@)(?!fernwood)\w")  # in lower-cased text: tagging a friend, not the brand
+MENTIONED = re.compile(r"(?<![\w@])@(\w[\w.]*(?:@[\w.-]+)?)")  # in lower-cased text; config/company.toml says whose
 
 
 @dataclass(frozen=True)
@@ -298,7 +300,7 @@ def tally_intents(post: Post) -> Tally:
         tally.add("complaint", STRONG, f"'{cue}'")  # burns, double charges and lawyers are complaints whatever else
     if post.waited >= LONG_WAIT_DAYS:
         tally.add("complaint", STRONG, f"waiting {post.waited} days")
-    if OTHER_PERSON.search(post.lowered):
+    if any(mention.split("@")[0] not in current_company().all_handles for mention in MENTIONED.findall(post.lowered)):
         tally.add("other", WEAK, "an @mention of someone else")
     words = dict(tally.scores)  # what the words alone say, before punctuation and feeling
     if "?" in post.text:

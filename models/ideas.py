@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pandas as pd
 
+from models.company import current_company
 from store import Connection
 
 SIMILAR_FROM = 0.3  # IDF-weighted overlap with a group's common words: from here, an idea asks for the same thing
@@ -24,7 +25,6 @@ make made get got go going want wanted think thought see some someone something 
 im ive id dont cant wont youre theyre thats whats its
 """
 STOPWORDS = frozenset(STOPWORD_TEXT.split())
-BRAND_WORDS = {"fernwood", "fernwoodhelp", "fernwoodoutdoor"}
 # words people use for the same wish, folded so that "kids' sizes" and "children's version" meet
 SYNONYMS = {
     "kid": "kid", "kids": "kid", "child": "kid", "children": "kid", "childrens": "kid", "son": "kid",
@@ -50,11 +50,12 @@ def theme_weight(word: str) -> float:
 def content_words(text: str) -> set[str]:
     """The words that carry meaning: lower-case, no mentions, links, stop words or brand names, synonyms folded."""
     text = re.sub(r"https?://\S+|[@#]\w+", " ", (text or "").lower())
+    brand_words = current_company().words  # config/company.toml: the company's name is not what an idea asks for
     words = set()
     for word in re.findall(r"[a-z]+(?:'[a-z]+)?", text):
         word = word.replace("'", "")
         word = SYNONYMS.get(word, word)
-        if len(word) > 2 and word not in STOPWORDS and word not in BRAND_WORDS:
+        if len(word) > 2 and word not in STOPWORDS and word not in brand_words:
             words.add(SYNONYMS.get(word.rstrip("s"), word))
     return words
 
