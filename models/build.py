@@ -14,10 +14,10 @@ from models.increments import remember_previous_build, stage_changes, touch_cust
 from models.phones import default_region, refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.sql import MODELS_DIR, run_layer, run_model
-from store import Connection, transaction
+from store import Connection, has_table, transaction
 
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 15
+MODEL_VERSION = 17
 # a store whose data did not change is still refreshed this often: posts leave the last 90 days as the calendar
 # moves (a customer's 90-day sentiment, the social inbox)
 MAX_MODEL_AGE = timedelta(hours=24)
@@ -141,12 +141,22 @@ def is_current(con: Connection) -> bool:
     return con.execute("select max(model_version) from model_build").fetchall()[0][0] == MODEL_VERSION
 
 
+def scored_by_another_classifier(con: Connection) -> bool:
+    """Whether the sentiment and intents were worked out by another classifier than the one in use (the company
+    trained its own): every customer's sentiment moves, so only a full build gives what it would."""
+    from models.classify import RULES_VERSION
+
+    if not has_table(con, "sentiment_scorer"):
+        return True
+    return con.execute("select max(version) from sentiment_scorer").fetchall()[0][0] != RULES_VERSION
+
+
 def needs_full_build(con: Connection) -> bool:
     """Whether only a full build brings the models up to date: they are missing or from another version of
     Rapport, phones are now read in another default region (staged numbers keep the old reading until restaged),
     or identity's node numbers have grown sparse (an incremental build numbers restaged records after the highest,
     and the graph's arrays are as long as the highest number)."""
-    if not is_current(con):
+    if not is_current(con) or scored_by_another_classifier(con):
         return True
     region, bound, records = con.execute("""
         select (select max(phone_region) from model_build),

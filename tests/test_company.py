@@ -61,3 +61,19 @@ def test_a_bad_company_file_is_named_with_its_setting(tmp_path, text, named):
     with pytest.raises(CompanyError, match="company file .*company.toml") as error:
         load_company(path)
     assert named in str(error.value)
+
+
+def test_staging_marks_posts_from_the_configured_handles_as_the_companys(con):
+    from models.company import write_company_accounts
+    from models.sql import MODELS_DIR, run_model
+
+    posts = [("1", "twitter", "@AcmeRailHelp", False), ("2", "mastodon", "acmerail@x.social", False),
+             ("3", "twitter", "@sam", False), ("4", "facebook", "AcmeRailHelp", False), ("5", "twitter", "@x", True)]
+    con.executemany("""insert into raw_social_posts (source, record_id, post_id, posted_at, network, handle, text,
+                                                     from_company, _row_hash, _load_id, _loaded_at)
+                       values ('s', ?, ?, now(), ?, ?, 'hi', ?, 'h', 1, now())""",
+                    [(i, i, network, handle, flag) for i, network, handle, flag in posts])
+    write_company_accounts(con, ACME)
+    run_model(con, MODELS_DIR / "staging" / "stg_social_posts.sql")
+    marked = dict(con.execute("select post_id, is_from_company from stg_social_posts").fetchall())
+    assert marked == {"1": True, "2": True, "3": False, "4": False, "5": True}
