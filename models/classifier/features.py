@@ -64,6 +64,13 @@ class Features:
         self.chars.fit(texts)
         return self
 
+    def __getstate__(self) -> dict:
+        """What is saved: the vectorizers without the id() of their stop-word list, which they remember only to
+        skip a check, and which would make every saved model differ."""
+        for vectorizer in (self.words, self.chars):
+            vars(vectorizer).pop("_stop_words_id", None)
+        return self.__dict__
+
     def transform(self, texts: list[str]) -> sp.csr_matrix:
         dense = np.hstack([CUE_WEIGHT * np.array([cues(t) for t in texts], dtype=np.float64).reshape(len(texts), -1),
                            EMBEDDING_WEIGHT * embed(texts)])
