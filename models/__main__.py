@@ -1,4 +1,5 @@
-"""Command line: `python -m models build`; data-subject requests `export ID --out FILE` and `erase ID`.
+"""Command line: `python -m models build`; `train-classifier` (the post classifier, from the shipped corpus);
+data-subject requests `export ID --out FILE` and `erase ID`.
 
 While the dashboard has the store open (DuckDB admits one writing process), each is handed over to it, as a
 `connectors load` is (see connectors/jobs.py): the command says so, waits, and prints the result."""
@@ -13,7 +14,6 @@ from pathlib import Path
 
 import store
 from connectors.jobs import hand_over, handed_over, jobs_dir, open_store_or_none
-from models.build import build
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
                                                        "and write them to models/identity/parameters.json")
     train.add_argument("--note", default="", help="what the candidates are (written into the file)")
     train.set_defaults(run=run_train_identity)
+    train = commands.add_parser("train-classifier", help="fit the post classifier on the shipped corpus (seeded)")
+    train.add_argument("--out", type=Path, help="where to write the model (default: the shipped model file)")
+    train.set_defaults(run=run_train_classifier)
     export = commands.add_parser("export", help="everything held about one customer, as a zip of JSON and CSV")
     export.add_argument("customer_id", type=int)
     export.add_argument("--out", type=Path, required=True, help="the zip file to write")
@@ -45,6 +48,7 @@ def run_build(args: argparse.Namespace) -> int:
         return hand_over({"command": "build"})
     # the command line orchestrates: the progress display is the connectors', the build only names its steps
     from connectors.progress import Reporter, console
+    from models.build import build  # here: importing it loads the classifier, which train-classifier may not have
 
     reporter = Reporter(console())
     reporter.start("build")
@@ -65,6 +69,14 @@ def run_train_identity(args: argparse.Namespace) -> int:
         return 1
     write(train(con, note=args.note))
     print("wrote models/identity/parameters.json; rebuild the models to use it")
+    return 0
+
+
+def run_train_classifier(args: argparse.Namespace) -> int:
+    from models.classifier.train import SHIPPED_MODEL, train_on_corpus
+
+    out = args.out or SHIPPED_MODEL
+    print(f"wrote {out} (model {train_on_corpus(out)})")
     return 0
 
 

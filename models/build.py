@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from models.company import write_company_accounts
 from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
@@ -14,10 +15,10 @@ from models.increments import remember_previous_build, stage_changes, touch_cust
 from models.phones import default_region, refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.sql import MODELS_DIR, run_layer, run_model
-from store import Connection, transaction
+from store import Connection, has_table, transaction
 
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 17
+MODEL_VERSION = 18
 # a store whose data did not change is still refreshed this often: posts leave the last 90 days as the calendar
 # moves (a customer's 90-day sentiment, the social inbox)
 MAX_MODEL_AGE = timedelta(hours=24)
@@ -78,6 +79,7 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
                                $full::timestamp as full_built_at, $region as phone_region""",
                     {"now": now, "v": MODEL_VERSION, "full": full_built_at, "region": default_region()})
         timed(report, "phones", refresh_phone_numbers, con)
+        timed(report, "company", write_company_accounts, con)
         if changed_since is None:
             timed(report, "staging", run_layer, con, "staging")
         else:
@@ -143,12 +145,22 @@ def is_current(con: Connection) -> bool:
     return con.execute("select max(model_version) from model_build").fetchall()[0][0] == MODEL_VERSION
 
 
+def scored_by_another_classifier(con: Connection) -> bool:
+    """Whether the sentiment and intents were worked out by another classifier than the one in use (the company
+    trained its own): every customer's sentiment moves, so only a full build gives what it would."""
+    from models.classify import RULES_VERSION
+
+    if not has_table(con, "sentiment_scorer"):
+        return True
+    return con.execute("select max(version) from sentiment_scorer").fetchall()[0][0] != RULES_VERSION
+
+
 def needs_full_build(con: Connection) -> bool:
     """Whether only a full build brings the models up to date: they are missing or from another version of
     Rapport, phones are now read in another default region (staged numbers keep the old reading until restaged),
     or identity's node numbers have grown sparse (an incremental build numbers restaged records after the highest,
     and the graph's arrays are as long as the highest number)."""
-    if not is_current(con):
+    if not is_current(con) or scored_by_another_classifier(con):
         return True
     region, bound, records = con.execute("""
         select (select max(phone_region) from model_build),

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pandas as pd
 
-from models.classify import IDEA_CUES, STRONG, cue_pattern
+from models.company import current_company
 from models.talking_points import shorten
 from store import Connection
 
@@ -26,7 +26,6 @@ make made get got go going want wanted think thought see some someone something 
 im ive id dont cant wont youre theyre thats whats its
 """
 STOPWORDS = frozenset(STOPWORD_TEXT.split())
-BRAND_WORDS = {"fernwood", "fernwoodhelp", "fernwoodoutdoor"}
 # words people use for the same wish, folded so that "kids' sizes" and "children's version" meet
 SYNONYMS = {
     "kid": "kid", "kids": "kid", "child": "kid", "children": "kid", "childrens": "kid", "son": "kid",
@@ -52,11 +51,12 @@ def theme_weight(word: str) -> float:
 def content_words(text: str) -> set[str]:
     """The words that carry meaning: lower-case, no mentions, links, stop words or brand names, synonyms folded."""
     text = re.sub(r"https?://\S+|[@#]\w+", " ", (text or "").lower())
+    brand_words = current_company().words  # config/company.toml: the company's name is not what an idea asks for
     words = set()
     for word in re.findall(r"[a-z]+(?:'[a-z]+)?", text):
         word = word.replace("'", "")
         word = SYNONYMS.get(word, word)
-        if len(word) > 2 and word not in STOPWORDS and word not in BRAND_WORDS:
+        if len(word) > 2 and word not in STOPWORDS and word not in brand_words:
             words.add(SYNONYMS.get(word.rstrip("s"), word))
     return words
 
@@ -174,7 +174,17 @@ def first_member_numbers(labels: np.ndarray) -> np.ndarray:
 
 
 LABEL_CHARS = 70  # an idea's title: one line in the table and the picker
-STRONG_IDEA_CUES = tuple(cue_pattern(cue) for cue, weight in IDEA_CUES if weight == STRONG)
+# phrases that ask for something to be made in so many words (the learned classifier finds idea posts; these only
+# decide whether a group of them asks for a thing, and which of a post's sentences says what)
+ASKING = ("would love", "i'd love", "love to see", "would really like", "wish you", "i wish", "please make",
+          "please add", "please stock", "please consider", "please bring back", "bring back", "could you add",
+          "could you do", "can you add", "could we get", "it would be great", "would be great", "would be amazing",
+          "would be nice", "would be fantastic", "would be cool", "would be perfect", "it'd be", "if you made",
+          "would sell", "would buy", "suggestion", "idea:", "feature request", "how about", "why not", "you should",
+          "you guys should", "consider offering", "consider adding", "start stocking", "any chance of",
+          "any plans for", "a version of", "rental", "repair service")
+ASKING_PATTERN = re.compile(r"(?<!\w)(?:" + "|".join(
+    re.escape(phrase).replace("'", "'?").replace(r"\ ", r"[\s-]+") for phrase in ASKING) + r")(?!\w)")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -215,7 +225,7 @@ def label_of(texts: list[str], taken: frozenset[str] = frozenset()) -> str:
 def asks_for_something(text: str) -> bool:
     """Whether the text asks for something in so many words ("would love", "please add", "you should")."""
     lowered = (text or "").lower().replace("\u2019", "'")
-    return any(pattern.search(lowered) for pattern in STRONG_IDEA_CUES)
+    return ASKING_PATTERN.search(lowered) is not None
 
 
 def is_idea(texts: list[str]) -> bool:

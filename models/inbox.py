@@ -10,7 +10,7 @@ from operator import attrgetter
 
 import pandas as pd
 
-from models.classify import RULES_VERSION, classify
+from models.classify import RULES_VERSION, classify_many
 from models.increments import scoped_to
 from models.routing import Post, Route, Rule, load_rules, route
 from store import Connection, has_table
@@ -23,7 +23,7 @@ def build_social_inbox(con: Connection, now: datetime, only_touched: bool = Fals
     those of the touched customers and of anyone whose post staff still work on, and posts that left the window."""
     classify_new_texts(con)
     con.execute("""create or replace table post_intents as
-                   select t.event_id, t.customer_id, c.intent, c.urgency, c.explanation
+                   select t.event_id, t.customer_id, c.intent, c.urgency, c.urgency_reason, c.explanation
                    from customer_timeline t
                    join post_classifications c on c.text_hash = md5(coalesce(t.body, '')) and c.rules_version = $v
                    where t.kind = 'social_post' and t.author_type = 'customer'""", {"v": RULES_VERSION})
@@ -93,24 +93,20 @@ def fingerprint(rules: list[Rule]) -> str:
 
 
 def classify_new_texts(con: Connection) -> int:
-    """Classify each distinct customer post text once per rules version."""
-    texts = con.execute("""
-        select distinct coalesce(body, '') as text, sentiment from customer_timeline
+    """Classify each distinct customer post text once per classifier version (in one pass of the model)."""
+    texts = [row[0] for row in con.execute("""
+        select distinct coalesce(body, '') as text from customer_timeline
         where kind = 'social_post' and author_type = 'customer'
           and md5(coalesce(body, '')) not in (select text_hash from post_classifications where rules_version = $v)
-    """, {"v": RULES_VERSION}).fetchall()
-    seen, rows = set(), []
-    for text, sentiment in texts:
-        digest = hashlib.md5(text.encode()).hexdigest()
-        if digest in seen:
-            continue
-        seen.add(digest)
-        found = classify(text, sentiment)
-        rows.append((digest, RULES_VERSION, found.intent, found.urgency, found.explanation))
+    """, {"v": RULES_VERSION}).fetchall()]
+    found = classify_many(texts)
+    rows = [(hashlib.md5(text.encode()).hexdigest(), RULES_VERSION, c.intent, c.urgency, c.explanation,
+             c.urgency_reason) for text, c in zip(texts, found, strict=True)]
     if rows:
-        frame = pd.DataFrame(rows, columns=["text_hash", "rules_version", "intent", "urgency", "explanation"])
+        frame = pd.DataFrame(rows, columns=["text_hash", "rules_version", "intent", "urgency", "explanation",
+                                            "urgency_reason"])
         con.register("_classified", frame)
-        con.execute("insert into post_classifications select * from _classified")
+        con.execute("insert into post_classifications by name select * from _classified")
         con.unregister("_classified")
     return len(rows)
 
@@ -133,7 +129,7 @@ def select_recent_posts(con: Connection, since: datetime) -> None:
         select 'social_posts:' || t.source || ':' || t.source_id as post_key, t.event_id, t.customer_id,
                p.display_name, p.is_prospect, p.segment, p.lifetime_value, coalesce(b.categories, []) as categories,
                t.occurred_at as posted_at, t.network, t.title, t.body as text, t.url, t.sentiment,
-               i.intent, i.urgency, i.explanation, r.brand_replied_at
+               i.intent, i.urgency, i.urgency_reason, i.explanation, r.brand_replied_at
         from customer_timeline t
         join customer_profiles p using (customer_id)
         join post_intents i using (event_id)
@@ -162,9 +158,11 @@ def route_all(posts: Iterable[Post], rules: list[Rule]) -> list[Route | None]:
     return routes
 
 
-POST_COLUMNS = ("text", "intent", "urgency", "network", "categories", "segment", "is_prospect", "lifetime_value")
+POST_COLUMNS = ("text", "intent", "urgency", "urgency_reason", "network", "categories", "segment", "is_prospect",
+                "lifetime_value")
 
 
-def post_of(text, intent, urgency, network, categories, segment, is_prospect, lifetime_value) -> Post:
-    return Post(text=text or "", intent=intent, urgency=urgency, network=network, categories=tuple(categories),
-                segment=segment, is_prospect=bool(is_prospect), lifetime_value=float(lifetime_value or 0.0))
+def post_of(text, intent, urgency, urgency_reason, network, categories, segment, is_prospect, lifetime_value) -> Post:
+    return Post(text=text or "", intent=intent, urgency=urgency, urgency_reason=urgency_reason or "",
+                network=network, categories=tuple(categories), segment=segment, is_prospect=bool(is_prospect),
+                lifetime_value=float(lifetime_value or 0.0))

@@ -12,7 +12,8 @@ from store import PROJECT_ROOT
 ROUTING_FILE = PROJECT_ROOT / "config" / "routing.toml"
 INTENTS = ("complaint", "question", "praise", "idea", "other")
 URGENCIES = ("high", "normal", "low")
-LIST_CONDITIONS = ("intents", "urgencies", "keywords", "networks", "categories", "segments")
+REASONS = ("safety", "fraud_account", "deadline", "public_escalation", "vulnerability")  # why a post is urgent
+LIST_CONDITIONS = ("intents", "urgencies", "reasons", "keywords", "networks", "categories", "segments")
 SETTINGS = {"name", "team", "target_minutes", "prospect", "min_lifetime_value", *LIST_CONDITIONS}
 
 
@@ -32,6 +33,7 @@ class Post:
     segment: str | None = None
     is_prospect: bool = False
     lifetime_value: float = 0.0
+    urgency_reason: str = ""  # the classifier's reason for high urgency (REASONS), else ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Rule:
     target_minutes: int
     intents: tuple[str, ...] = ()
     urgencies: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     networks: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
@@ -53,6 +56,7 @@ class Rule:
         return all((
             not self.intents or post.intent in self.intents,
             not self.urgencies or post.urgency in self.urgencies,
+            not self.reasons or post.urgency_reason in self.reasons,
             not self.networks or post.network in self.networks,
             not self.segments or post.segment in self.segments,
             not self.categories or bool(set(self.categories) & set(post.categories)),
@@ -101,6 +105,7 @@ def parse_rule(entry: dict, index: int, path: Path) -> Rule:
     lists = {name: strings(entry.get(name, []), name, where) for name in LIST_CONDITIONS}
     check_values(lists["intents"], INTENTS, "intents", where)
     check_values(lists["urgencies"], URGENCIES, "urgencies", where)
+    check_values(lists["reasons"], REASONS, "reasons", where)
     prospect = entry.get("prospect")
     if prospect is not None and not isinstance(prospect, bool):
         raise RoutingError(f"{where}: prospect must be true or false")

@@ -1,13 +1,15 @@
-"""Sentiment of customers' words with VADER (compound score, -1..1), scored once per distinct text and kept."""
+"""Sentiment of customers' words from the post classifier (a score in -1..1 in VADER's bands), scored once per
+distinct text and classifier version and kept."""
 
 from __future__ import annotations
 
 import pandas as pd
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from store import Connection
+from models.classify import RULES_VERSION, sentiment_scores
+from store import Connection, has_table
 
-POSITIVE_FROM = 0.05  # VADER's own thresholds: compound >= 0.05 is positive, <= -0.05 negative
+# VADER's thresholds, which the classifier's score keeps: from 0.05 positive, to -0.05 negative
+POSITIVE_FROM = 0.05
 NEGATIVE_FROM = -0.05
 
 # What customers wrote: their posts, and their own ticket messages (agents' words say nothing of the customer).
@@ -26,15 +28,25 @@ def label(compound: float | None) -> str | None:
 
 
 def score_new_texts(con: Connection) -> int:
-    """Score the customer texts `sentiment_scores` has not seen; return how many were new."""
+    """Score the customer texts `sentiment_scores` has not seen; return how many were new. Scores of another
+    classifier (another version, or the VADER scores of older stores) are forgotten first."""
+    forget_other_scorers(con)
     texts = [r[0] for r in con.execute(f"""
         select text from ({CUSTOMER_TEXTS}) as t(text)
         where text is not null and md5(text) not in (select text_hash from sentiment_scores)
     """).fetchall()]
     if texts:
-        analyzer = SentimentIntensityAnalyzer()
-        scored = pd.DataFrame({"text": texts, "compound": [analyzer.polarity_scores(t)["compound"] for t in texts]})
+        scored = pd.DataFrame({"text": texts, "compound": sentiment_scores(texts)})
         con.register("_scored", scored)
         con.execute("insert into sentiment_scores select md5(text), compound from _scored")
         con.unregister("_scored")
     return len(texts)
+
+
+def forget_other_scorers(con: Connection) -> None:
+    """Empty sentiment_scores when another classifier scored them; sentiment_scorer names the one that did."""
+    scorer = con.execute("select max(version) from sentiment_scorer").fetchall()[0][0] if has_table(
+        con, "sentiment_scorer") else None
+    if scorer != RULES_VERSION:
+        con.execute("delete from sentiment_scores")
+        con.execute("create or replace table sentiment_scorer as select $v as version", {"v": RULES_VERSION})

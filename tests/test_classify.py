@@ -1,137 +1,135 @@
-"""Post classification: accuracy on the held-out labelled posts, golden cases, hostile text, determinism."""
+"""Post classification by the learned model: the figures on the corpus's test brands and on the old Fernwood
+labelled set (neither trained on), each failure class of issue 23, explanations, hostile text, determinism."""
 
 from __future__ import annotations
 
+import os
 import time
-from collections import Counter
 
 import pytest
 
-import models.classify as classify_module
-from bench.classify import evaluate, held_out, load_labelled, macro_f1
-from models.classify import INTENTS, RULES_VERSION, URGENCIES, Classification, classify, classify_many
+from bench.classify import accuracy, in_brand_order, macro_f1, per_label_scores, predict
+from data.classifier_corpus import read
+from models.classifier.train import REASONS
+from models.classify import INTENTS, RULES_VERSION, SENTIMENTS, URGENCIES, classify, classify_many, current_model
+from models.company import Company
+from models.sentiment import label
 
-ROWS = load_labelled()
+CORPUS = read()
+OTHER_BRAND = Company(name="Quayside Rail", brand_names=("Quayside",), product_names=("Railsaver",),
+                      handles={"twitter": ("QuaysideRail",), "instagram": ("quaysiderail",)})
 
 
 @pytest.fixture(scope="module")
-def held_out_scores() -> dict:
-    return evaluate(held_out(ROWS))
+def test_brands() -> tuple[list[dict], dict]:
+    rows = in_brand_order([row for row in CORPUS if row["split"] == "test"])
+    return rows, predict(rows)["model"]
 
 
-def test_labelled_set_is_big_varied_and_well_formed():
-    assert len(ROWS) >= 300
-    assert len({row["text"] for row in ROWS}) == len(ROWS)
-    assert all(row["intent"] in INTENTS and row["urgency"] in URGENCIES for row in ROWS)
-    counts = Counter(row["intent"] for row in ROWS)
-    assert counts["complaint"] >= 85 and counts["question"] >= 65 and counts["praise"] >= 55
-    assert counts["idea"] >= 45 and counts["other"] >= 30
-    assert len(held_out(ROWS)) == len(ROWS) // 3
+# floors: the figures `python -m bench classify` measured for the shipped model (in the comments), less a margin
+def test_intent_macro_f1_on_the_test_brands(test_brands):
+    rows, predicted = test_brands
+    assert macro_f1(per_label_scores([r["intent"] for r in rows], predicted["intent"], INTENTS)) >= 0.72  # 0.76
 
 
-# Floors are the held-out scores measured for rules version 1 (shown in the comments) minus a margin: they hold
-# while the rules keep working and fail when someone breaks a cue family or the question-mark / sentiment logic.
-HELD_OUT_FLOORS = {  # intent: (precision floor, recall floor)
-    "complaint": (0.85, 0.85),  # measured 0.97, 0.97
-    "question": (0.75, 0.90),  # 0.85, 1.00
-    "praise": (0.85, 0.85),  # 0.96, 0.96
-    "idea": (0.85, 0.85),  # 1.00, 1.00
-    "other": (0.60, 0.35),  # 0.86, 0.55 (11 posts; chit-chat is the hardest to tell from a question or praise)
-}
+def test_sentiment_accuracy_on_the_test_brands(test_brands):
+    rows, predicted = test_brands
+    assert accuracy([r["sentiment"] for r in rows], predicted["sentiment"]) >= 0.80  # measured 0.86
 
 
-@pytest.mark.parametrize("intent", INTENTS)
-def test_held_out_precision_and_recall_per_intent(held_out_scores, intent):
-    precision_floor, recall_floor = HELD_OUT_FLOORS[intent]
-    scores = held_out_scores["intent"][intent]
-    assert scores["precision"] >= precision_floor, scores
-    assert scores["recall"] >= recall_floor, scores
+def test_high_urgency_recall_on_the_test_brands(test_brands):
+    rows, predicted = test_brands
+    high = per_label_scores([r["urgency"] for r in rows], predicted["urgency"], ["high"])["high"]
+    assert high["recall"] >= 0.90 and high["precision"] >= 0.50, high  # measured 0.96 and 0.55
 
 
-def test_held_out_macro_f1(held_out_scores):
-    assert macro_f1(held_out_scores["intent"]) >= 0.80  # measured 0.90
+def test_the_old_fernwood_labelled_set_which_the_model_never_saw():
+    import csv
+
+    from tests.conftest import FIXTURES
+
+    with (FIXTURES / "labelled_posts.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    found = classify_many([row["text"] for row in rows])
+    assert macro_f1(per_label_scores([r["intent"] for r in rows], [c.intent for c in found], INTENTS)) >= 0.60
 
 
-def test_held_out_urgency(held_out_scores):
-    assert held_out_scores["urgency_accuracy"] >= 0.85  # measured 0.92
-    high = held_out_scores["urgency"]["high"]
-    assert high["precision"] >= 0.8 and high["recall"] >= 0.8, high  # measured 1.00, 1.00
-
-
-def test_whole_set_macro_f1():
-    assert macro_f1(evaluate(ROWS)["intent"]) >= 0.90  # measured 0.96
-
-
-GOLDEN = [  # text, intent, urgency, a cue (or signal) the explanation must name
-    ("@FernwoodHelp charged twice for order #1042 and still waiting on a refund", "complaint", "high",
-     "'charged twice' (money)"),
-    ("why is nobody answering??", "complaint", "normal", "a rhetorical '?'"),
-    ("great, another broken zip 🙄", "complaint", "normal", "'🙄'"),
-    ("My stove burst into flames and burnt my hand", "complaint", "high", "'burn*' (safety)"),
-    ("I WANT MY MONEY BACK NOW", "complaint", "high", "ALL CAPS"),
-    ("Order #3310: three weeks and still no reply.", "complaint", "high", "waiting 21 days"),
-    ("Does the Ridgeline 2 come with a footprint?", "question", "normal", "'does the'"),
-    ("Is it safe to use the Ember stove in a tent porch? Worried about carbon monoxide", "question", "high",
-     "'carbon monoxide' (safety)"),
-    ("The Elm 600 is brilliant, warmest night I've had on Dartmoor. Thank you!", "praise", "low", "'brilliant'"),
-    ("Would love a kids' version of the Summit pack", "idea", "low", "'would love'"),
-    ("Could you add a hip belt pocket to the Summit 30?", "idea", "low", "'?' after a suggestion"),
-    ("Entering! @sam_walks @jo.hikes #FernwoodGiveaway", "other", "low", "'entering'"),
-    ("Brilliant tent, shame the pole snapped", "complaint", "normal", "tied with praise"),
+# each failure class of issue 23, in posts written here (not in the corpus), to a company the model never saw
+FAILURE_CLASSES = [
+    ("@QuaysideRail my Railsaver was charged twice and nobody answers", "complaint", None),
+    ("Please call me, there is a fraudulent booking on my account that I never made", "complaint", "high"),
+    ("Three weeks of storms and not a single leak. Brilliant", "praise", "low"),
+    ("Nothing went wrong at all ★★★★★", "praise", "low"),
+    ("great, another week without my refund 🙄", "complaint", None),
+    ("The heater sparked and burnt my daughter's arm, she is in hospital", "complaint", "high"),
+    ("Someone hacked my account and changed the email, I can't log in", "complaint", "high"),
+    ("I'm leaving Friday 6am and my passport wallet still hasn't arrived", "complaint", "high"),
+    ("I'm reporting you to the regulator and going to the papers", "complaint", "high"),
+    ("My mum is 91 and has had no heating for four days, she can't cope", "complaint", "high"),
 ]
 
 
-@pytest.mark.parametrize(("text", "intent", "urgency", "cue"), GOLDEN)
-def test_golden_cases(text, intent, urgency, cue):
-    result = classify(text)
-    assert (result.intent, result.urgency) == (intent, urgency), result.explanation
-    assert cue in result.explanation
-    assert f"sentiment {result.sentiment:+.2f}" in result.explanation
-    assert result.explanation.startswith(f"{intent}: ") and f"urgency {urgency}" in result.explanation
+@pytest.mark.parametrize(("text", "intent", "urgency"), FAILURE_CLASSES)
+def test_the_failure_classes_of_issue_23(text, intent, urgency):
+    result = classify(text, OTHER_BRAND)
+    assert result.intent == intent, result.explanation
+    assert urgency is None or result.urgency == urgency, result.explanation
 
 
-def test_explanation_reads_like_the_contract_example():
-    result = classify("Still waiting for my refund, you charged twice. Order #1042")
-    assert result.explanation == (
-        "complaint: matched 'still waiting', 'refund' and 'charged twice'; "
-        f"sentiment {result.sentiment:+.2f}; urgency high: matched 'charged twice' (money)"
-    )
+def test_a_high_urgency_post_names_its_reason():
+    result = classify("Someone hacked my account and ordered things on my card", OTHER_BRAND)
+    assert result.urgency == "high" and result.urgency_reason in REASONS
+    assert result.urgency_reason.replace("_", " ") in result.explanation
+
+
+def test_sentiment_score_sits_in_the_band_of_its_class():
+    found = classify_many([row["text"] for row in CORPUS[:300]])
+    for result in found:
+        assert -1.0 <= result.sentiment <= 1.0
+        assert f"({label(result.sentiment)})" in result.explanation
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])
 def test_empty_text_is_other_and_low(text):
-    assert classify(text) == Classification(
-        "other", "low", 0.0, "other: no intent scored 1.0 or more; sentiment +0.00; urgency low: "
-        "other needs no reply by a deadline")
+    result = classify(text)
+    assert (result.intent, result.urgency, result.sentiment) == ("other", "low", 0.0)
 
 
 def test_deterministic_and_classify_many_matches_classify():
-    texts = [row["text"] for row in ROWS]
+    texts = [row["text"] for row in CORPUS[:60]]
     first = classify_many(texts)
     assert classify_many(texts) == first
-    assert [classify(text) for text in texts] == first
-    assert classify_many(iter(texts[:5])) == first[:5]
+    assert [classify(text) for text in texts[:10]] == first[:10]
 
 
-def test_given_sentiment_is_used_and_not_scored_again(monkeypatch):
-    def no_vader(_text):
-        raise AssertionError("VADER ran although the caller passed the sentiment")
-
-    monkeypatch.setattr(classify_module._analyzer, "polarity_scores", no_vader)
-    result = classify("The tent arrived", sentiment=-0.8)
-    assert (result.intent, result.sentiment) == ("complaint", -0.8)
-    assert "negative sentiment" in result.explanation and "sentiment -0.80" in result.explanation
-
-
-def test_sentiment_is_vader_compound():
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    text = "Absolutely love this tent, best purchase ever!"
-    assert classify(text).sentiment == SentimentIntensityAnalyzer().polarity_scores(text)["compound"]
+FIT_A_SLICE = """
+import sys
+from pathlib import Path
+from data.classifier_corpus import read
+from models.classifier.train import fit, save
+from tests.test_classify import OTHER_BRAND
+rows = [row for row in read() if row["split"] == "train"][::12]
+print(save(fit(rows, {row["brand"]: OTHER_BRAND for row in rows}), Path(sys.argv[1])))
+"""
 
 
-def test_rules_version_is_a_non_empty_string():
-    assert isinstance(RULES_VERSION, str) and RULES_VERSION
+def test_retraining_gives_the_same_bytes_in_another_process(tmp_path):
+    # another process: anything left to memory addresses or string hashing (an id() kept in a vectorizer, a set's
+    # order) differs there, as it does between two runs of train-classifier
+    import subprocess
+    import sys
+
+    from models.sql import MODELS_DIR
+
+    paths = [tmp_path / "a.joblib", tmp_path / "b.joblib"]
+    for path, seed in zip(paths, ("1", "2"), strict=True):
+        subprocess.run([sys.executable, "-c", FIT_A_SLICE, str(path)], cwd=MODELS_DIR.parent, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+def test_the_model_version_names_the_model_file():
+    assert "model-" + current_model()[1] == RULES_VERSION and len(current_model()[1]) == 12
 
 
 HOSTILE = [
@@ -156,42 +154,32 @@ def test_hostile_text_classifies_and_is_never_echoed(text):
     assert result.intent in INTENTS and result.urgency in URGENCIES and -1.0 <= result.sentiment <= 1.0
     assert text not in result.explanation
     assert not any(fragment in result.explanation for fragment in HOSTILE_FRAGMENTS)
-    # starts with an intent name, one line: safe to drop into a CSV export or a table cell as it is
     assert result.explanation.split(":")[0] in INTENTS and "\n" not in result.explanation
 
 
-def test_explanations_quote_only_listed_cues():
-    listed = [cue for cues in classify_module.INTENT_CUES.values() for cue, _ in cues]
-    listed += [cue for cues in classify_module.URGENCY_CUES.values() for cue in cues] + list(classify_module.MILD_CUES)
-    quotes = sorted({f"'{cue}'" for cue in listed} | {"'?'", "'!!!'"}, key=len, reverse=True)
-    for text in [row["text"] for row in ROWS] + HOSTILE:
-        rest = classify(text).explanation
-        for quote in quotes:
-            rest = rest.replace(quote, "")
-        assert "'" not in rest, (text, classify(text).explanation)
-
-
-def test_hostile_text_still_reads_its_cues():
-    assert classify(HOSTILE[0]).intent == "complaint"  # 'refund' inside a tag is still a refund
-    assert classify(HOSTILE[6]).intent == "complaint"
+def test_explanations_quote_only_words_the_model_learnt():
+    vocabulary = set(current_model()[0].features.word_terms)
+    for result in classify_many([row["text"] for row in CORPUS[::40]] + HOSTILE):
+        for quoted in result.explanation.split('"')[1::2]:
+            assert quoted in vocabulary, result.explanation
 
 
 def test_huge_and_pathological_texts_are_fast():
     start = time.perf_counter()
-    for text in ("A" * 1_000_000, "why? " * 200_000, "@" * 100_000, "refund " * 100_000, "🙄" * 100_000):
-        assert classify(text).intent in INTENTS
-    assert time.perf_counter() - start < 5  # MAX_CHARS bounds the work, whatever arrives
+    found = classify_many(["A" * 1_000_000, "why? " * 200_000, "@" * 100_000, "refund " * 100_000, "🙄" * 100_000])
+    assert all(result.intent in INTENTS for result in found)
+    assert time.perf_counter() - start < 10  # MAX_CHARS bounds the work, whatever arrives
 
 
-def test_throughput_without_vader_guards_against_slow_rules():
-    # The target is 10,000 posts/s (`python -m bench classify` measures ~24,000 on a quiet machine, ~12,000 on a busy
-    # one); the floor here is half the target so a busy CI box does not fail it, while a regression to one big regex
-    # alternation (~150/s) or per-post compilation still does.
-    texts = [row["text"] for row in ROWS] * 20
-    best = float("inf")
-    for _ in range(3):  # best of three passes: the least disturbed by whatever else the machine is doing
-        start = time.perf_counter()
-        for text in texts:
-            classify(text, sentiment=0.0)
-        best = min(best, time.perf_counter() - start)
-    assert len(texts) / best >= 5_000
+def test_throughput_in_batches():
+    # `python -m bench classify` measures the model's batch throughput; the floor here, far below it, still fails a
+    # regression to one model pass per post or a per-call model load
+    texts = [row["text"] for row in CORPUS[:2_000]]
+    start = time.perf_counter()
+    classify_many(texts)
+    assert len(texts) / (time.perf_counter() - start) >= 150
+
+
+def test_labels_are_the_ones_routing_and_marts_read():
+    assert INTENTS == ("complaint", "question", "praise", "idea", "other")
+    assert URGENCIES == ("high", "normal", "low") and SENTIMENTS == ("negative", "neutral", "positive")

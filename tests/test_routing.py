@@ -24,6 +24,13 @@ GOLDEN = [
     (Post("Zip broke after a week", "complaint", "normal"), "support", "complaints"),
     (Post("Best boots I've owned", "praise", "low"), "marketing", "praise"),
     (Post("Happy Friday everyone", "other", "low"), "marketing", "everything else"),
+    # the classifier's reason for high urgency picks the team and the clock
+    (Post("The heater sparked and my son is hurt", "complaint", "high", urgency_reason="safety"), "support",
+     "urgent safety"),
+    (Post("Someone ordered on my account, please call me", "complaint", "high", urgency_reason="fraud_account"),
+     "billing", "fraud and account takeover"),
+    (Post("Leaving Friday 6am, will it arrive?", "question", "high", urgency_reason="deadline"), "support",
+     "urgent questions"),
 ]
 
 
@@ -47,6 +54,7 @@ def test_keywords_match_whole_words_only():
     ('[[rule]]\nname = "a"\nteam = "x"\ntarget_minutes = 5\n[[rule]]\nname = "a"\nteam = "y"\ntarget_minutes = 5',
      "unique"),
     ("title = 'no rules'", "needs at least one [[rule]]"),
+    ('[[rule]]\nname = "a"\nteam = "x"\ntarget_minutes = 5\nreasons = ["boredom"]', "reasons boredom not one of"),
     ("[[rule]\n", "routing rules"),
 ])
 def test_broken_rule_files_say_where(tmp_path, text, message):

@@ -3,6 +3,12 @@ with source as (
     select * from raw_social_posts
 ),
 
+-- the company's own accounts (config/company.toml, written by the build): their posts are the company's whatever
+-- the source said
+company_accounts as (
+    select network, handle from company_accounts
+),
+
 final as (
     select
         'social_posts:' || source || ':' || record_id as record_key,
@@ -21,7 +27,11 @@ final as (
         coalesce(likes, 0) as like_count,
         coalesce(shares, 0) as share_count,
         followers as follower_count,
-        from_company as is_from_company,
+        from_company or exists (
+            select 1 from company_accounts c
+            where c.network = source.network
+              and c.handle = lower(regexp_replace(source.handle, '^.*/|^@|@.*$', '', 'g'))
+        ) as is_from_company,
         _load_id as load_id
     from source
 )
