@@ -186,6 +186,7 @@ ASKING = ("would love", "i'd love", "love to see", "would really like", "wish yo
 ASKING_PATTERN = re.compile(r"(?<!\w)(?:" + "|".join(
     re.escape(phrase).replace("'", "'?").replace(r"\ ", r"[\s-]+") for phrase in ASKING) + r")(?!\w)")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+LEADING_GREETING = re.compile(r"^\s*(?:(?:hey|hi|hello|dear|yo)\b[\s,!]*)?(?:[@#]\w+[\s,:!]*)+", re.IGNORECASE)
 
 
 def titles(texts: list[str]) -> list[str]:
@@ -206,7 +207,9 @@ def titles(texts: list[str]) -> list[str]:
 def post_title(text: str, counts: Counter) -> str:
     """The sentence of a post that names a wish we know ("repair"), else asks for something, else carries most of
     its group's words; with mentions, hashtags and links left out, cut at a word boundary."""
-    cleaned = " ".join(re.sub(r"https?://\S+|[@#]\w+", " ", text).split())
+    # a greeting to the brand's handle opens many posts ("Hey @brand, ..."): the title starts after it
+    opened = LEADING_GREETING.sub("", text)
+    cleaned = " ".join(re.sub(r"https?://\S+|[@#]\w+", " ", opened).split())
     sentences = [s.strip(" ,;:-") for s in SENTENCE_END.split(cleaned) if s.strip(" ,;:-")] or [""]
 
     def rank(sentence: str) -> tuple:
