@@ -66,7 +66,7 @@ def still_open_because(post: dict, now: datetime) -> str | None:
     if age > timedelta(days=COMPLAINT_DAYS):
         return None
     sentiment = number(post["sentiment"])
-    intent = classify(plain(post["body"]), sentiment).intent
+    intent = classify(plain(post["body"])).intent  # the learned classifier reads the text whole
     unanswered = f"{plural(days_between(post['occurred_at'], now), 'day')} without a reply"
     if intent == "complaint":
         return f"a complaint, {unanswered}"
