@@ -165,7 +165,7 @@ def test_a_load_shows_its_steps_and_the_records_it_read(con, tmp_path):
 def test_a_build_names_each_step_as_it_begins(con):
     steps = []
     report = build(con, step=steps.append)
-    assert steps == list(report.seconds) and steps[:3] == ["phones", "staging", "identity"]
+    assert steps == list(report.seconds) and steps[:4] == ["phones", "company", "staging", "identity"]
 
 
 def test_sync_now_on_the_data_sources_page_shows_the_progress_and_the_summary(app_store, zendesk, tmp_path,
