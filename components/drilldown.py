@@ -37,14 +37,3 @@ def drilldown_table(rows: pd.DataFrame, file_name: str, key: str, viewer: Viewer
         "url": st.column_config.LinkColumn("Post"),
     })
     download_csv(rows, file_name, viewer, key=f"{key}-csv")
-
-
-def selected_point(event, custom_index: int = 0) -> tuple | None:
-    """(x, custom data) of the first point picked on a Plotly chart, if any."""
-    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else \
-        getattr(getattr(event, "selection", None), "points", []) or []
-    if not points:
-        return None
-    point = points[0]
-    custom = point.get("customdata") or [None]
-    return point.get("x"), custom[custom_index] if len(custom) > custom_index else None

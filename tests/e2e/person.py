@@ -50,7 +50,9 @@ def choose(page: Page, label: str, option: str, *, exact: bool = True) -> None:
 
 def chosen(page: Page, label: str) -> str:
     """The option a select box shows now."""
-    return select_box(page, label).input_value().strip()
+    box = select_box(page, label)
+    expect(box).to_be_attached(timeout=RENDER_TIMEOUT)
+    return box.input_value().strip()
 
 
 def options(page: Page, label: str) -> list[str]:
@@ -211,13 +213,6 @@ def grid_row_count(table: Locator) -> int:
     """How many data rows the grid holds (drawn or not)."""
     expect(table.locator("table[role=grid]")).to_be_attached(timeout=RENDER_TIMEOUT)
     return int(table.locator("table[role=grid]").get_attribute("aria-rowcount")) - 1
-
-
-def shown_in(page: Page, label: str) -> str:
-    """The text a select box (a combo box since Streamlit 1.5x, where `chosen` finds no Base Web select) shows."""
-    box = page.get_by_role("combobox", name=label, exact=True).first
-    expect(box).to_be_attached(timeout=RENDER_TIMEOUT)
-    return box.input_value().strip()
 
 
 def add_to_multiselect(page: Page, label: str, option: str) -> None:

@@ -16,6 +16,7 @@ from queries import leadership
 from tests.e2e.person import (
     RENDER_TIMEOUT,
     add_to_multiselect,
+    chosen,
     click_point,
     grid_rows,
     grid_with_column,
@@ -25,7 +26,6 @@ from tests.e2e.person import (
     press,
     private_dashboard,
     settle,
-    shown_in,
     type_into,
 )
 from tests.viewers import ADMIN
@@ -89,7 +89,7 @@ def clickable(mark: dict, marks: list[dict]) -> bool:
 def test_clicking_a_sentiment_point_or_bar_drills_into_its_week_and_network(page: Page, dashboard, demo_store,
                                                                              chart):
     open_leadership(page, dashboard)
-    before = (shown_in(page, "Drill into week"), shown_in(page, "Network"))
+    before = (chosen(page, "Drill into week"), chosen(page, "Network"))
     points = plot_points(page, page.locator(f".st-key-{chart} .js-plotly-plot").first)
     # a point of another week and another network than the drill-down shows now, that a click cannot miss
     target = next(p for p in reversed(points) if clickable(p, points) and p["custom"][0] != before[1]
@@ -113,7 +113,7 @@ def test_picking_a_row_of_the_sla_table_drills_into_its_channel(page: Page, dash
     sla = grid_with_column(page, "First reply target (min)")
     rows = grid_rows(sla)
     assert len(rows) >= 3
-    assert shown_in(page, "Tickets behind channel") != rows[2]["Channel"]
+    assert chosen(page, "Tickets behind channel") != rows[2]["Channel"]
     pick_row(page, sla, 2)
 
     channel = rows[2]["Channel"]
@@ -125,7 +125,7 @@ def test_picking_a_row_of_the_sla_table_drills_into_its_channel(page: Page, dash
 
 def test_clicking_a_response_time_bar_drills_into_its_channel(page: Page, dashboard):
     open_leadership(page, dashboard)
-    before = shown_in(page, "Tickets behind channel")
+    before = chosen(page, "Tickets behind channel")
     plot = page.locator(".js-plotly-plot").filter(has_text="Median response and resolution time").first
     bars = [bar for bar in plot_points(page, plot) if bar["h"] >= 6 and bar["x"] != before]
     click_point(page, bars[0])
@@ -134,7 +134,7 @@ def test_clicking_a_response_time_bar_drills_into_its_channel(page: Page, dashbo
 
 def test_clicking_a_topic_bar_drills_into_its_complaints(page: Page, dashboard, demo_store):
     open_leadership(page, dashboard)
-    before = shown_in(page, "Complaints behind topic")
+    before = chosen(page, "Complaints behind topic")
     plot = page.locator(".js-plotly-plot").filter(has_text="Top complaint topics").first
     bars = [bar for bar in plot_points(page, plot) if bar["w"] >= 6 and bar["y"] != before]
     click_point(page, bars[-1])
@@ -158,7 +158,7 @@ def test_an_upload_shows_its_refused_rows_and_source_at_once(page: Page, demo_st
         page.goto(f"{dashboard.url}/data_sources")
         settle(page)
         expect(page.get_by_text("No refused rows", exact=False)).to_be_visible(timeout=RENDER_TIMEOUT)
-        assert shown_in(page, "Kind") == "customers"  # the first kind, as the form opens
+        assert chosen(page, "Kind") == "customers"  # the first kind, as the form opens
         type_into(page, "Source name", "upload-test")
         page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(
             files=[{"name": "refused.csv", "mimeType": "text/csv", "buffer": REFUSED_CSV.encode()}])
