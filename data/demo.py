@@ -7,12 +7,14 @@ import csv
 import json
 import math
 import random
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from data import demo_text as txt
+from data.demo_identity import NOISE_COLUMNS, build_reentries, crm_row, noise_rows
+from data.demo_identity import slug as _slug
+from data.demo_identity import typo as _typo
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "demo"
 EXPORT_TIME = time(6, 0)  # every system was exported at 06:00 UTC on as_of, so nothing is later than that
@@ -32,6 +34,8 @@ FILES = {
     "twcs": "twcs.csv",
     "social_posts": "social_posts.jsonl",
     "truth": "truth.csv",
+    # which CRM contacts the old system re-entered, and the noise each carries (data.demo_identity)
+    "identity_noise": "identity_noise.csv",
 }
 CRM_COLUMNS = (
     "Contact ID", "First Name", "Last Name", "Email", "Phone Number", "Company Name", "Street Address", "City",
@@ -325,11 +329,6 @@ def _moment(rng: random.Random, start: datetime, end: datetime, bias: float = 1.
     if moment.hour < 7 and rng.random() < 0.8 and moment + timedelta(hours=8) < end:
         moment += timedelta(hours=8)
     return moment.replace(microsecond=0)
-
-
-def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "".join(ch for ch in plain.lower() if ch.isalnum())
 
 
 def _money(minor: int) -> str:
@@ -808,23 +807,6 @@ def _build_contacts(rng: random.Random, people: list[Person], now: datetime) -> 
         if not duplicate:
             person.contact_id = f"C-{number}"
     return contacts
-
-
-def _typo(rng: random.Random, word: str) -> str:
-    if len(word) < 4:
-        return word + word[-1]
-    for _ in range(5):
-        i = rng.randrange(1, len(word) - 2)
-        kind = rng.randrange(3)
-        if kind == 0:
-            changed = word[:i] + word[i + 1] + word[i] + word[i + 2:]
-        elif kind == 1:
-            changed = word[:i] + word[i + 1:]
-        else:
-            changed = word[:i] + word[i] + word[i:]
-        if changed != word:
-            return changed
-    return word[:-1]
 
 
 def _crm_email(rng: random.Random, email: str, duplicate: bool) -> str:
@@ -1489,9 +1471,14 @@ def _write_jsonl(path: Path, objects) -> Path:
     return path
 
 
-def _write_crm(rng: random.Random, out: Path, contacts: list[Contact], truth: list) -> Path:
+def _write_crm(rng: random.Random, out: Path, contacts: list[Contact], reentries: list, truth: list) -> Path:
+    """The CRM's contacts in the order they were created, then those the old system's import added."""
+    for number, entry in enumerate(reentries, 10001 + len(contacts)):
+        entry.cid = f"C-{number}"
     truth.extend(("customers", "crm", c.cid, c.person.pid) for c in contacts)
-    return _write_csv(out / FILES["crm_contacts"], CRM_COLUMNS, (_crm_row(rng, c) for c in contacts))
+    truth.extend(row[:4] for row in noise_rows(reentries))
+    rows = [_crm_row(rng, c) for c in contacts] + [crm_row(e, _lifecycle_stage(e.person)) for e in reentries]
+    return _write_csv(out / FILES["crm_contacts"], CRM_COLUMNS, rows)
 
 
 def _shopify_rows(order: Order) -> list[list[str]]:
@@ -1596,6 +1583,7 @@ def generate(out_dir: Path, *, seed: int = 7, as_of: date | None = None, custome
     web_orders = _build_online_orders(_rng(seed, "shopify"), people, now)
     store_orders = _build_store_orders(_rng(seed, "pos"), people, now)
     contacts = _build_contacts(_rng(seed, "crm"), people, now)
+    reentries = build_reentries(_rng(seed, "identity-noise"), people, now)
     tickets = _build_tickets(_rng(seed, "zendesk"), people, now)
     tweets = _build_posts(_rng(seed, "twitter"), people + prospects, "twitter", now)
     _plant_post_probes(_rng(seed, "twitter-probes"), tweets)
@@ -1605,7 +1593,7 @@ def generate(out_dir: Path, *, seed: int = 7, as_of: date | None = None, custome
                    key=lambda post: (post.created, post.network))
     _plant_post_probes(_rng(seed, "social-probes"), posts)
     truth: list[tuple[str, str, str, str]] = []
-    paths = {"crm_contacts": _write_crm(_rng(seed, "crm-rows"), out, contacts, truth),
+    paths = {"crm_contacts": _write_crm(_rng(seed, "crm-rows"), out, contacts, reentries, truth),
              "shopify_orders": _write_shopify(out, web_orders, truth),
              "pos_sales": _write_pos(out, store_orders, truth)}
     paths["zendesk_tickets"], paths["zendesk_ticket_comments"] = _write_zendesk(out, tickets, now, truth)
@@ -1613,6 +1601,7 @@ def generate(out_dir: Path, *, seed: int = 7, as_of: date | None = None, custome
     paths["twcs"] = _write_twcs(out, tweets, truth)
     paths["social_posts"] = _write_social(_rng(seed, "social-rows"), out, posts, truth)
     paths["truth"] = _write_csv(out / FILES["truth"], TRUTH_COLUMNS, truth)
+    paths["identity_noise"] = _write_csv(out / FILES["identity_noise"], NOISE_COLUMNS, noise_rows(reentries))
     return paths
 
 

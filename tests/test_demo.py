@@ -235,10 +235,11 @@ def test_crm_emails_sometimes_carry_capitals_or_whitespace(data):
     assert any(email.strip() != email.strip().lower() for email in emails)
 
 
-def test_some_family_members_share_one_email(data):
+def test_some_family_members_share_one_email(out, data):
     person_of = {row["record_id"]: row["person_id"] for row in data["truth"] if row["kind"] == "customers"}
+    reentered = {row["record_id"] for row in read_csv(out["identity_noise"])}  # names swapped, maiden names
     people_by_email = defaultdict(dict)
-    for row in data["crm"]:
+    for row in (row for row in data["crm"] if row["Contact ID"] not in reentered):
         people_by_email[row["Email"].strip().lower()][person_of[row["Contact ID"]]] = row
     shared = [rows for rows in people_by_email.values() if len(rows) == 2]
     assert shared
@@ -260,11 +261,14 @@ def test_phone_formats_vary(data):
     assert any(phone.startswith(("+49", "0049", "01")) for phone in phones)
 
 
-def test_crm_duplicates_carry_a_name_typo(data):
+def test_crm_duplicates_carry_a_name_typo(out, data):
     person_of = {row["record_id"]: row["person_id"] for row in data["truth"] if row["kind"] == "customers"}
+    # the old system's re-entries carry their own noise (tests/test_demo_identity.py); these are the CRM's own
+    reentered = {row["record_id"] for row in read_csv(out["identity_noise"])}
     by_person = defaultdict(list)
     for row in data["crm"]:
-        by_person[person_of[row["Contact ID"]]].append(row)
+        if row["Contact ID"] not in reentered:
+            by_person[person_of[row["Contact ID"]]].append(row)
     duplicates = [rows for rows in by_person.values() if len(rows) > 1]
     assert duplicates
     for original, copy in duplicates:

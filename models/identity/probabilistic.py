@@ -103,10 +103,15 @@ BIRTH_DATE_NEAR = f"({BIRTH_DATE_SWAPPED} or {BIRTH_DATE_TYPO} or {BIRTH_DATE_WI
 NAMES_SWAPPED = (f"(jaro_winkler_similarity(first_name_l, last_name_r) >= {NAME_SIMILAR}"
                  f" and jaro_winkler_similarity(last_name_l, first_name_r) >= {NAME_SIMILAR})")
 NICKNAME = "list_has_any(first_name_variants_l, first_name_variants_r)"
+# "E. Wilkinson" on an order: an initial says nothing for a first name it agrees with (unknown), and tells another
+# name apart (different): a household's orders billed with an initial must not join the parent to the child
+INITIAL_AGREES = ("((length(first_name_l) = 1 or length(first_name_r) = 1)"
+                  " and left(first_name_l, 1) = left(first_name_r, 1))")
 # Two records of one person rarely disagree on both counts; relatives sharing a mailbox usually do.
 IDENTITY_CONFLICT = (
     "((first_name_l is not null and first_name_r is not null"
-    f" and jaro_winkler_similarity(first_name_l, first_name_r) < {NAME_SIMILAR} and not {NICKNAME})"
+    f" and jaro_winkler_similarity(first_name_l, first_name_r) < {NAME_SIMILAR} and not {NICKNAME}"
+    f" and not {INITIAL_AGREES})"
     " or (birth_date_l is not null and birth_date_r is not null and birth_date_l <> birth_date_r"
     f" and not {BIRTH_DATE_NEAR}))"
 )
@@ -159,13 +164,14 @@ FIELDS = (
         Level("different", "ELSE"),
     )),
 )
-# Members of one household share a surname, a home and often a mailbox: when the first names and the birth dates
-# both clearly differ, or a mailbox is shared although one of them differs (a family's), those fields say nothing
+# Members of one household share a surname, a home and often a mailbox: when the first names clearly differ and
+# the birth dates do too (or one is not known: a different first name at one home is a relative until a birth date
+# says otherwise), or a mailbox is shared although one of them differs (a family's), those fields say nothing
 # about being one person, and their evidence is taken back out of the weight. (FEBRL, the parameters' training
 # data, has no households to learn it from; a parent and child of one name, one home, two birth dates and no shared
 # mailbox are linked, as FEBRL's duplicates with a mistyped birth date are.)
 HOUSEHOLD_FIELDS = ("last_name", "postcode", "street", "city", "email_local")
-HOUSEHOLD_SQL = "((gamma_first_name = 0 and gamma_birth_date = 0) or gamma_email_local = 1)"
+HOUSEHOLD_SQL = "((gamma_first_name = 0 and gamma_birth_date <= 0) or gamma_email_local = 1)"
 # A pair is linked automatically only with evidence beyond the name: one of these fields at a level above
 # "different" (gamma > 0) — a birth date, a postcode, a street or a mailbox, exactly or nearly. A name and a city
 # alone stay a suggestion however rare the name. So do one full name at one home when one side is only orders,
@@ -291,7 +297,8 @@ def prepare_candidates(con: duckdb.DuckDBPyConnection, candidates: str) -> None:
     the comparisons read besides: a first name's nickname group, a surname's sound, and names' and cities'
     frequencies (term frequencies, on a grid, so that they are part of what a changed candidate is)."""
     text = ("first_name", "last_name", "email_local", "postcode", "city", "street")
-    blanks_as_null = ", ".join(f"nullif(trim({c}), '') as {c}" for c in text)
+    # "e." from a ticket's "E. Wilkinson" is the initial e, as on an order
+    blanks_as_null = ", ".join(f"nullif(rtrim(trim({c}), '.'), '') as {c}" for c in text)
     has_contact = "has_contact" if "has_contact" in columns_of(con, candidates) else "null::boolean as has_contact"
     con.execute(f"create or replace temp table _cleaned as select cluster_id, birth_date, {has_contact}, "
                 f"{blanks_as_null} from {candidates}")
@@ -343,7 +350,10 @@ def settings(link_type: str = "dedupe_only", params: dict | None = None) -> Sett
 
 
 def comparison(field: Field, params: dict | None = None) -> CustomComparison:
-    unknown = {"sql_condition": f"{field.column}_l is null or {field.column}_r is null",
+    unknown_sql = f"{field.column}_l is null or {field.column}_r is null"
+    if field.column == "first_name":
+        unknown_sql += f" or {INITIAL_AGREES}"
+    unknown = {"sql_condition": unknown_sql,
                "label_for_charts": "unknown", "is_null_level": True}
     levels = [level_settings(field, level, params) for level in field.levels]
     return CustomComparison(comparison_levels=[unknown, *levels], output_column_name=field.column,

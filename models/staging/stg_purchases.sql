@@ -39,8 +39,9 @@ final as (
         phones.e164 as phone,
         source.customer_ref,
         nullif(trim(source.billing_name), '') as billing_name,
-        -- its first and last words, if not initials ("C. Rossi" names no first name)
-        lower(nullif(regexp_extract(source.billing_person, '^([^\s.]{2,})\s', 1), '')) as billing_first_name,
+        -- its first and last words; a first name may be an initial ("C. Rossi": c), which tells "Carla" apart
+        -- from "Marco" of the same home, never the last name
+        lower(nullif(regexp_extract(source.billing_person, '^([^\s.]+)\.?\s', 1), '')) as billing_first_name,
         lower(nullif(regexp_extract(source.billing_person, '\s([^\s.]{2,})$', 1), '')) as billing_last_name,
         source.billing_street,
         source.billing_city,
