@@ -51,12 +51,13 @@ def run_cli(db: Path, *commands: list[str]) -> None:
             raise RuntimeError(f"{' '.join(command[:2])} failed:\n{done.stdout}{done.stderr}")
 
 
-def clusters(db: Path) -> pd.DataFrame:
+def clusters(db: Path, sources: tuple[str, ...] = ("febrl",)) -> pd.DataFrame:
     """Each loaded contact's customer id (a quarantined contact is missing: it links nobody)."""
     con = store.connect(db, read_only=True)
     try:
         return con.execute("""select source_id as rec_id, customer_id from customer_sources
-                              where kind = 'customers' and source = 'febrl'""").df()
+                              where kind = 'customers' and list_contains($sources, source)""",
+                           {"sources": list(sources)}).df()
     finally:
         con.close()
 

@@ -169,3 +169,19 @@ def test_without_a_provider_the_frame_says_no_sign_in_is_configured(app_store):
     # shows through app.py is checked here on the default page and in the browser on a deep-linked one
     at = app()
     assert any("No sign-in configured" in w.value for w in at.warning)
+
+
+def test_identity_panel_explains_a_splink_link_field_by_field(app_store):
+    # the demo's re-entered contacts (data/demo_identity.py) share no key with their person: splink links some
+    con = store.connect(app_store)
+    customer_id, record = con.execute("""select customer_id, source_id from customer_sources
+                                         where link_method = 'probabilistic' and kind = 'customers'
+                                         order by customer_id, source_id limit 1""").fetchall()[0]
+    con.close()
+    at = app(customer=str(customer_id))
+    panel = next(d.value for d in at.dataframe if "link_method" in d.value.columns)  # shown as "Linked by"
+    why = panel.loc[panel["source_id"] == record].iloc[0]
+    assert why["link_method"] == "splink match"
+    assert why["evidence"].startswith("match probability ")  # the "Why" column: each field's outcome
+    for field in ("first name", "last name", "birth date", "postcode", "street", "city", "email"):
+        assert f"; {field}: " in why["evidence"] or f": {field}: " in why["evidence"], field

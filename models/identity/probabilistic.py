@@ -111,7 +111,7 @@ INITIAL_AGREES = ("((length(first_name_l) = 1 or length(first_name_r) = 1)"
 IDENTITY_CONFLICT = (
     "((first_name_l is not null and first_name_r is not null"
     f" and jaro_winkler_similarity(first_name_l, first_name_r) < {NAME_SIMILAR} and not {NICKNAME}"
-    f" and not {INITIAL_AGREES})"
+    f" and not {INITIAL_AGREES} and not {NAMES_SWAPPED})"
     " or (birth_date_l is not null and birth_date_r is not null and birth_date_l <> birth_date_r"
     f" and not {BIRTH_DATE_NEAR}))"
 )
