@@ -46,3 +46,29 @@ def test_pairwise_scores_count_wrong_merges_against_precision(scored):
     everyone = "select kind, source, source_id, 1 as cluster from identity_records"
     s = pairwise_scores(scored, everyone)
     assert (s["precision"], s["recall"]) == (pytest.approx(4 / 15), 1.0)
+
+
+def test_keys_and_splink_joins_key_groups_by_splinks_links_and_not_by_staff_merges(scored):
+    from bench.identity import keys_and_splink
+
+    # each record its own key group, numbered in record key order: Ann's contact 0, order 4, post 5; splink joined
+    # her contact and post, a staff merge her contact and order
+    scored.execute("""create table identity_nodes as select row_number() over (order by record_key) - 1 as node, *
+                      from identity_records""")
+    scored.execute("create table identity_components as select node, node as component from identity_nodes")
+    scored.execute("""create table identity_cluster_links as
+                      select * from (values (0, 5, 'probabilistic'), (0, 4, 'manual'))
+                                    t(component_l, component_r, link_method)""")
+    clusters = dict(scored.execute(f"select source_id, cluster from ({keys_and_splink(scored)})").fetchall())
+    assert clusters["C1"] == clusters["S1"] != clusters["O1"]
+
+
+def test_noise_recall_counts_a_re_entered_contact_linked_when_it_shares_a_cluster_with_its_person(scored):
+    from bench.identity import noise_recall
+
+    scored.execute("""create table noise as select * from (values
+                      ('customers', 'desk', 'D2', 'P2', 'typo'), ('customers', 'crm', 'C3', 'P3', 'moved'))
+                      t(kind, source, record_id, person_id, noise)""")
+    everyone = "select kind, source, source_id, 1 as cluster from identity_records"
+    recall = dict(noise_recall(scored, everyone)[["noise", "linked"]].itertuples(index=False))
+    assert recall == {"typo": 1.0, "moved": 0.0}  # Cy has no other record to be put with
