@@ -56,17 +56,30 @@ def generate(seed: int = SEED, people: int = PEOPLE) -> tuple[list[Contact], lis
     fake.seed_instance(seed)
     crm: list[Contact] = []
     relatives: list[tuple[str, str]] = []
+    claimed: set[str] = set()
     for number in range(people):
         person = _person(fake, rng, f"A{number:05d}", f"P{number:05d}")
+        person = replace(person, email=_claim(person.email, claimed))
         crm.append(person)
         if rng.random() < RELATIVE_SHARE:
             relative = _relative(fake, rng, person, f"A{number:05d}r", f"P{number:05d}r")
+            relative = replace(relative, email=_claim(relative.email, claimed))
             crm.append(relative)
             relatives.append((person.record_id, relative.record_id))
     reentered = [c for c in crm if rng.random() < REENTRY_SHARE]
     other = [_reentry(fake, rng, c, f"B{n:05d}") for n, c in enumerate(reentered)]
     rng.shuffle(other)
     return crm, other, relatives
+
+
+def _claim(email: str, claimed: set[str]) -> str:
+    """A mailbox nobody else has (two people share one only in a family, and those are not drawn here)."""
+    local, _, domain = email.partition("@")
+    number = 2
+    while email in claimed:
+        email, number = f"{local}{number}@{domain}", number + 1
+    claimed.add(email)
+    return email
 
 
 def _phone(rng: random.Random) -> str:

@@ -164,14 +164,23 @@ FIELDS = (
         Level("different", "ELSE"),
     )),
 )
-# Members of one household share a surname, a home and often a mailbox: when the first names clearly differ and
-# the birth dates do too (or one is not known: a different first name at one home is a relative until a birth date
-# says otherwise), or a mailbox is shared although one of them differs (a family's), those fields say nothing
-# about being one person, and their evidence is taken back out of the weight. (FEBRL, the parameters' training
-# data, has no households to learn it from; a parent and child of one name, one home, two birth dates and no shared
-# mailbox are linked, as FEBRL's duplicates with a mistyped birth date are.)
+# Members of one household share a surname, a home and often a mailbox. When two personal fields disagree — the
+# first names clearly differ and the birth dates are not the same (unknown, different, within a year — a couple's
+# often are — or a digit off), or a name differs or is only alike (Eleanor and her daughter Ellie) and so do the
+# birth dates and the mailboxes (FEBRL, without mailboxes, has duplicates like that: two typos) — or a mailbox is
+# shared although one of them differs (a family's), those fields say nothing about being one person, and their
+# evidence is taken back out of the weight. (FEBRL, the parameters' training data, has no households to learn it
+# from; a parent and child of one name, one home, two birth dates and no shared mailbox are linked, as FEBRL's
+# duplicates with a mistyped birth date are.)
 HOUSEHOLD_FIELDS = ("last_name", "postcode", "street", "city", "email_local")
-HOUSEHOLD_SQL = "((gamma_first_name = 0 and gamma_birth_date <= 0) or gamma_email_local = 1)"
+# splink's gamma of a level: the non-null levels count down from n-1 (the first) to 0 (ELSE)
+TOP_LEVEL = {field.column: len(field.levels) - 1 for field in FIELDS}
+BIRTH_DIGIT_OFF = 2  # the birth date's level "one digit off"; below it: within a year, different
+HOUSEHOLD_SQL = (f"((gamma_first_name = 0 and gamma_birth_date <= {BIRTH_DIGIT_OFF})"
+                 f" or ((gamma_first_name between 0 and {TOP_LEVEL['first_name'] - 1}"
+                 f" or gamma_last_name between 0 and {TOP_LEVEL['last_name'] - 1})"
+                 " and gamma_birth_date = 0 and gamma_email_local = 0)"
+                 " or gamma_email_local = 1)")
 # A pair is linked automatically only with evidence beyond the name: one of these fields at a level above
 # "different" (gamma > 0) — a birth date, a postcode, a street or a mailbox, exactly or nearly. A name and a city
 # alone stay a suggestion however rare the name. So do one full name at one home when one side is only orders,
@@ -179,7 +188,6 @@ HOUSEHOLD_SQL = "((gamma_first_name = 0 and gamma_birth_date <= 0) or gamma_emai
 # order's billing name and address): staff decide. Between two contacts a missing birth date is a gap in the data.
 BEYOND_NAME = ("birth_date", "postcode", "street")
 BEYOND_NAME_SQL = " or ".join(f"gamma_{c} > 0" for c in BEYOND_NAME) + " or gamma_email_local > 1"
-TOP_LEVEL = {field.column: len(field.levels) - 1 for field in FIELDS}  # splink's gamma of a field's first level
 NAMESAKES_AT_HOME_SQL = (f"(gamma_first_name = {TOP_LEVEL['first_name']} and gamma_last_name = {TOP_LEVEL['last_name']}"
                          " and gamma_birth_date = -1 and gamma_email_local <= 0"
                          " and not (coalesce(has_contact_l, true) and coalesce(has_contact_r, true)))")
