@@ -233,3 +233,30 @@ def test_the_narrowed_full_name_rules_find_every_pair_a_plain_full_name_rule_fin
                      if not any(f"{field}: exact" in reasons for field in ("birth date", "postcode", "email"))]
     assert len(narrowed_only) >= 10
     assert "birth date: unknown; postcode: one character off; street: typo" in "\n".join(narrowed_only)
+
+
+def test_a_couple_born_within_a_year_at_one_home_are_not_linked(con):
+    # first names differ and the birth dates are only close: surname, home and their own mailboxes say nothing
+    chloe = (11, "chloe", "clarke", date(1967, 2, 12), "cclarke", "L824AN", "east josephland", "studio 57, sally rest")
+    vanessa = (12, "vanessa", "clarke", date(1967, 8, 28), "vanessaclarke", "L824AN", "east josephland",
+               "studio 57, sally rest")
+    pairs = score(con, chloe, vanessa)
+    assert all(row[2] < AUTO_LINK_PROBABILITY for row in pairs.values())
+
+
+def test_a_mother_and_daughter_with_alike_names_and_their_own_mailboxes_are_not_linked(con):
+    eleanor = (13, "eleanor", "owen", date(1979, 1, 13), "eleanor.owen", "S121BZ", "new geraldland", "3 robinson view")
+    ellie = (14, "ellie", "owen", date(2005, 5, 22), "ellieowen", "S121BZ", "new geraldland", "3 robinson view")
+    pairs = score(con, eleanor, ellie)
+    assert all(row[2] < AUTO_LINK_PROBABILITY for row in pairs.values())
+
+
+def test_an_initial_agreeing_with_a_first_name_links_and_one_that_does_not_is_a_relative(con):
+    # "E. Wilkinson" billed to the family mailbox at the family home: Eilidh's, not her father Mikael's
+    eilidh = (15, "eilidh", "wilkinson", date(1997, 10, 18), "wilkinson.home", "L172BR", "liverpool", "144 fern bank")
+    mikael = (16, "mikael", "wilkinson", date(1978, 7, 19), "wilkinson.home", "L172BR", "liverpool", "144 fern bank")
+    order = (17, "e", "wilkinson", None, "wilkinson.home", "L172BR", "liverpool", "144 fern bank")
+    pairs = score(con, eilidh, mikael, order)
+    assert pairs[frozenset({15, 17})][2] >= AUTO_LINK_PROBABILITY
+    assert "first name: unknown" in pairs[frozenset({15, 17})][4]
+    assert frozenset({16, 17}) not in pairs or pairs[frozenset({16, 17})][2] < AUTO_LINK_PROBABILITY
