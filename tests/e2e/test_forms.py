@@ -175,27 +175,29 @@ def store_with_a_duplicate(demo_store, tmp_path_factory):
                              "2026-10-01"])
         load_file(con, "customers", signup, source="newsletter")
         build(con, DEMO_AS_OF)
-        pair = con.execute("select customer_id, other_customer_id from possible_duplicates").fetchall()
+        pairs = con.execute("select customer_id, other_customer_id from possible_duplicates").fetchall()
+        signup_id = con.execute("select customer_id from customer_sources where source = 'newsletter'").fetchone()[0]
     finally:
         con.close()
-    assert len(pair) == 1, pair
-    return path, pair[0]
+    # the demo's own identity noise may leave a suggestion of its own (data/demo_identity.py); the sign-up's is one
+    ours = [pair for pair in pairs if signup_id in pair]
+    assert len(ours) == 1, pairs
+    return path, ours[0], pairs
 
 
 def test_a_possible_duplicate_is_listed_linked_and_decided_with_the_outcome_in_view(page: Page,
                                                                                   store_with_a_duplicate, tmp_path):
-    path, (one, other) = store_with_a_duplicate
+    path, (one, other), pairs = store_with_a_duplicate
     with private_dashboard(path, tmp_path / "dup") as running:
         page.goto(f"{running.url}/data_sources")
         settle(page)
         links = [cell for cell in grid_cells(page.locator(".st-key-possible-duplicates"))
                  if cell.startswith("./?customer=")]
-        assert sorted(links) == sorted(f"./?customer={c}&role=admin" for c in (one, other))
-        page = open_in_new_tab(page, running.url, links[0])
+        assert sorted(links) == sorted(f"./?customer={c}&role=admin" for pair in pairs for c in pair)
+        page = open_in_new_tab(page, running.url, f"./?customer={one}&role=admin")
         expect(page.get_by_text("Talking points")).to_be_visible(timeout=RENDER_TIMEOUT)
         expect(page.get_by_text("Page not found")).to_have_count(0)
-        shown = int(links[0].split("customer=")[1].split("&")[0])
-        twin = other if shown == one else one
+        twin = other  # the profile shown is one's
         settle(page)
         page.get_by_text("Identity: which records make this profile, and why").click()
         settle(page)
@@ -222,7 +224,7 @@ def test_a_possible_duplicate_is_listed_linked_and_decided_with_the_outcome_in_v
 def test_a_session_of_only_looking_writes_nothing(page: Page, store_with_a_duplicate, tmp_path):
     """Every form with state, visited, picked from and moved between, and never saved: nothing a person's work
     writes may change (opening profiles is audited as looking)."""
-    path, (one, other) = store_with_a_duplicate
+    path, (one, other), _ = store_with_a_duplicate
     before = work_written(path)
     labels = idea_labels(path)
     with private_dashboard(path, tmp_path / "looking") as running:
