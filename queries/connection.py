@@ -18,12 +18,16 @@ from connectors.demo import ensure_demo
 from connectors.jobs import BEAT_SECONDS, beat, jobs_dir, run_pending
 from connectors.loader import load_file
 from models.build import build, needs_full_build, refresh
+from models.corrections import pending as corrections_pending
 from models.privacy import rewrite_store as rewrite_erased
 
 JOB_POLL_SECONDS = 1.0
 # how often the worker checks whether the models are out of date without a load (a day old: posts left the last 90
 # days); a check that finds them current costs one query
 REFRESH_CHECK_SECONDS = 15 * 60
+# how often it looks for staff corrections of the classifier the models do not hold yet (one query): the author's
+# timeline, profile, the leadership figures and talking points follow a correction within this
+CORRECTIONS_CHECK_SECONDS = 60
 
 
 def sync_interval_seconds() -> float | None:
@@ -158,12 +162,12 @@ def start_job_worker(con: store.Connection) -> threading.Thread:
     closes."""
     db = store.db_path()
     interval = sync_interval_seconds()
-    last_sync = last_check = time.monotonic()
+    last_sync = last_check = last_corrections = time.monotonic()
 
     last_beat: float | None = None
 
     def work() -> None:
-        nonlocal last_sync, last_check, last_beat
+        nonlocal last_sync, last_check, last_corrections, last_beat
         while True:
             try:
                 if last_beat is None or time.monotonic() - last_beat >= BEAT_SECONDS:
@@ -176,6 +180,10 @@ def start_job_worker(con: store.Connection) -> threading.Thread:
                 if time.monotonic() - last_check >= REFRESH_CHECK_SECONDS:
                     last_check = time.monotonic()
                     refresh_and_warm(con.cursor())
+                if time.monotonic() - last_corrections >= CORRECTIONS_CHECK_SECONDS:
+                    last_corrections = time.monotonic()
+                    if corrections_pending(con.cursor()):
+                        refresh_and_warm(con.cursor())
             except duckdb.ConnectionException:
                 return  # the connection was closed: this worker's app is gone
             time.sleep(JOB_POLL_SECONDS)
