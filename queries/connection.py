@@ -123,13 +123,14 @@ def run_job(con: store.Connection, job: dict) -> dict:
     return {"ok": False, "error": f"unknown job {job.get('command')!r}"}
 
 
-MODEL_JOBS = ("build", "export", "erase")
+MODEL_JOBS = ("build", "export", "erase", "train-classifier")
 
 
 def run_model_job(work: store.Connection, job: dict) -> dict:
-    """`python -m models build`, `export` or `erase`, handed over: a rebuild or an erasure (which rebuilds) wrote
-    new blocks, so those are warmed; an export's zip goes into the jobs folder, under the plain file name the
-    command chose, for the command to move where it was asked to."""
+    """`python -m models build`, `export`, `erase` or `train-classifier --company`, handed over: a rebuild, a
+    retrain (which rebuilds) or an erasure (which rebuilds) wrote new blocks, so those are warmed; an export's zip
+    goes into the jobs folder, under the plain file name the command chose, for the command to move where it was
+    asked to."""
     from models.privacy import erase_customer, export_customer
 
     if job["command"] == "export":
@@ -142,6 +143,10 @@ def run_model_job(work: store.Connection, job: dict) -> dict:
         shared_connection()  # open the new file at once, with a new worker for the next job
         report.file_rewritten = True
         return {"ok": True, "summaries": [report.summary()]}
+    if job["command"] == "train-classifier":  # the company's model, with the store's corrections
+        from models.classifier.retrain import retrain_now
+
+        summary = retrain_now(work)
     else:
         summary = build(work).summary()
     start_warming(work)

@@ -9,8 +9,9 @@ import pytest
 
 from connectors.loader import load_file
 from models import classify, corrections
+from models.__main__ import main
 from models.build import build, refresh
-from models.classifier.retrain import new_corrections, retrain_after, train_company_model
+from models.classifier.retrain import new_corrections, retrain_after
 from models.classifier.train import SHIPPED_MODEL
 from models.company import COMPANY_FILE, CompanyError
 from tests.conftest import rows
@@ -52,7 +53,7 @@ def readings(con, texts: list[str]) -> list[tuple]:
                         where t.body in (select unnest(?)) order by t.body""", [texts])
 
 
-def test_corrections_retrain_the_company_model_which_reads_like_posts_as_corrected(company_store, db_file):
+def test_corrections_retrain_the_company_model_which_reads_like_posts_as_corrected(company_store, db_file, capsys):
     con = company_store
     shipped = hashlib.sha256(SHIPPED_MODEL.read_bytes()).hexdigest()
     assert retrain_after() == 10
@@ -81,8 +82,12 @@ def test_corrections_retrain_the_company_model_which_reads_like_posts_as_correct
     assert new_corrections(con) == 0 and refresh(con, NOW + timedelta(minutes=6)).report is None
     # the shipped model is as it was; the same corrections give the same model, byte for byte
     assert hashlib.sha256(SHIPPED_MODEL.read_bytes()).hexdigest() == shipped
-    again, corrected = train_company_model(con, NOW, out=db_file.parent / "again.joblib")
-    assert ("model-" + again, corrected) == (classify.RULES_VERSION, 12)
+    # (by the command line, which writes the company's model; --out: elsewhere, and nothing rebuilt)
+    again = db_file.parent / "again.joblib"
+    assert main(["train-classifier", "--company", "--out", str(again)]) == 0
+    said = capsys.readouterr().out
+    assert said.strip() == f"wrote {again} (model {classify.RULES_VERSION.removeprefix('model-')}, 12 corrected posts)"
+    assert again.read_bytes() == company.read_bytes()
 
 
 def test_retrain_after_must_be_a_whole_number_from_one(tmp_path):

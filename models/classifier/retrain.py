@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from models.classifier.train import fit, save
@@ -105,3 +105,18 @@ def follow_model_file() -> None:
     if path.exists() and hashlib.sha256(path.read_bytes()).hexdigest()[:12] != current_model()[1]:
         reload_model()
 
+
+
+def retrain_now(con: Connection, out: Path | None = None) -> str:
+    """`train-classifier --company`: train on the corpus and the corrections, then (unless written elsewhere) read
+    posts with it and rebuild the models; what was done, in a line."""
+    from models.build import refresh
+    from models.classify import company_model_path, reload_model
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    version, corrected = train_company_model(con, now, out)
+    said = f"wrote {out or company_model_path()} (model {version}, {corrected:,} corrected posts)"
+    if out is not None and out != company_model_path():
+        return said
+    reload_model()
+    return f"{said}; {refresh(con, now, retrain=False).summary()}"
