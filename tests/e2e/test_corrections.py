@@ -16,6 +16,7 @@ from tests.e2e.person import (
     RENDER_TIMEOUT,
     add_to_multiselect,
     grid_rows,
+    grid_with_column,
     page_text,
     pick_row,
     private_dashboard,
@@ -54,14 +55,14 @@ def open_post_text(page: Page) -> str:
 
 
 def intent_control(page: Page):
-    """The open post's intent control: its first group of one-click values."""
-    return page.locator('.st-key-inbox-post [data-testid="stButtonGroup"]').first
+    """The open post's intent control: one radio button per value, the shown one checked."""
+    return page.locator(".st-key-inbox-post").get_by_role("radiogroup", name="Intent")
 
 
 def shown_intent(page: Page) -> str:
-    active = intent_control(page).locator('button[kind="segmented_controlActive"]')
-    expect(active).to_have_count(1, timeout=RENDER_TIMEOUT)
-    return active.inner_text().strip()
+    checked = intent_control(page).get_by_role("radio", checked=True)
+    expect(checked).to_have_count(1, timeout=RENDER_TIMEOUT)
+    return checked.inner_text().strip()
 
 
 def corrected_by(page: Page) -> list[str]:
@@ -88,7 +89,7 @@ def test_a_person_corrects_a_posts_intent_and_it_holds(page: Page, demo_store, t
         assert read in INTENTS and corrected_by(page) == []
         new = "Idea" if read != "Idea" else "Question"
 
-        intent_control(page).get_by_role("button", name=new, exact=True).click()  # one click
+        intent_control(page).get_by_role("radio", name=new, exact=True).click()  # one click
         settle(page)
 
         expect(page.get_by_text(f"Intent corrected to {new.lower()}.")).to_be_visible(timeout=RENDER_TIMEOUT)
@@ -113,9 +114,12 @@ def test_a_person_corrects_a_posts_intent_and_it_holds(page: Page, demo_store, t
         page.goto(f"{running.url}/data_sources")
         settle(page)
         expect(page.get_by_role("heading", name="Model quality")).to_be_visible(timeout=RENDER_TIMEOUT)
-        text = page_text(page)
-        assert "Not enough labels yet to measure the intent" not in text
-        assert "Of them corrections" in text and "People said" in text
+        # the intent tab (shown first): figures, the person's correction among the labels, the confusion matrix
+        corrected = page.get_by_test_id("stMetric").filter(has_text="Of them corrections").first
+        expect(corrected).to_be_visible(timeout=RENDER_TIMEOUT)
+        assert corrected.get_by_test_id("stMetricValue").inner_text().strip() == "1"
+        assert len(grid_rows(grid_with_column(page, "People said"))) == len(INTENTS)
+        assert "Not enough labels yet to measure the intent" not in page_text(page)
         page.close()
     written = work_written(running.store_file)
     assert [row for row in written["classification_corrections"] if "'intent'" in row] == written[
