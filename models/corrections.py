@@ -40,6 +40,17 @@ APPLY_TO_POST_INTENTS = """
     where post_intents.event_id = 'post:' || substr(k.post_key, length('social_posts:') + 1)
 """
 
+# the post's sentiment in its inbox row: the corrected one (scored as customer_timeline.sql scores it), else the
+# model's; the timeline itself follows at the next refresh
+INBOX_SENTIMENT = """
+    update social_inbox set sentiment = coalesce(
+        (select case value when 'positive' then 0.5 when 'negative' then -0.5 else 0.0 end
+         from current_corrections where post_key = $key and field = 'sentiment'),
+        (select s.compound from stg_social_posts p join sentiment_scores s on s.text_hash = md5(p.text)
+         where p.record_key = $key))
+    where post_key = $key
+"""
+
 
 @dataclass(frozen=True)
 class Correction:
@@ -128,6 +139,7 @@ def follow_in_inbox(con: Connection, post_key: str) -> None:
                         {"key": post_key})
             built_at = con.execute("select max(built_at) from model_build").fetchall()[0][0]
             rewrite_inbox_rows(con, built_at)
+            con.execute(INBOX_SENTIMENT, {"key": post_key})
     except duckdb.TransactionException:
         pass  # a build wrote these rows meanwhile, with the correction (it reads the corrections as it runs)
 

@@ -125,3 +125,15 @@ def test_on_the_demo_an_incremental_build_after_corrections_rebuilds_only_their_
                     [customer_id]) == [(1,)]
     finally:
         con.close()
+
+
+def test_the_inbox_row_shows_a_corrected_sentiment_and_its_undo_at_once(world):
+    def sentiment() -> float:
+        return rows(world, "select sentiment from social_inbox where post_key = ?", [ANA])[0][0]
+
+    model = sentiment()
+    assert model > 0.05
+    corrections.correct(world, ANA, "sentiment", "neutral", "kim@corp")
+    assert sentiment() == 0.0
+    corrections.undo(world, ANA, "sentiment", "kim@corp")
+    assert sentiment() == model
