@@ -12,7 +12,7 @@ import streamlit as st
 from models.classifier.train import LABELS
 from models.operations import OperationError
 from models.sentiment import label as sentiment_label
-from queries import actions
+from queries import actions, inbox
 from queries.access import Viewer
 
 FIELDS = {"intent": "Intent", "urgency": "Urgency", "sentiment": "Sentiment"}
@@ -21,7 +21,7 @@ FIELDS = {"intent": "Intent", "urgency": "Urgency", "sentiment": "Sentiment"}
 def post_reading(post: pd.Series, viewer: Viewer, saved: Callable[[str], None]) -> None:
     """Each field's value as the post shows it; for a role that works the inbox, a segmented control to change it."""
     key = post["post_key"]
-    corrected = actions.post_corrections(viewer, key)
+    corrected = inbox.post_corrections(viewer, key)
     sentiment = None if pd.isna(post["sentiment"]) else sentiment_label(float(post["sentiment"]))
     shown = {"intent": post["intent"], "urgency": post["urgency"], "sentiment": sentiment}
     shown.update({field: c["value"] for field, c in corrected.items()})

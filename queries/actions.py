@@ -148,11 +148,3 @@ def undo_correction(viewer: Viewer, post_key: str, field: str,
     viewer.require("work_inbox")
     return corrections.undo(cursor(con), post_key, field, viewer.actor)
 
-
-def post_corrections(viewer: Viewer, post_key: str, con: Connection | None = None) -> dict[str, dict]:
-    """The corrections in force on a post, by field: the value, the model's reading it replaced, who and when."""
-    viewer.require_page("social_inbox")
-    found = cursor(con).execute("""select field, value, model_value, corrected_by, corrected_at
-                                   from current_corrections where post_key = ?""", [post_key]).fetchall()
-    return {field: {"value": value, "model_value": model, "by": by, "at": at}
-            for field, value, model, by, at in found}
