@@ -79,25 +79,26 @@ def test_a_correction_survives_full_and_incremental_builds(world, tmp_path):
     assert corrections.pending(world)
 
     def readings() -> list[tuple]:
-        return rows(world, """select t.sentiment, i.intent, s.intent, p.sentiment_overall < 0
+        # the timeline, the inbox's intents and row, the profile, and the posts leadership charts read
+        return rows(world, """select t.sentiment, i.intent, s.intent, p.sentiment_overall < 0, f.sentiment
                               from customer_timeline t join post_intents i using (event_id)
-                              join social_inbox s using (event_id)
+                              join social_inbox s using (event_id) join post_facts f using (event_id)
                               join customer_profiles p on p.customer_id = t.customer_id
                               where t.event_id = 'post:social:S1'""")
 
     done = refresh(world, NOW + timedelta(minutes=5), retrain=False)  # the corrections alone make a refresh build
     assert done.report is not None and done.report.touched is not None  # incremental, the identity left as it is
-    assert readings() == [(-0.5, "complaint", "complaint", True)]
+    assert readings() == [(-0.5, "complaint", "complaint", True, -0.5)]
     assert not corrections.pending(world)
     assert refresh(world, NOW + timedelta(minutes=6), retrain=False).report is None  # nothing new: no build
 
     build(world, NOW + timedelta(hours=1))  # full
-    assert readings() == [(-0.5, "complaint", "complaint", True)]
+    assert readings() == [(-0.5, "complaint", "complaint", True, -0.5)]
     load_file(world, "social_posts", write_jsonl(tmp_path / "more.jsonl", [
         {"post_id": "S9", "posted_at": "2026-03-01T13:00:00", "network": "instagram", "handle": "ana.hikes",
          "text": "Where is my order?"}]), source="social")
     assert refresh(world, NOW + timedelta(hours=2), retrain=False).report.touched is not None  # after a load
-    assert readings() == [(-0.5, "complaint", "complaint", True)]
+    assert readings() == [(-0.5, "complaint", "complaint", True, -0.5)]
 
     corrections.undo(world, ANA, "sentiment", "kim@corp")
     refresh(world, NOW + timedelta(hours=3), retrain=False)
