@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from components.post_reading import post_reading
 from components.session import open_customer
 from components.tables import data_table
 from models.operations import INBOX_STATUSES, OperationError
@@ -25,6 +26,7 @@ def post_panel(post: pd.Series, viewer: Viewer, saved: Callable[[str], None]) ->
         st.text(post["text"])
         st.caption(f"Routed to {post['team']} by rule “{post['rule']}”.")
         st.text(post["explanation"])
+        post_reading(post, viewer, saved)
         profile, assign_col = st.columns(2)
         if profile.button("Open the author's profile", icon=":material/person:", key=f"inbox-open-{key}"):
             open_customer(int(post["customer_id"]))

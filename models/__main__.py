@@ -1,4 +1,5 @@
-"""Command line: `python -m models build`; `train-classifier` (the post classifier, from the shipped corpus);
+"""Command line: `python -m models build`; `train-classifier` (the post classifier, from the shipped corpus; with
+`--company`, the company's own, with the store's staff corrections, beside the store);
 data-subject requests `export ID --out FILE` and `erase ID`.
 
 While the dashboard has the store open (DuckDB admits one writing process), each is handed over to it, as a
@@ -26,7 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--note", default="", help="what the candidates are (written into the file)")
     train.set_defaults(run=run_train_identity)
     train = commands.add_parser("train-classifier", help="fit the post classifier on the shipped corpus (seeded)")
-    train.add_argument("--out", type=Path, help="where to write the model (default: the shipped model file)")
+    train.add_argument("--out", type=Path, help="where to write the model (default: the shipped model file; with "
+                                                "--company, classifier.joblib beside the store)")
+    train.add_argument("--company", action="store_true",
+                       help="the company's own model: the corpus and the store's staff corrections (the shipped "
+                            "model stays as it is); the models are then rebuilt with it")
     train.set_defaults(run=run_train_classifier)
     export = commands.add_parser("export", help="everything held about one customer, as a zip of JSON and CSV")
     export.add_argument("customer_id", type=int)
@@ -75,8 +80,26 @@ def run_train_identity(args: argparse.Namespace) -> int:
 def run_train_classifier(args: argparse.Namespace) -> int:
     from models.classifier.train import SHIPPED_MODEL, train_on_corpus
 
+    if args.company:
+        return run_train_company(args)
+
     out = args.out or SHIPPED_MODEL
     print(f"wrote {out} (model {train_on_corpus(out)})")
+    return 0
+
+
+def run_train_company(args: argparse.Namespace) -> int:
+    """The company's model from the corpus and the store's corrections, then a refresh (a full build: every post is
+    read by the new model). With --out, only the file is written."""
+    con = open_store_or_none()
+    if con is None:
+        if args.out:
+            print("error: the store is in use; stop the dashboard to write the model elsewhere", file=sys.stderr)
+            return 1
+        return hand_over({"command": "train-classifier"})
+    from models.classifier.retrain import retrain_now
+
+    print(retrain_now(con, args.out))
     return 0
 
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from models import corrections
+from models.classifier.retrain import follow_model_file, retrain_if_due
 from models.company import write_company_accounts
 from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
@@ -96,6 +98,7 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
             timed(report, "marts", update_touched_marts, con)
         timed(report, "social inbox", build_social_inbox, con, now, report.touched is not None)
         timed(report, "ideas", build_ideas, con)
+        corrections.mark_built(con)
         report.customers, report.events = con.execute(
             "select (select count(*) from customer_profiles), (select count(*) from customer_timeline)").fetchone()
     return report
@@ -118,20 +121,25 @@ class Refresh:
 
 
 def refresh(con: Connection, now: datetime | None = None, decided: bool = False,
-            step: Callable[[str], None] | None = None) -> Refresh:
+            step: Callable[[str], None] | None = None, retrain: bool = True) -> Refresh:
     """Bring the models up to date with the raw tables: incrementally after loads that changed records, a staff
-    decision on who is who (`decided`: a merge, split or undo), or when the models are MAX_MODEL_AGE old (posts
-    leave the last 90 days: identity is then left as it is); whole when an incremental build cannot give what a
-    full one would (see needs_full_build). A sync that found nothing new leaves them as they are (an incremental
-    build after a load resolves identity whole: a minute at a million customers)."""
+    decision on who is who (`decided`: a merge, split or undo), staff corrections of the classifier, or when the
+    models are MAX_MODEL_AGE old (posts leave the last 90 days: identity is then left as it is in those two);
+    whole when an incremental build cannot give what a full one would (see needs_full_build), such as after the
+    company's classifier was retrained (`retrain`: when enough corrections are new to it). A sync that found
+    nothing new leaves them as they are (an incremental build after a load resolves identity whole: a minute at
+    a million customers)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
+    follow_model_file()
+    if retrain:
+        retrain_if_due(con, now)
     if needs_full_build(con):
         return Refresh(build(con, now, step=step))
     built_at, loaded_through, newest = con.execute(
         f"select max(built_at), max(loaded_through), ({LAST_CHANGING_LOAD}) from model_build").fetchall()[0]
     if newest > loaded_through or decided:
         return Refresh(build(con, now, changed_since=loaded_through, step=step))
-    if now - built_at >= MAX_MODEL_AGE:
+    if now - built_at >= MAX_MODEL_AGE or corrections.pending(con):
         return Refresh(build(con, now, changed_since=loaded_through, identity_changed=False, step=step))
     return Refresh(reason=f"no new or changed records since the build at {built_at:%Y-%m-%d %H:%M} UTC")
 

@@ -22,6 +22,7 @@ from models.company import (
     Company,
     current_company,
 )
+from store import db_path
 
 INTENTS, SENTIMENTS, URGENCIES = LABELS["intent"], LABELS["sentiment"], LABELS["urgency"]
 TOP_TERMS = 3
@@ -46,13 +47,18 @@ class Classification:
     urgency_reason: str = ""  # for high urgency: safety, fraud_account, deadline, public_escalation, vulnerability
 
 
-def model_path() -> Path:
-    """The company's own model (RAPPORT_CLASSIFIER_MODEL, or `classifier.joblib` beside the store) if there is one,
-    else the shipped model."""
+def company_model_path() -> Path:
+    """Where the company's own model is (RAPPORT_CLASSIFIER_MODEL, or `classifier.joblib` beside the store)."""
     if named := os.environ.get("RAPPORT_CLASSIFIER_MODEL"):
         return Path(named)
-    beside_store = Path(os.environ.get("RAPPORT_DB", "data/rapport.duckdb")).parent / "classifier.joblib"
-    return beside_store if beside_store.exists() else SHIPPED_MODEL
+    return db_path().parent / "classifier.joblib"
+
+
+def model_path() -> Path:
+    """The company's own model if there is one (a file RAPPORT_CLASSIFIER_MODEL names must be there), else the
+    shipped model."""
+    company = company_model_path()
+    return company if company.exists() or os.environ.get("RAPPORT_CLASSIFIER_MODEL") else SHIPPED_MODEL
 
 
 @cache
@@ -61,6 +67,15 @@ def current_model() -> tuple[Model, str]:
 
 
 RULES_VERSION = "model-" + current_model()[1]  # callers cache classifications by (text hash, RULES_VERSION)
+
+
+def reload_model() -> str:
+    """Read the model file again (the company's was retrained): from now on posts are read by it, and cached
+    under its version (readers take RULES_VERSION from this module when they run, never a copy of it)."""
+    global RULES_VERSION
+    current_model.cache_clear()
+    RULES_VERSION = "model-" + current_model()[1]
+    return RULES_VERSION
 
 
 def classify(text: str, company: Company | None = None) -> Classification:

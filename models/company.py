@@ -13,7 +13,7 @@ from pathlib import Path
 from store import PROJECT_ROOT, Connection
 
 COMPANY_FILE = PROJECT_ROOT / "config" / "company.toml"
-SETTINGS = {"name", "brand_names", "product_names", "handles"}
+SETTINGS = {"name", "brand_names", "product_names", "handles", "classifier"}  # [classifier]: retrain.py
 # what the company's names and handles read as once masked; a handle that is not the company's is someone else
 BRAND_TOKEN, HANDLE_TOKEN, PRODUCT_TOKEN, OTHER_HANDLE_TOKEN = "brandname", "@brandhandle", "productname", "@someone"
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.]+(?:@[A-Za-z0-9_.-]+)?)")

@@ -10,7 +10,9 @@ from operator import attrgetter
 
 import pandas as pd
 
-from models.classify import RULES_VERSION, classify_many
+from models import classify
+from models.classify import classify_many
+from models.corrections import apply_to_post_intents
 from models.increments import scoped_to
 from models.routing import Post, Route, Rule, load_rules, route
 from store import Connection, has_table
@@ -26,7 +28,8 @@ def build_social_inbox(con: Connection, now: datetime, only_touched: bool = Fals
                    select t.event_id, t.customer_id, c.intent, c.urgency, c.urgency_reason, c.explanation
                    from customer_timeline t
                    join post_classifications c on c.text_hash = md5(coalesce(t.body, '')) and c.rules_version = $v
-                   where t.kind = 'social_post' and t.author_type = 'customer'""", {"v": RULES_VERSION})
+                   where t.kind = 'social_post' and t.author_type = 'customer'""", {"v": classify.RULES_VERSION})
+    apply_to_post_intents(con)  # staff corrections over the model's reading
     rules = load_rules()
     routed_by = fingerprint(rules)
     since = now - INBOX_WINDOW
@@ -89,7 +92,7 @@ def routed_with(con: Connection) -> str | None:
 def fingerprint(rules: list[Rule]) -> str:
     """What the inbox rows were worked out with: the routing rules and the classifier's version (a new one changes
     the intents of every post, so the whole inbox is routed again)."""
-    return hashlib.md5(f"{RULES_VERSION}:{rules!r}".encode()).hexdigest()
+    return hashlib.md5(f"{classify.RULES_VERSION}:{rules!r}".encode()).hexdigest()
 
 
 def classify_new_texts(con: Connection) -> int:
@@ -98,9 +101,9 @@ def classify_new_texts(con: Connection) -> int:
         select distinct coalesce(body, '') as text from customer_timeline
         where kind = 'social_post' and author_type = 'customer'
           and md5(coalesce(body, '')) not in (select text_hash from post_classifications where rules_version = $v)
-    """, {"v": RULES_VERSION}).fetchall()]
+    """, {"v": classify.RULES_VERSION}).fetchall()]
     found = classify_many(texts)
-    rows = [(hashlib.md5(text.encode()).hexdigest(), RULES_VERSION, c.intent, c.urgency, c.explanation,
+    rows = [(hashlib.md5(text.encode()).hexdigest(), classify.RULES_VERSION, c.intent, c.urgency, c.explanation,
              c.urgency_reason) for text, c in zip(texts, found, strict=True)]
     if rows:
         frame = pd.DataFrame(rows, columns=["text_hash", "rules_version", "intent", "urgency", "explanation",
@@ -135,7 +138,10 @@ def select_recent_posts(con: Connection, since: datetime) -> None:
         join post_intents i using (event_id)
         left join bought b using (customer_id)
         left join replies r on r.customer_id = t.customer_id and r.in_reply_to = t.ref_id
-        where t.kind = 'social_post' and t.author_type = 'customer' and i.intent <> 'other'
+        where t.kind = 'social_post' and t.author_type = 'customer'
+          -- a post staff corrected stays, "other" too: they may want to undo it
+          and (i.intent <> 'other' or 'social_posts:' || t.source || ':' || t.source_id in (
+                   select post_key from current_corrections))
           and (t.occurred_at >= $since
                -- a post someone is still working on stays in the queue, however old it gets
                or 'social_posts:' || t.source || ':' || t.source_id in (

@@ -197,7 +197,7 @@ def export_sections(con: Connection, who: Subject) -> dict[str, pd.DataFrame]:
            or customer_id = $id or other_customer_id = $id order by decision_id""",
         {"keys": who.record_keys, **cid}).df()
     posts = {"posts": post_keys(con, who)}
-    for table in ("inbox_state", "inbox_notes", "handoffs"):
+    for table in ("inbox_state", "inbox_notes", "handoffs", "classification_corrections"):
         sections[table] = con.execute(f"select * from {table} where post_key in (select unnest($posts))", posts).df()
     sections["audit_log"] = con.execute(
         """select * from audit_log where (object_type = 'customer' and object_id = $id::varchar)
@@ -271,7 +271,7 @@ def erase_customer(con: Connection, customer_id: int, actor: str, reason: str,
         for kind in ("ticket_comments", "customers", "purchases", "tickets", "social_posts"):
             sql = f"delete from raw_{kind} r where {raw_filter(kind)}"
             report.removed[f"raw_{kind}"] = delete(con, sql, params(who, sql))
-        for table in ("inbox_notes", "handoffs", "inbox_state"):
+        for table in ("inbox_notes", "handoffs", "inbox_state", "classification_corrections"):
             report.removed[table] = delete(con, f"delete from {table} where post_key in (select unnest($posts))",
                                            posts)
         report.removed["identity_decisions"] = delete(con, """

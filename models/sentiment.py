@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from models.classify import RULES_VERSION, sentiment_scores
+from models import classify
+from models.classify import sentiment_scores
 from store import Connection, has_table
 
 # VADER's thresholds, which the classifier's score keeps: from 0.05 positive, to -0.05 negative
@@ -47,6 +48,6 @@ def forget_other_scorers(con: Connection) -> None:
     """Empty sentiment_scores when another classifier scored them; sentiment_scorer names the one that did."""
     scorer = con.execute("select max(version) from sentiment_scorer").fetchall()[0][0] if has_table(
         con, "sentiment_scorer") else None
-    if scorer != RULES_VERSION:
+    if scorer != classify.RULES_VERSION:
         con.execute("delete from sentiment_scores")
-        con.execute("create or replace table sentiment_scorer as select $v as version", {"v": RULES_VERSION})
+        con.execute("create or replace table sentiment_scorer as select $v as version", {"v": classify.RULES_VERSION})

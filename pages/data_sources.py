@@ -1,15 +1,17 @@
-"""Data sources: what each source loaded and when, the rows refused and why, identity figures, and uploads."""
+"""Data sources: what each source loaded and when, the rows refused and why, identity figures, the classifier's
+quality on labelled posts, and uploads."""
 
 import streamlit as st
 
 from components.duplicates import duplicates_table
 from components.frame import enter_page
+from components.model_quality import model_quality_section
 from components.safe import download_csv
 from components.tables import data_table
 from connectors.files import FatalLoadError
 from connectors.mapping import MappingError
 from connectors.schema import KINDS
-from queries import actions, customers, sources
+from queries import actions, customers, model_quality, sources
 
 viewer = enter_page("pages/data_sources.py", "data_sources")
 UPLOAD_OUTCOME = "upload-outcome"  # what the last load said, kept across the run that redraws the page after it
@@ -85,6 +87,8 @@ if figures["possible_duplicates"] and viewer.may("merge_split"):
     st.caption("Possible duplicates: splink finds these profiles alike but is not sure enough to merge. Open one to "
                "merge them or say they are different people, in its identity panel.")
     duplicates_table(customers.possible_duplicates(viewer))
+
+model_quality_section(model_quality.model_quality(viewer))
 
 st.header("Quarantine")
 rejected = sources.quarantine(viewer)

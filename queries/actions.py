@@ -1,5 +1,6 @@
 """What the dashboard changes: identity decisions, uploaded files, API syncs and data-subject requests — each
-allowed only to the roles the roles file grants it, and each followed by a model refresh."""
+allowed only to the roles the roles file grants it, and each followed by a model refresh — and corrections of the
+post classifier (the post's inbox row follows at once; the rest at the worker's next refresh, within a minute)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import duckdb
 
 from connectors.loader import LoadResult, load_file
 from connectors.progress import Reporter, Status, throttled
-from models import privacy
+from models import corrections, privacy
 from models.build import refresh
 from models.identity import decisions
 from queries.access import Viewer
@@ -131,3 +132,19 @@ def erasures(viewer: Viewer, con: Connection | None = None):
     """Past erasures: when, by whom, why, how much; no personal data."""
     viewer.require("privacy")
     return cursor(con).execute("select * from erasure_log order by erased_at desc").df()
+
+
+def correct_post(viewer: Viewer, post_key: str, field: str, value: str,
+                 con: Connection | None = None) -> corrections.Correction | None:
+    """Give a post's intent, urgency or sentiment the value a person chose (the model's own value undoes the
+    correction); audited. None when the post shows that value already."""
+    viewer.require("work_inbox")
+    return corrections.correct(cursor(con), post_key, field, value, viewer.actor)
+
+
+def undo_correction(viewer: Viewer, post_key: str, field: str,
+                    con: Connection | None = None) -> corrections.Correction | None:
+    """Back to the model's reading of one field of a post; audited."""
+    viewer.require("work_inbox")
+    return corrections.undo(cursor(con), post_key, field, viewer.actor)
+

@@ -18,12 +18,16 @@ from connectors.demo import ensure_demo
 from connectors.jobs import BEAT_SECONDS, beat, jobs_dir, run_pending
 from connectors.loader import load_file
 from models.build import build, needs_full_build, refresh
+from models.corrections import pending as corrections_pending
 from models.privacy import rewrite_store as rewrite_erased
 
 JOB_POLL_SECONDS = 1.0
 # how often the worker checks whether the models are out of date without a load (a day old: posts left the last 90
 # days); a check that finds them current costs one query
 REFRESH_CHECK_SECONDS = 15 * 60
+# how often it looks for staff corrections of the classifier the models do not hold yet (one query): the author's
+# timeline, profile, the leadership figures and talking points follow a correction within this
+CORRECTIONS_CHECK_SECONDS = 60
 
 
 def sync_interval_seconds() -> float | None:
@@ -119,13 +123,14 @@ def run_job(con: store.Connection, job: dict) -> dict:
     return {"ok": False, "error": f"unknown job {job.get('command')!r}"}
 
 
-MODEL_JOBS = ("build", "export", "erase")
+MODEL_JOBS = ("build", "export", "erase", "train-classifier")
 
 
 def run_model_job(work: store.Connection, job: dict) -> dict:
-    """`python -m models build`, `export` or `erase`, handed over: a rebuild or an erasure (which rebuilds) wrote
-    new blocks, so those are warmed; an export's zip goes into the jobs folder, under the plain file name the
-    command chose, for the command to move where it was asked to."""
+    """`python -m models build`, `export`, `erase` or `train-classifier --company`, handed over: a rebuild, a
+    retrain (which rebuilds) or an erasure (which rebuilds) wrote new blocks, so those are warmed; an export's zip
+    goes into the jobs folder, under the plain file name the command chose, for the command to move where it was
+    asked to."""
     from models.privacy import erase_customer, export_customer
 
     if job["command"] == "export":
@@ -138,6 +143,10 @@ def run_model_job(work: store.Connection, job: dict) -> dict:
         shared_connection()  # open the new file at once, with a new worker for the next job
         report.file_rewritten = True
         return {"ok": True, "summaries": [report.summary()]}
+    if job["command"] == "train-classifier":  # the company's model, with the store's corrections
+        from models.classifier.retrain import retrain_now
+
+        summary = retrain_now(work)
     else:
         summary = build(work).summary()
     start_warming(work)
@@ -158,12 +167,12 @@ def start_job_worker(con: store.Connection) -> threading.Thread:
     closes."""
     db = store.db_path()
     interval = sync_interval_seconds()
-    last_sync = last_check = time.monotonic()
+    last_sync = last_check = last_corrections = time.monotonic()
 
     last_beat: float | None = None
 
     def work() -> None:
-        nonlocal last_sync, last_check, last_beat
+        nonlocal last_sync, last_check, last_corrections, last_beat
         while True:
             try:
                 if last_beat is None or time.monotonic() - last_beat >= BEAT_SECONDS:
@@ -176,6 +185,10 @@ def start_job_worker(con: store.Connection) -> threading.Thread:
                 if time.monotonic() - last_check >= REFRESH_CHECK_SECONDS:
                     last_check = time.monotonic()
                     refresh_and_warm(con.cursor())
+                if time.monotonic() - last_corrections >= CORRECTIONS_CHECK_SECONDS:
+                    last_corrections = time.monotonic()
+                    if corrections_pending(con.cursor()):
+                        refresh_and_warm(con.cursor())
             except duckdb.ConnectionException:
                 return  # the connection was closed: this worker's app is gone
             time.sleep(JOB_POLL_SECONDS)

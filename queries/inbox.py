@@ -117,3 +117,12 @@ def idea_posts(viewer: Viewer, idea_key: str, con: Connection | None = None) -> 
 def set_idea_status(viewer: Viewer, idea_key: str, status: str, con: Connection | None = None) -> None:
     viewer.require("work_inbox")
     operations.set_idea_status(cursor(con), idea_key, status, viewer.actor)
+
+
+def post_corrections(viewer: Viewer, post_key: str, con: Connection | None = None) -> dict[str, dict]:
+    """The corrections in force on a post, by field: the value, the model's reading it replaced, who and when."""
+    viewer.require_page("social_inbox")
+    found = cursor(con).execute("""select field, value, model_value, corrected_by, corrected_at
+                                   from current_corrections where post_key = ?""", [post_key]).fetchall()
+    return {field: {"value": value, "model_value": model, "by": by, "at": at}
+            for field, value, model, by, at in found}

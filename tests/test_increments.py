@@ -180,7 +180,7 @@ def test_another_default_phone_region_or_sparse_node_numbers_need_a_full_build(w
 def test_a_new_classifier_version_routes_the_whole_inbox_again(world, monkeypatch):
     routed = inbox.routed_with(world)
     assert routed == inbox.fingerprint(routing.load_rules())
-    monkeypatch.setattr(inbox, "RULES_VERSION", "test-next")
+    monkeypatch.setattr(inbox.classify, "RULES_VERSION", "test-next")
     assert inbox.fingerprint(routing.load_rules()) != routed
 
 

@@ -42,21 +42,28 @@ class Model:
         return self.heads[label].calibrated_classifiers_[0].estimator
 
 
-def head(x, y: list[str]) -> CalibratedClassifierCV:
+def head(x, y: list[str], weights: np.ndarray | None = None) -> CalibratedClassifierCV:
     """Sigmoid-calibrated probabilities over 3 folds, then one regression refitted on every row. Classes weigh
     alike however often they occur (complaints outnumber ideas three to one; on the dev brands intent macro-F1 was
-    0.818 with and without, so the weighting stays for corpora more lopsided than ours)."""
+    0.818 with and without, so the weighting stays for corpora more lopsided than ours); `weights` weigh rows."""
     base = LogisticRegression(C=REGULARISATION, max_iter=5_000, random_state=SEED, class_weight=CLASS_WEIGHT)
-    return CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False).fit(x, y)
+    return CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False).fit(x, y, sample_weight=weights)
 
 
-def fit(rows: list[dict], companies: dict) -> Model:
+def fit(rows: list[dict], companies: dict, weights: list[float] | None = None) -> Model:
     """A model fitted on labelled rows (text, intent, sentiment, urgency, urgency_reason, brand); each text masked
-    with its brand's company (`companies[brand]`) so no company's name is learnt."""
+    with its brand's company (`companies[brand]`) so no company's name is learnt. A row may leave a label out
+    (None: a staff correction names one label of a post); each head learns from the rows that give its label,
+    each row weighing `weights[i]` (default: alike)."""
     texts = [clean(row["text"], companies[row["brand"]]) for row in rows]
     features = Features().fit(texts)
     x = features.transform(texts)
-    heads = {label: head(x, [row[label] for row in rows]) for label in LABELS}
+    heads = {}
+    for label in LABELS:
+        given = np.array([row[label] is not None for row in rows])
+        chosen = x if given.all() else x[given]
+        heads[label] = head(chosen, [row[label] for row in rows if row[label] is not None],
+                            None if weights is None else np.asarray(weights, dtype=np.float64)[given])
     urgent = np.array([row["urgency"] == "high" and bool(row["urgency_reason"]) for row in rows])
     reasons = LogisticRegression(C=REGULARISATION, max_iter=5_000, random_state=SEED).fit(
         x[urgent], [row["urgency_reason"] for row, u in zip(rows, urgent, strict=True) if u])

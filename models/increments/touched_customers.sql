@@ -1,7 +1,8 @@
 -- grain: one row per customer whose per-customer marts an incremental build must rebuild: the owners of records
 -- that loads after the last build ($since) inserted or changed (staging keeps each row's load_id for this), the
 -- customers an edited comment or reply left, everyone the identity rebuild gave or took a record (new records,
--- merges, splits), and those with a post that left the last 90 days since the last build
+-- merges, splits), those with a post that left the last 90 days since the last build, and the authors of posts
+-- staff corrected since
 with changed_records as (
     select record_key from stg_customers where load_id > $since
     union all
@@ -63,6 +64,14 @@ aged_posts as (
         and timeline.occurred_at < crossed_window.crossed_until
 ),
 
+corrected_posts as (
+    -- posts staff corrected (or whose correction they undid) since the last build: their sentiment, intent and
+    -- urgency change in their author's marts and inbox rows
+    select post_key as record_key
+    from classification_corrections
+    where correction_id > (select max(through_id) from corrections_built)
+),
+
 owners as (
     -- who owns those records now: the identity just resolved (customer_sources is rebuilt from it, after)
     select assignments.customer_id
@@ -72,6 +81,7 @@ owners as (
         select record_key from changed_records
         union all select record_key from changed_tickets
         union all select record_key from answered_posts
+        union all select record_key from corrected_posts
     )
 ),
 

@@ -8,6 +8,16 @@ sentiment as (
     select text_hash, compound from sentiment_scores
 ),
 
+corrected_sentiment as (
+    -- a post's sentiment as staff corrected it, in the middle of its band (VADER's: from 0.05 positive, to -0.05
+    -- negative), which every reader of a score averages or bands (models/corrections.py)
+    select
+        post_key as record_key,
+        case value when 'positive' then 0.5 when 'negative' then -0.5 else 0.0 end as compound
+    from current_corrections
+    where field = 'sentiment'
+),
+
 purchase_lines as (
     select sources.customer_id, stg_purchases.*
     from stg_purchases
@@ -251,7 +261,7 @@ post_events as (
         p.network || ' post by @' || p.display_handle as title,
         p.text as body,
         null::double as amount,
-        case when not p.is_from_company then sentiment.compound end as sentiment,
+        case when not p.is_from_company then coalesce(corrected.compound, sentiment.compound) end as sentiment,
         p.source,
         p.post_id as source_id,
         p.url,
@@ -267,6 +277,7 @@ post_events as (
         null as currency
     from (select * from posts union all by name select * from brand_replies) as p
     left join sentiment on sentiment.text_hash = md5(p.text)
+    left join corrected_sentiment as corrected on corrected.record_key = p.record_key
 ),
 
 final as (

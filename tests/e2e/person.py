@@ -21,8 +21,8 @@ from tests.e2e.conftest import free_port, start_dashboard, stop_dashboard
 
 RENDER_TIMEOUT = 60_000
 # what people's work writes; the models are rebuilt from raw tables and these
-OPERATIONAL_TABLES = ("inbox_state", "inbox_notes", "handoffs", "idea_state", "post_classifications",
-                      "identity_decisions", "suppressed_identifiers", "erasure_log")
+OPERATIONAL_TABLES = ("inbox_state", "inbox_notes", "handoffs", "idea_state", "classification_corrections",
+                      "post_classifications", "identity_decisions", "suppressed_identifiers", "erasure_log")
 # the audit entries that record looking (who opened which profile, what a role with masked fields searched for);
 # every other entry is something a person did
 LOOKING_ACTIONS = ("open_profile", "search")
