@@ -216,11 +216,12 @@ class CustomerContext:
 
 
 def context(customer_id: int, viewer: Viewer, *, page: str = "customer", now: datetime | None = None,
-            events: int = 200, con: Connection | None = None) -> CustomerContext | None:
+            events: int = 200, con: Connection | None = None,
+            documents: Documents | None = None) -> CustomerContext | None:
     """What the viewer may see of the customer — profile, newest events, talking points — and the opening
-    recorded in the view audit."""
+    recorded in the view audit (`documents`: see load_context; the app's own when `con` is None)."""
     viewer.require_page(page)
-    documents = app_documents(con)
+    documents = documents or app_documents(con)
     con = cursor(con)
     found = load_context(customer_id, viewer.talking_point_role, now, events, masked=viewer.masked, con=con,
                          documents=documents)
@@ -310,7 +311,7 @@ _searches_lock = threading.Lock()
 
 
 def search(text: str, viewer: Viewer, limit: int = 20, con: Connection | None = None,
-           now: float | None = None) -> pd.DataFrame:
+           now: float | None = None, documents: Documents | None = None) -> pd.DataFrame:
     """Search (see find_customers) with the hits shown as the viewer may see them. For a role with masked fields,
     those fields match whole values only, and its searches are counted (refused past a rate) and audited."""
     viewer.require_page(*CUSTOMER_PAGES)
@@ -318,7 +319,7 @@ def search(text: str, viewer: Viewer, limit: int = 20, con: Connection | None = 
     if exact_only:
         count_masked_search(viewer, time.monotonic() if now is None else now)
         record(viewer, "search", "search", "customers", con, text=" ".join(text.split())[:200])
-    found = find_customers(text, limit, con, exact_only=exact_only)
+    found = find_customers(text, limit, con, exact_only=exact_only, documents=documents)
     if not viewer.masked or found.empty:
         return found
     shown = mask_frame(found, viewer.masked)

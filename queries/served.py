@@ -7,7 +7,6 @@ live notes, more events asked for than kept): the caller then asks DuckDB, as it
 from __future__ import annotations
 
 import json
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -79,16 +78,16 @@ def customer(found: Served, customer_id: int, columns: tuple[str, ...], events: 
         return None  # every built customer has a row: this one is not a customer (any more)
     if row[0] is None:
         return FALLBACK  # notes or hand-offs join this customer's timeline: read live
-    profile = json_row(zlib.decompress(row[0]).decode(), found.meta.profile_types)
+    profile = json_row(row[0], found.meta.profile_types)
     return profile, event_rows(found, customer_id, row[1], columns, events), found.meta.ltv_top_decile
 
 
-def event_rows(found: Served, customer_id: int, blob: bytes, columns: tuple[str, ...], events: int) -> Rows:
+def event_rows(found: Served, customer_id: int, text: str, columns: tuple[str, ...], events: int) -> Rows:
     """The packed [event_id, occurred_at, packed] of a document as rows of `columns` (event_id, customer_id,
     occurred_at, then the packed ones), exactly as queries.customers.unpack_events gives them."""
     types = found.meta.timeline_types
     packed_types = [types[c] for c in columns[3:]]
-    newest = json.loads(zlib.decompress(blob).decode(), parse_float=json_float(packed_types))[:events]
+    newest = json.loads(text, parse_float=json_float(packed_types))[:events]
     values = typed_values((packed for _, _, packed in newest), packed_types)
     rows = [(event_id, customer_id, datetime.fromisoformat(at), *rest)
             for (event_id, at, _), rest in zip(newest, values, strict=True)]
@@ -102,7 +101,7 @@ def profile(found: Served, customer_id: int):
         return None
     if row[0] is None:
         return FALLBACK
-    return json_row(zlib.decompress(row[0]).decode(), found.meta.profile_types)
+    return json_row(row[0], found.meta.profile_types)
 
 
 # ---------------------------------------------------------------- search

@@ -20,9 +20,8 @@ from pathlib import Path
 SCHEMA = (
     "create table meta (key text primary key, value text not null)",
     # card: the profile as customer_cards' JSON; events: the newest events as a JSON array of
-    # [event_id, occurred_at, packed]; both zlib-compressed (a third of the size, ~20 us to inflate)
-    # (no card: the customer has notes or hand-offs, read live from DuckDB)
-    "create table customers (customer_id integer primary key, display_name text, card blob, events blob)",
+    # [event_id, occurred_at, packed] (no card: the customer has notes or hand-offs, read live from DuckDB)
+    "create table customers (customer_id integer primary key, display_name text, card text, events text)",
     "create table search (term text not null, field text not null, customer_id integer not null, "
     "lifetime_value real)",
 )
