@@ -35,7 +35,7 @@ DOCUMENTS = f"""
     ),
     events as (
         select customer_id,
-               '[' || string_agg('[' || to_json(event_id) || ',' || to_json(occurred_at) || ',' || packed || ']', ','
+               '[' || string_agg('[' || to_json(event_id) || ',"' || occurred_at::varchar || '",' || packed || ']', ','
                                  order by occurred_at desc, event_id) || ']' as events
         from newest group by customer_id
     )
@@ -104,8 +104,12 @@ def forget_gone(con: Connection, db: sqlite3.Connection) -> None:
     held = {r[0] for r in db.execute("select customer_id from customers")}
     touched = [r[0] for r in con.execute("select customer_id from _publish").fetchall()]
     gone = sorted((held - current) | set(touched))
-    db.executemany("delete from customers where customer_id = ?", [(c,) for c in gone])
-    db.executemany("delete from search where customer_id = ?", [(c,) for c in gone])
+    db.execute("create temp table gone (customer_id integer primary key)")
+    db.executemany("insert into gone values (?)", [(c,) for c in gone])
+    db.execute("delete from customers where customer_id in (select customer_id from gone)")
+    # one pass over the terms (they are indexed by term, not by customer)
+    db.execute("delete from search where customer_id in (select customer_id from gone)")
+    db.execute("drop table gone")
 
 
 def copy_documents(con: Connection, db: sqlite3.Connection) -> None:
