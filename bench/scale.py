@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,9 @@ from models.build import build, refresh
 from models.talking_points import TIMELINE_COLUMNS, talking_points
 from queries import customers, leadership
 from queries.access import MASKABLE, PAGES, Role, Viewer
-from queries.connection import warm_lookups
+from queries.connection import warm_documents, warm_lookups
+from queries.fuzzy import FuzzyIndex, JaroWinkler
+from store.documents import documents_of
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 ROLE = "support"
@@ -46,6 +47,7 @@ BUILD_GOAL = 120.0  # seconds at 1M customers / 20M events
 GUARD_GOAL = 0.10  # masking and the view audit may add at most 10 % to the context p95
 # the same talking-point role with every contact detail masked: the most masking work a context can cost
 MASK_ALL = Role(ROLE, "Support agent", frozenset(PAGES), frozenset(MASKABLE), frozenset(), frozenset())
+SEES_ALL = Role(ROLE, "Support agent", frozenset(PAGES), frozenset(), frozenset(), frozenset())
 # the marts the baselines hold (columns: None for all), the same Rapport's queries read
 MARTS = {"customer_profiles": None, "customer_timeline": TIMELINE, "customer_search": None, "customer_stats": None,
          "ticket_facts": ["channel", "first_response_minutes", "resolution_minutes"],
@@ -124,101 +126,14 @@ def parse_query(text: str) -> tuple[str, str]:
     return query, digits[-9:] if looks_like_phone else query
 
 
-def jaro(a: bytes, b: bytes) -> float:
-    """Jaro similarity on bytes, computed in the same order as DuckDB's (rapidfuzz) so the doubles are equal."""
-    la, lb = len(a), len(b)
-    if not la or not lb:
-        return 0.0
-    if la == 1 and lb == 1:
-        return float(a == b)
-    window = max(la, lb) // 2 - 1
-    taken = [False] * lb
-    matched = []
-    for i, ch in enumerate(a):
-        for j in range(max(0, i - window), min(lb, i + window + 1)):
-            if not taken[j] and b[j] == ch:
-                taken[j] = True
-                matched.append(ch)
-                break
-    m = len(matched)
-    if not m:
-        return 0.0
-    transpositions = sum(x != y for x, y in zip(matched, (b[j] for j in range(lb) if taken[j]), strict=False)) // 2
-    return (m / la + m / lb + (m - transpositions) / m) / 3.0
-
-
-@dataclass(frozen=True)
-class JaroWinkler:
-    """DuckDB's jaro_winkler_similarity in Python; `fused` when DuckDB's build adds the prefix bonus with an FMA."""
-
-    fused: bool
-
-    def __call__(self, a: bytes, b: bytes) -> float:
-        sim = jaro(a, b)
-        if sim <= 0.7:
-            return sim
-        prefix = next((i for i, (x, y) in enumerate(zip(a[:4], b[:4], strict=False)) if x != y), min(len(a), len(b), 4))
-        if not prefix:
-            return sim
-        if self.fused:  # one rounding of prefix * 0.1 * (1 - sim) + sim, as a fused multiply-add does
-            return float(Fraction(prefix * 0.1) * Fraction(1.0 - sim) + Fraction(sim))
-        return sim + prefix * 0.1 * (1.0 - sim)
-
-    @classmethod
-    def like(cls, con: store.Connection) -> JaroWinkler:
-        """The variant that reproduces this DuckDB build's result bit for bit."""
-        duck = con.execute("select jaro_winkler_similarity('sam khan', 'sxam khan')").fetchall()[0][0]
-        return cls(fused=cls(fused=True)(b"sam khan", b"sxam khan") == duck)
-
-
-def byte_bins(encoded: list[bytes]) -> np.ndarray:
-    """Per string, how many bytes fall in each of 32 bins (a-z own bins; digits and others share)."""
-    table = np.array([ord(chr(b).lower()) - 97 if chr(b).isalpha() and b < 128 else 26 + b % 6 for b in range(256)],
-                     dtype=np.int64)
-    out = np.zeros((len(encoded), 32), dtype=np.uint8)
-    for start in range(0, len(encoded), 200_000):
-        chunk = encoded[start:start + 200_000]
-        data = np.frombuffer(b"".join(chunk), dtype=np.uint8)
-        rows = np.repeat(np.arange(len(chunk)), [len(s) for s in chunk])
-        counts = np.bincount(rows * 32 + table[data], minlength=len(chunk) * 32).reshape(len(chunk), 32)
-        out[start:start + len(chunk)] = np.minimum(counts, 255)
-    return out
-
-
-class FuzzyIndex:
-    """Names and handles within a typo or two of a query: same first character, length within 2, Jaro-Winkler
-    at least FUZZY_SIMILARITY — search's typo branch.
-
-    A numpy bound on the common characters skips terms that cannot reach the threshold (matching characters are
-    equal bytes, so their count is at most the overlap of the two byte histograms); the survivors are scored
-    with the exact Jaro-Winkler. The bound never drops a match, so the answers equal DuckDB's.
-    """
-
-    def __init__(self, terms: list[str], similarity: JaroWinkler):
-        self.terms = terms
-        self.encoded = [t.encode() for t in terms]
-        self.first = np.array([ord(t[0]) for t in terms])
-        self.chars = np.array([len(t) for t in terms])
-        self.nbytes = np.array([len(b) for b in self.encoded])
-        self.bins = byte_bins(self.encoded)
-        self.similarity = similarity
-
-    def similar(self, query: str, threshold: float = customers.FUZZY_SIMILARITY) -> list[str]:
-        encoded = query.encode()
-        near = np.flatnonzero((self.first == ord(query[0])) & (np.abs(self.chars - len(query)) <= 2))
-        common = np.minimum(self.bins[near], byte_bins([encoded])[0]).sum(axis=1)
-        common = np.minimum(common, np.minimum(self.nbytes[near], len(encoded)))
-        jaro_bound = (common / self.nbytes[near] + common / len(encoded) + 1) / 3
-        maybe = near[jaro_bound + 0.4 * (1 - jaro_bound) >= threshold - 1e-9]
-        return [self.terms[i] for i in maybe if self.similarity(self.encoded[i], encoded) >= threshold]
-
-
-def rank_hits(query: str, probe: str, prefixed: Iterable[tuple[int, str, str]], typos: Iterable[tuple[int, str, str]],
+def rank_hits(query: str, probe: str, prefixed: Iterable[tuple[str, list]], typos: Iterable[tuple[int, str, str]],
               profiles: Callable[[list[int]], dict[int, tuple[str, float]]], similarity: JaroWinkler,
               limit: int = 20) -> list[tuple]:
     """Rapport's ranking of (customer_id, field, term) hits — 0 exact, 1 prefix, 2 typo — by best rank, then
     similarity, then lifetime value, then id; each customer once."""
-    scored = [(cid, f, t, 0 if t == probe else 1, similarity(t.encode(), probe.encode())) for cid, f, t in prefixed]
+    # a prefix hit is scored against what its range started with: the probe, or the text as typed (see Sqlite.search)
+    scored = [(cid, f, t, 0 if t == start else 1, similarity(t.encode(), start.encode()))
+              for start, hits in prefixed for cid, f, t in hits]
     scored += [(cid, f, t, 2, similarity(t.encode(), query.encode())) for cid, f, t in typos]
     best: dict[int, list] = {}
     for customer_id, field_, term, rank, sim in scored:
@@ -284,14 +199,18 @@ class Rapport:
 
     name = "rapport duckdb"
 
-    def __init__(self, con: store.Connection):
+    def __init__(self, con: store.Connection, path: Path):
         self.con = con
+        # the point-read documents the build published beside the store, as the dashboard reads them
+        self.documents = documents_of(path)
         self.viewer = Viewer("bench@rapport", (MASK_ALL,), MASK_ALL)
+        self.searcher = Viewer("bench@rapport", (SEES_ALL,), SEES_ALL)
         self.sessions = 0
 
     def context(self, customer_id: int):
         """The context without masking or the view audit: the baseline for their cost."""
-        found = customers.load_context(customer_id, ROLE, NOW, events=EVENTS, con=self.con)
+        found = customers.load_context(customer_id, ROLE, NOW, events=EVENTS, con=self.con,
+                                       documents=self.documents)
         return None if found is None else (found.events.column("event_id"), found.points)
 
     def guarded_context(self, customer_id: int):
@@ -299,11 +218,14 @@ class Rapport:
         once-per-session rule never skips the write)."""
         self.sessions += 1
         viewer = Viewer(self.viewer.actor, self.viewer.roles, MASK_ALL, session=f"bench-{self.sessions}")
-        found = customers.context(customer_id, viewer, now=NOW, events=EVENTS, con=self.con)
+        found = customers.context(customer_id, viewer, now=NOW, events=EVENTS, con=self.con,
+                                  documents=self.documents)
         return None if found is None else (found.events.column("event_id"), found.points)
 
     def search(self, text: str) -> pd.DataFrame:
-        return customers.search(text, self.viewer, con=self.con)
+        # a role that sees names and contacts: a masked one may match them whole only (and 30 searches a minute),
+        # which the baselines, searching as Rapport's search does, do not model
+        return customers.search(text, self.searcher, con=self.con, documents=self.documents)
 
     def weekly_sentiment(self, _=None) -> pd.DataFrame:
         return leadership.weekly_sentiment(self.viewer, con=self.con)
@@ -422,8 +344,10 @@ class Sqlite:
         query, probe = parse_query(text)
         if len(query) < 2:
             return []
-        prefixed = self.db.execute("select customer_id, field, term from customer_search where term >= ? and term < ?",
-                                   (probe, probe + customers.HIGHEST)).fetchall()
+        # the probe's range, and the text as typed when the probe was its phone digits (an order number like one)
+        ranged = "select customer_id, field, term from customer_search where term >= ? and term < ?"
+        prefixed = [(start, self.db.execute(ranged, (start, start + customers.HIGHEST)).fetchall())
+                    for start in dict.fromkeys((probe, query))]
         typos = []
         for term in self.fuzzy.similar(query):
             typos += self.db.execute("""select customer_id, field, term from customer_search
@@ -521,7 +445,8 @@ class Pandas:
         query, probe = parse_query(text)
         if len(query) < 2:
             return []
-        prefixed = self.term_range(probe, probe + customers.HIGHEST)
+        prefixed = [(start, self.term_range(start, start + customers.HIGHEST))
+                    for start in dict.fromkeys((probe, query))]
         typos = [row for term in self.fuzzy.similar(query) for row in self.term_range(term, term + "\0")
                  if row[1] in ("name", "handle")]
         return rank_hits(query, probe, prefixed, typos, self.profiles_of, self.fuzzy.similarity)
@@ -728,9 +653,11 @@ def main(argv: list[str] | None = None) -> None:
             f"{'ok' if built <= BUILD_GOAL else 'MISS'}")
         # as the dashboard does when it starts and after each build
         _, warmed = timed(warm_lookups, con)
-        say(f"lookup columns loaded into memory in {warmed:.1f} s (as the dashboard does after a build)")
+        _, indexed = timed(warm_documents, con, Path(tmp) / "scale.duckdb")
+        say(f"lookup columns loaded into memory in {warmed:.1f} s, the documents' typo index in {indexed:.1f} s "
+            f"(as the dashboard does after a build)")
         inputs = pick_inputs(con, opts.queries, opts.seed)
-        results = [run_engine(Rapport(con), inputs, opts.budget, opts.repeat)]
+        results = [run_engine(Rapport(con, Path(tmp) / "scale.duckdb"), inputs, opts.budget, opts.repeat)]
         results += run_baselines(con, Path(tmp), baselines, inputs, opts, say)
         say(fresh_process_context(Path(tmp) / "scale.duckdb", inputs.ids))
         measure_refresh(store.connect(Path(tmp) / "scale.duckdb"), say)
@@ -769,7 +696,8 @@ def print_context_percentiles(path: str, ids: list[int]) -> None:
     """Open the store read-only, warm its lookup columns, time one context per id; print p50 and p95 in ms."""
     con = store.connect(path, read_only=True)
     warm_lookups(con)
-    engine = Rapport(con)
+    warm_documents(con, Path(path))
+    engine = Rapport(con, Path(path))
     timed_contexts = measure(engine.context, ids, context_answer, warmup=3, at_least=len(ids), budget=math.inf)
     print(*(f"{p:.3f}" for p in timed_contexts.percentiles()))
 

@@ -33,6 +33,7 @@ FILES = {
     "zendesk_users": "zendesk_users.json",
     "twcs": "twcs.csv",
     "social_posts": "social_posts.jsonl",
+    "inbox_history": "inbox_history.jsonl",  # the social team's work in Rapport's inbox (demo_social.py)
     "truth": "truth.csv",
     # which CRM contacts the old system re-entered, and the noise each carries (data.demo_identity)
     "identity_noise": "identity_noise.csv",
@@ -52,8 +53,6 @@ POS_COLUMNS = (
     "order_id", "line_id", "ordered_at", "amount", "currency", "email", "phone", "customer_ref", "product", "sku",
     "category", "quantity", "channel", "status",
 )
-TWCS_COLUMNS = ("tweet_id", "author_id", "inbound", "created_at", "text", "response_tweet_id",
-                "in_response_to_tweet_id")
 TRUTH_COLUMNS = ("kind", "source", "record_id", "person_id")
 
 CURRENCY = {"GB": "GBP", "US": "USD", "DE": "EUR"}
@@ -71,18 +70,6 @@ US_CITY_ZONES = {"Seattle": "Pacific", "Portland": "Pacific", "San Francisco": "
 ZENDESK_LOCALES = {"GB": "en-gb", "US": "en-US", "DE": "de"}
 SOCIAL_SHARES = {"twitter": 0.35, "instagram": 0.30, "facebook": 0.20, "mastodon": 0.05}
 PROSPECT_SHARES = {"twitter": 0.55, "instagram": 0.45, "facebook": 0.20, "mastodon": 0.10}
-FOLLOWER_FACTOR = {"twitter": 1.0, "instagram": 1.4, "facebook": 0.6, "mastodon": 0.3}
-BRAND_FOLLOWERS = {"facebook": 18400, "instagram": 26300, "mastodon": 1900}
-ACTIVE_SHARE = {"twitter": 0.7, "instagram": 0.55, "facebook": 0.55, "mastodon": 0.55}
-INTENT_MIX = {
-    "happy": (("praise", 40), ("question", 20), ("idea", 15), ("other", 20), ("complaint", 5)),
-    "neutral": (("praise", 18), ("question", 30), ("idea", 12), ("other", 25), ("complaint", 15)),
-    "unhappy": (("complaint", 55), ("question", 18), ("praise", 4), ("idea", 8), ("other", 15)),
-    "advocate": (("praise", 55), ("idea", 20), ("other", 15), ("question", 7), ("complaint", 3)),
-    "prospect": (("question", 45), ("other", 35), ("idea", 15), ("praise", 5)),
-}
-REPLY_CHANCE = {"complaint": 0.7, "question": 0.75, "praise": 0.35, "idea": 0.5, "other": 0.1}
-FOLLOW_UP_CHANCE = {"complaint": 0.4, "question": 0.25, "praise": 0.1, "idea": 0.15, "other": 0.05}
 HASHTAG_CHANCE = {"twitter": 0.2, "instagram": 0.75, "facebook": 0.08, "mastodon": 0.35}
 TEXT_KINDS = ("tent", "bag", "mat", "pack", "jacket", "boots", "stove", "lamp", "filter", "kidsitem")
 # Ticket count per person is Poisson with this mean: unhappy people write in far more often.
@@ -112,7 +99,6 @@ HELPDESK_AGE = timedelta(days=730)  # Zendesk has been in use for two years
 _DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
-_SHORTCODE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 
 
 @dataclass(frozen=True)
@@ -248,20 +234,6 @@ class Ticket:
     satisfaction: str = "unoffered"
     via_from: dict[str, str] = field(default_factory=dict)
     description_index: int = 0
-
-
-@dataclass(eq=False)
-class Post:
-    network: str
-    created: datetime
-    text: str
-    author: Person | None  # None for the brand's own posts
-    handle: str
-    intent: str
-    parent: Post | None = None
-    id: str = ""
-    url: str = ""
-    children: list[Post] = field(default_factory=list)
 
 
 class _Registry:
@@ -1299,159 +1271,6 @@ def _zendesk_users(rng: random.Random, tickets: list[Ticket]) -> list[tuple[Pers
     return sorted(users, key=lambda pair: (pair[1]["updated_at"], pair[1]["id"]))
 
 
-# --- social: Twitter, Facebook, Instagram, Mastodon ---------------------------------------------------------------
-
-
-def _post_moment(rng: random.Random, person: Person, intent: str, now: datetime) -> tuple[Order | None, datetime]:
-    delays = {"complaint": (2, 20), "praise": (5, 120), "question": (0.5, 10)}
-    if intent in delays and person.orders and rng.random() < 0.7:
-        order = rng.choice(person.orders)
-        when = order.created + timedelta(days=rng.uniform(*delays[intent]))
-        if when < now:
-            return order, when.replace(microsecond=0)
-    start = now - timedelta(days=730)
-    if not person.prospect:
-        start = max(start, person.signup)
-    return None, _moment(rng, start, now, bias=1.3)
-
-
-def _shown_handle(rng: random.Random, person: Person, network: str) -> str:
-    handle = person.handles[network]
-    if network != "instagram":
-        return handle
-    r = rng.random()
-    if r < 0.12:
-        return "@" + handle
-    if r < 0.24:  # Instagram handles are case-insensitive and people type them any way they like
-        return handle.lower() if handle != handle.lower() else handle.capitalize()
-    return handle
-
-
-def _post_count(rng: random.Random, person: Person) -> int:
-    count = _band(rng, ((0.6, 1, 1), (0.82, 2, 2), (0.91, 3, 3), (0.98, 4, 8), (1.0, 9, 20)))
-    if person.personality == "advocate" or person.followers >= 10_000:
-        count += rng.randint(1, 4)
-    return count
-
-
-def _customer_post(rng: random.Random, person: Person, network: str, now: datetime) -> Post:
-    intent = _weighted(rng, INTENT_MIX["prospect" if person.prospect else person.personality])
-    order, when = _post_moment(rng, person, intent, now)
-    text = _compose_post(rng, person, intent, order, when, network)
-    return Post(network, when, text, person, _shown_handle(rng, person, network), intent)
-
-
-def _brand_reply(rng: random.Random, parent: Post, delay: timedelta, texts: tuple[str, ...]) -> Post:
-    person = parent.author
-    assert person is not None
-    body = rng.choice(texts).format(first=person.first)
-    handle = parent.handle.lstrip("@")
-    if parent.network == "twitter":
-        initials = "".join(word[0] for word in rng.choice(txt.AGENTS)[1].split())
-        text = f"@{handle} {body} ^{initials}"
-    else:
-        text = body if parent.network == "facebook" else f"@{handle} {body}"
-    brand_handle = BRAND_TWITTER if parent.network == "twitter" else BRAND_SOCIAL
-    return Post(parent.network, (parent.created + delay).replace(microsecond=0), text, None, brand_handle,
-                parent.intent, parent)
-
-
-def _reply_delay(rng: random.Random) -> timedelta:
-    return timedelta(minutes=min(3 * 24 * 60, max(2, rng.lognormvariate(math.log(45), 1.3))))
-
-
-def _follow_up(rng: random.Random, reply: Post) -> Post:
-    assert reply.parent is not None and reply.parent.author is not None
-    root = reply.parent
-    body = rng.choice(txt.FOLLOW_UPS[root.intent])
-    text = f"@{BRAND_TWITTER} {body}" if root.network == "twitter" else body
-    return Post(root.network, (reply.created + _reply_delay(rng)).replace(microsecond=0), text, root.author,
-                root.handle, root.intent, reply)
-
-
-def _exchange(rng: random.Random, root: Post, now: datetime) -> list[Post]:
-    """The brand's answer (if any) and the customer's reaction to it, cut off at the export moment."""
-    if rng.random() >= REPLY_CHANCE[root.intent]:
-        return []  # some posts, complaints included, never get an answer
-    reply = _brand_reply(rng, root, _reply_delay(rng), txt.BRAND_REPLIES[root.intent])
-    thread = [reply]
-    if rng.random() < FOLLOW_UP_CHANCE[root.intent]:
-        thread.append(_follow_up(rng, reply))
-        if root.intent == "complaint" and rng.random() < 0.3:
-            thread.append(_brand_reply(rng, thread[-1], _reply_delay(rng), txt.BRAND_SECOND_REPLIES))
-    return [post for post in thread if post.created <= now]  # times only grow, so this keeps a prefix
-
-
-def _build_posts(rng: random.Random, people: list[Person], network: str, now: datetime) -> list[Post]:
-    posts = []
-    for person in people:
-        if network not in person.handles or rng.random() >= ACTIVE_SHARE[network]:
-            continue
-        for _ in range(_post_count(rng, person)):
-            root = _customer_post(rng, person, network, now)
-            posts.append(root)
-            posts.extend(_exchange(rng, root, now))
-    posts.sort(key=lambda post: (post.created, post.author.pid if post.author else "~"))
-    for post in posts:
-        if post.parent is not None:
-            post.parent.children.append(post)
-    return posts
-
-
-def _plant_post_probes(rng: random.Random, posts: list[Post]) -> list[Post]:
-    roots = [post for post in posts if post.author and post.parent is None and len(post.text) <= 250]
-    for index, text in _plant_probes(rng, [post.text for post in roots]).items():
-        roots[index].text = text
-    return posts
-
-
-def _display_name(rng: random.Random, person: Person, network: str) -> str:
-    if network not in person.display_names:  # a profile keeps its display name
-        name = _full_name(person)
-        person.display_names[network] = _weighted(rng, (
-            (name, 60), (f"{person.first} {person.last[0]}.", 18), (person.first, 10), (name.lower(), 6),
-            (f"{person.first} {rng.choice(('🏔️', '⛺', '🌲', '🥾'))}", 6)))
-    return person.display_names[network]
-
-
-def _assign_social_ids(rng: random.Random, posts: list[Post]) -> None:
-    counters = {"facebook": 7_100_000_000_000_000, "instagram": 17_900_000_000_000_000,
-                "mastodon": 110_000_000_000_000_000}
-    for post in posts:
-        counters[post.network] += rng.randint(1_000, 9_000_000)
-        number = counters[post.network]
-        handle = post.handle.lstrip("@")
-        if post.network == "facebook":
-            post.id, post.url = f"104857392847561_{number}", f"https://www.facebook.com/{handle}/posts/{number}"
-        elif post.network == "instagram":
-            code = "".join(rng.choice(_SHORTCODE_CHARS) for _ in range(11))
-            post.id, post.url = str(number), f"https://www.instagram.com/p/{code}/"
-        else:
-            user, _, instance = handle.partition("@")
-            post.id, post.url = str(number), f"https://{instance or 'mastodon.social'}/@{user}/{number}"
-
-
-def _engagement(rng: random.Random, post: Post) -> tuple[int, int, int]:
-    if post.author is None:
-        return rng.randint(0, 4), 0, BRAND_FOLLOWERS[post.network]
-    followers = int(post.author.followers * FOLLOWER_FACTOR[post.network])
-    appeal = {"praise": 1.5, "complaint": 1.2, "idea": 1.0, "question": 0.5, "other": 1.3}[post.intent]
-    if post.parent is not None:
-        appeal *= 0.2  # replies deep in a thread are barely seen
-    likes = int(followers * rng.uniform(0.002, 0.04) * appeal) + rng.randint(0, 6)
-    return likes, int(likes * rng.uniform(0.0, 0.2)), followers
-
-
-def _social_json(rng: random.Random, post: Post) -> dict[str, object]:
-    likes, shares, followers = _engagement(rng, post)
-    author_name = _display_name(rng, post.author, post.network) if post.author else "Fernwood Outdoor"
-    return {
-        "post_id": post.id, "posted_at": _iso_z(post.created), "network": post.network, "handle": post.handle,
-        "author_name": author_name, "text": post.text, "url": post.url,
-        "in_reply_to": post.parent.id if post.parent else None, "likes": likes, "shares": shares,
-        "followers": followers, "from_company": post.author is None,
-    }
-
 
 # --- writers ------------------------------------------------------------------------------------------------------
 
@@ -1552,22 +1371,6 @@ def _write_zendesk_users(rng: random.Random, out: Path, tickets: list[Ticket], n
     return path
 
 
-def _write_twcs(out: Path, tweets: list[Post], truth: list) -> Path:
-    for number, tweet in enumerate(tweets, 1):
-        tweet.id = str(number)
-    rows = [[t.id, t.handle, "True" if t.author else "False", _twitter_time(t.created), t.text,
-             ",".join(child.id for child in t.children), t.parent.id if t.parent else ""] for t in tweets]
-    # Brand tweets have no person: they stay in truth with an empty person_id.
-    truth.extend(("social_posts", "twitter", t.id, t.author.pid if t.author else "") for t in tweets)
-    return _write_csv(out / FILES["twcs"], TWCS_COLUMNS, rows)
-
-
-def _write_social(rng: random.Random, out: Path, posts: list[Post], truth: list) -> Path:
-    _assign_social_ids(rng, posts)
-    truth.extend(("social_posts", "social", p.id, p.author.pid if p.author else "") for p in posts)
-    return _write_jsonl(out / FILES["social_posts"], [_social_json(rng, post) for post in posts])
-
-
 # --- entry points -------------------------------------------------------------------------------------------------
 
 
@@ -1585,21 +1388,16 @@ def generate(out_dir: Path, *, seed: int = 7, as_of: date | None = None, custome
     contacts = _build_contacts(_rng(seed, "crm"), people, now)
     reentries = build_reentries(_rng(seed, "identity-noise"), people, now)
     tickets = _build_tickets(_rng(seed, "zendesk"), people, now)
-    tweets = _build_posts(_rng(seed, "twitter"), people + prospects, "twitter", now)
-    _plant_post_probes(_rng(seed, "twitter-probes"), tweets)
-    social_rng = _rng(seed, "social")
-    posts = sorted((post for network in ("facebook", "instagram", "mastodon")
-                    for post in _build_posts(social_rng, people + prospects, network, now)),
-                   key=lambda post: (post.created, post.network))
-    _plant_post_probes(_rng(seed, "social-probes"), posts)
+    from data import demo_social  # here: it builds on this module's people and orders
+
+    social = demo_social.build(seed, people + prospects, now)
     truth: list[tuple[str, str, str, str]] = []
     paths = {"crm_contacts": _write_crm(_rng(seed, "crm-rows"), out, contacts, reentries, truth),
              "shopify_orders": _write_shopify(out, web_orders, truth),
              "pos_sales": _write_pos(out, store_orders, truth)}
     paths["zendesk_tickets"], paths["zendesk_ticket_comments"] = _write_zendesk(out, tickets, now, truth)
     paths["zendesk_users"] = _write_zendesk_users(_rng(seed, "zendesk-users"), out, tickets, now, truth)
-    paths["twcs"] = _write_twcs(out, tweets, truth)
-    paths["social_posts"] = _write_social(_rng(seed, "social-rows"), out, posts, truth)
+    paths.update(demo_social.write(seed, out, social, now, truth))
     paths["truth"] = _write_csv(out / FILES["truth"], TRUTH_COLUMNS, truth)
     paths["identity_noise"] = _write_csv(out / FILES["identity_noise"], NOISE_COLUMNS, noise_rows(reentries))
     return paths

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,11 +17,14 @@ from models.inbox import build_social_inbox
 from models.increments import remember_previous_build, stage_changes, touch_customers, update_marts
 from models.phones import default_region, refresh_phone_numbers
 from models.sentiment import score_new_texts
+from models.serving import build_id, database_file, publish_documents
 from models.sql import MODELS_DIR, run_layer, run_model
 from store import Connection, has_table, transaction
+from store.documents import documents_path, restore, retire
 
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 19
+MODEL_VERSION = 20
+log = logging.getLogger(__name__)
 # a store whose data did not change is still refreshed this often: posts leave the last 90 days as the calendar
 # moves (a customer's 90-day sentiment, the social inbox)
 MAX_MODEL_AGE = timedelta(hours=24)
@@ -70,13 +74,39 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
     """
     now = now or datetime.now(UTC).replace(tzinfo=None)
     report = BuildReport(announce=step)
+    db_file, previous = database_file(con), build_id(con)
+    # the point-read documents are not served while DuckDB changes under them (readers read DuckDB meanwhile)
+    if db_file:
+        retire(documents_path(db_file))
+    try:
+        build_models(con, now, changed_since, identity_changed, report)
+    except BaseException:
+        if db_file:
+            restore(documents_path(db_file))
+        raise
+    if db_file:
+        timed(report, "documents", publish_or_warn, con, db_file, previous, report.touched is not None)
+    return report
+
+
+def publish_or_warn(con: Connection, db_file, previous: str | None, touched: bool) -> None:
+    """Publish the build's documents; a failure leaves none served (readers read DuckDB), and is logged."""
+    try:
+        publish_documents(con, db_file, previous, touched)
+    except Exception:
+        log.exception("the point-read documents were not published; customer pages read DuckDB until next build")
+
+
+def build_models(con: Connection, now: datetime, changed_since: int | None, identity_changed: bool,
+                 report: BuildReport) -> None:
+    """The build's one transaction: every model, from the raw tables."""
     with transaction(con):
         if changed_since is not None:
             remember_previous_build(con)
         full_built_at = now if changed_since is None else con.execute(
             "select max(full_built_at) from model_build").fetchall()[0][0]
         con.execute(f"""create or replace table model_build as
-                        select $now::timestamp as built_at, $v as model_version,
+                        select $now::timestamp as built_at, $v as model_version, uuid()::varchar as build_id,
                                ({LAST_CHANGING_LOAD}) as loaded_through,
                                $full::timestamp as full_built_at, $region as phone_region""",
                     {"now": now, "v": MODEL_VERSION, "full": full_built_at, "region": default_region()})
@@ -101,7 +131,6 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
         corrections.mark_built(con)
         report.customers, report.events = con.execute(
             "select (select count(*) from customer_profiles), (select count(*) from customer_timeline)").fetchone()
-    return report
 
 
 def update_touched_marts(con: Connection) -> None:

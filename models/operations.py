@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from models.serving import database_file
 from store import Connection, transaction
+from store.documents import documents_path, forget_customers
 
 INBOX_STATUSES = ("new", "in_progress", "answered", "closed")
 IDEA_STATUSES = ("new", "under_review", "planned", "shipped")
@@ -69,6 +71,7 @@ def add_note(con: Connection, post_key: str, body: str, actor: str) -> int:
     if not body or not body.strip():
         raise OperationError("a note cannot be empty")
     with transaction(con):
+        forget_authors(con, post_key)
         note_id = con.execute("select nextval('note_id_seq')").fetchall()[0][0]
         con.execute("insert into inbox_notes values (?, ?, ?, ?, ?)", [note_id, post_key, body.strip(), utc_now(),
                                                                       actor])
@@ -80,6 +83,7 @@ def hand_off(con: Connection, post_key: str, team: str, note: str | None, actor:
     """Hand a post off as a ticket-like event on its author's timeline, so every employee sees it."""
     require_actor(actor)
     with transaction(con):
+        forget_authors(con, post_key)
         con.execute("""insert into handoffs values (?, ?, ?, ?, ?)
                        on conflict do update set team = excluded.team, note = excluded.note,
                                                  created_at = excluded.created_at, created_by = excluded.created_by""",
@@ -88,6 +92,17 @@ def hand_off(con: Connection, post_key: str, team: str, note: str | None, actor:
         con.execute("""update inbox_state set status = case when status = 'new' then 'in_progress' else status end,
                        updated_at = ?, updated_by = ? where post_key = ?""", [utc_now(), actor, post_key])
         audit(con, actor, "hand_off", "post", post_key, team=team)
+
+
+def forget_authors(con: Connection, post_key: str) -> None:
+    """A note or hand-off joins its post's author's timeline at once: their point-read document (which holds the
+    timeline as built) goes, so their pages read DuckDB until the next build."""
+    db_file = database_file(con)
+    if db_file is None:
+        return
+    authors = [r[0] for r in con.execute("select customer_id from customer_sources where record_key = ?",
+                                         [post_key]).fetchall()]
+    forget_customers(documents_path(db_file), authors)
 
 
 def set_idea_status(con: Connection, idea_key: str, status: str, actor: str) -> None:

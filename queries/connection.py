@@ -20,6 +20,8 @@ from connectors.loader import load_file
 from models.build import build, needs_full_build, refresh
 from models.corrections import pending as corrections_pending
 from models.privacy import rewrite_store as rewrite_erased
+from queries import served
+from store.documents import documents_of
 
 JOB_POLL_SECONDS = 1.0
 # how often the worker checks whether the models are out of date without a load (a day old: posts left the last 90
@@ -67,6 +69,7 @@ def start_warming(con: store.Connection) -> threading.Thread:
         # the store closed, or its models are not built yet: nothing to warm, and nothing lost
         with contextlib.suppress(duckdb.Error):
             warm_lookups(con)
+            warm_documents(con)
 
     thread = threading.Thread(target=warm, name="rapport-warm", daemon=True)
     thread.start()
@@ -100,6 +103,14 @@ def warm_lookups(con: store.Connection | None = None) -> None:
     for table, columns in LOOKUP_COLUMNS.items():
         # hash() reads each value: count() alone would only read the validity masks
         con.execute(f"select {', '.join(f'sum(hash({c}))' for c in columns)} from {table}").fetchall()
+
+
+def warm_documents(con: store.Connection, path: Path | None = None) -> None:
+    """Read the served documents' names and handles (of the store at `path`, default the app's) into the in-memory
+    typo index once, so no search waits for it; the documents themselves stay in the OS's page cache."""
+    found = served.served(documents_of(path or store.db_path()), con.cursor())
+    if found is not None:
+        served.fuzzy_index(found, con.cursor())
 
 
 def run_job(con: store.Connection, job: dict) -> dict:

@@ -15,9 +15,11 @@ from typing import Any
 import pandas as pd
 
 from models.talking_points import TIMELINE_COLUMNS, TalkingPoint, talking_points
+from queries import served
 from queries.access import Refused, Viewer
 from queries.audit import record, record_profile_open
 from queries.connection import cursor
+from queries.fuzzy import FUZZY_SIMILARITY
 from queries.masking import (
     OWN_FIELDS,
     initials,
@@ -29,7 +31,8 @@ from queries.masking import (
     own_pattern,
 )
 from queries.results import Rows, fetch_rows, json_row, json_rows
-from store import Connection
+from store import Connection, db_path
+from store.documents import Documents, documents_of
 
 # the columns customer_timeline.sql packs into `packed`, in its order: all but the first three
 PACKED_COLUMNS = TIMELINE_COLUMNS[3:]
@@ -58,10 +61,21 @@ def profile(customer_id: int, viewer: Viewer, con: Connection | None = None) -> 
     return None if found is None else mask_profile(found, viewer.masked)
 
 
+def app_documents(con: Connection | None) -> Documents | None:
+    """The app store's point-read documents, for a read on the app's connection (`con` None); a caller with its own
+    connection reads DuckDB (or passes the documents it wants read)."""
+    return documents_of(db_path()) if con is None else None
+
+
 def load_profile(customer_id: int, con: Connection | None = None) -> dict[str, Any] | None:
     """The customer's profile row as a dict of plain Python values (None where unknown), or None; unmasked.
     Read from its card, as load_context reads it: one block instead of one per profile column."""
+    documents = app_documents(con)
     con = cursor(con)
+    if (found := served.served(documents, con)) is not None:
+        answer = served.profile(found, customer_id)
+        if answer is not served.FALLBACK:
+            return answer
     row = con.execute("select card from customer_cards where customer_id = ?", [customer_id]).fetchone()
     return None if row is None else json_row(row[0], profile_types(con))
 
@@ -182,7 +196,8 @@ def points(customer_id: int, viewer: Viewer, now: datetime | None = None,
            con: Connection | None = None) -> list[TalkingPoint]:
     """Talking points for the customer, ordered for the viewer's role."""
     viewer.require_page(*CUSTOMER_PAGES)
-    found = load_context(customer_id, viewer.talking_point_role, now, masked=viewer.masked, con=con)
+    found = load_context(customer_id, viewer.talking_point_role, now, masked=viewer.masked, con=con,
+                         documents=app_documents(con))
     return found.points if found else []
 
 
@@ -201,22 +216,48 @@ class CustomerContext:
 
 
 def context(customer_id: int, viewer: Viewer, *, page: str = "customer", now: datetime | None = None,
-            events: int = 200, con: Connection | None = None) -> CustomerContext | None:
+            events: int = 200, con: Connection | None = None,
+            documents: Documents | None = None) -> CustomerContext | None:
     """What the viewer may see of the customer — profile, newest events, talking points — and the opening
-    recorded in the view audit."""
+    recorded in the view audit (`documents`: see load_context; the app's own when `con` is None)."""
     viewer.require_page(page)
+    documents = documents or app_documents(con)
     con = cursor(con)
-    found = load_context(customer_id, viewer.talking_point_role, now, events, masked=viewer.masked, con=con)
+    found = load_context(customer_id, viewer.talking_point_role, now, events, masked=viewer.masked, con=con,
+                         documents=documents)
     if found is not None:
         record_profile_open(viewer, customer_id, page, con)
     return found
 
 
 def load_context(customer_id: int, role: str = "anyone", now: datetime | None = None, events: int = 200, *,
-                 masked: frozenset[str] = frozenset(), con: Connection | None = None) -> CustomerContext | None:
+                 masked: frozenset[str] = frozenset(), con: Connection | None = None,
+                 documents: Documents | None = None) -> CustomerContext | None:
     """Profile, the newest `events` timeline events and the talking points, on one cursor, with `masked` fields
-    hidden before the talking points are written (so no sentence can quote them)."""
+    hidden before the talking points are written (so no sentence can quote them). With `documents`, the build's
+    point-read documents answer when they can (queries.served), DuckDB otherwise: the same answer either way."""
     con = cursor(con)
+    read = read_customer(customer_id, max(events, TALKING_POINT_EVENTS), con, documents)
+    if read is None:
+        return None
+    profile, rows, top_decile = read
+    own = own_pattern(profile, masked)  # read before the profile is masked
+    profile = mask_profile(profile, masked) if masked else profile
+    history = mask_rows(rows, masked, own)
+    # the talking points read the rows as they are; the page gets them as a frame
+    said = talking_points(profile, history.records(), role, now or datetime.now(UTC).replace(tzinfo=None),
+                          ltv_top_decile=top_decile)
+    return CustomerContext(profile, history.head(events), said)
+
+
+def read_customer(customer_id: int, events: int, con: Connection,
+                  documents: Documents | None) -> tuple[dict[str, Any], Rows, float | None] | None:
+    """(profile, newest `events` events, the store's top-decile lifetime value), or None for no such customer: from
+    the documents when they can say, else from DuckDB."""
+    if (found := served.served(documents, con)) is not None:
+        answer = served.customer(found, customer_id, TIMELINE_COLUMNS, events)
+        if answer is not served.FALLBACK:
+            return answer
     row = con.execute("select card, ltv_top_decile from customer_cards where customer_id = ?",
                       [customer_id]).fetchone()
     if row is None:
@@ -226,14 +267,7 @@ def load_context(customer_id: int, role: str = "anyone", now: datetime | None = 
     # notes and hand-offs hang on the customer's social posts: most customers have none, and the check costs them
     # a millisecond, a third of their profile read
     live = bool(profile["post_count"]) and has_live_events(con)
-    own = own_pattern(profile, masked)  # read before the profile is masked
-    profile = mask_profile(profile, masked) if masked else profile
-    history = mask_rows(timeline_rows(customer_id, limit=max(events, TALKING_POINT_EVENTS), live=live, con=con),
-                        masked, own)
-    # the talking points read the rows as they are; the page gets them as a frame
-    said = talking_points(profile, history.records(), role, now or datetime.now(UTC).replace(tzinfo=None),
-                          ltv_top_decile=top_decile)
-    return CustomerContext(profile, history.head(events), said)
+    return profile, timeline_rows(customer_id, limit=events, live=live, con=con), top_decile
 
 
 def identity(customer_id: int, viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:
@@ -265,7 +299,6 @@ def possible_duplicates(viewer: Viewer, customer_id: int | None = None,
     """, {"customer_id": customer_id}).df(), viewer.masked, text_columns=("reasons",))
 
 
-FUZZY_SIMILARITY = 0.88  # Jaro-Winkler: one or two typos in a name still match; different names do not
 HIGHEST = chr(0x10FFFF)  # sorts after every character: [q, q + HIGHEST) is every term starting with q
 
 
@@ -278,7 +311,7 @@ _searches_lock = threading.Lock()
 
 
 def search(text: str, viewer: Viewer, limit: int = 20, con: Connection | None = None,
-           now: float | None = None) -> pd.DataFrame:
+           now: float | None = None, documents: Documents | None = None) -> pd.DataFrame:
     """Search (see find_customers) with the hits shown as the viewer may see them. For a role with masked fields,
     those fields match whole values only, and its searches are counted (refused past a rate) and audited."""
     viewer.require_page(*CUSTOMER_PAGES)
@@ -286,7 +319,7 @@ def search(text: str, viewer: Viewer, limit: int = 20, con: Connection | None = 
     if exact_only:
         count_masked_search(viewer, time.monotonic() if now is None else now)
         record(viewer, "search", "search", "customers", con, text=" ".join(text.split())[:200])
-    found = find_customers(text, limit, con, exact_only=exact_only)
+    found = find_customers(text, limit, con, exact_only=exact_only, documents=documents)
     if not viewer.masked or found.empty:
         return found
     shown = mask_frame(found, viewer.masked)
@@ -325,7 +358,7 @@ def mask_term(field: str, term: str, masked: frozenset[str]) -> str:
 
 
 def find_customers(text: str, limit: int = 20, con: Connection | None = None,
-                   exact_only: list[str] | None = None) -> pd.DataFrame:
+                   exact_only: list[str] | None = None, documents: Documents | None = None) -> pd.DataFrame:
     """Customers matching a name or name word, email, phone, handle, order or ticket number; exact hits first,
     then prefixes, then names and handles within a typo or two.
 
@@ -342,7 +375,11 @@ def find_customers(text: str, limit: int = 20, con: Connection | None = None,
     digits = re.sub(r"\D", "", query)
     looks_like_phone = len(digits) >= 6 and len(digits) >= len(query.replace(" ", "")) - 4
     probe = digits[-9:] if looks_like_phone else query
-    return cursor(con).execute("""
+    documents = app_documents(con) if documents is None else documents
+    con = cursor(con)
+    if (found := served.served(documents, con)) is not None:
+        return served.search(found, con, query, probe, limit, exact_only or [])
+    return con.execute("""
         with prefix_hits as (
             select customer_id, field, term, lifetime_value, case when term = $probe then 0 else 1 end as rank,
                    jaro_winkler_similarity(term, $probe) as similarity
@@ -366,8 +403,10 @@ def find_customers(text: str, limit: int = 20, con: Connection | None = None,
         hits as (select * from (select * from prefix_hits union all select * from typo_hits)
                  where rank = 0 or field not in (select unnest($exact_only))),
         best as (
-            select customer_id, arg_min(field, (rank, -similarity)) as field,
-                   arg_min(term, (rank, -similarity)) as term, min(rank) as rank, max(similarity) as similarity,
+            -- field and term break ties, so the hit shown is the same on every run and engine
+            select customer_id, arg_min(field, (rank, -similarity, field, term)) as field,
+                   arg_min(term, (rank, -similarity, field, term)) as term, min(rank) as rank,
+                   max(similarity) as similarity,
                    max(lifetime_value) as lifetime_value
             from hits group by customer_id
             order by rank, similarity desc, lifetime_value desc, customer_id

@@ -95,12 +95,22 @@ def json_row(text: str, types: Mapping[str, str]) -> dict[str, Any]:
 def json_rows(texts: Iterable[str], types: Sequence[str]) -> list[list[Any]]:
     """Rows DuckDB packed with `json_array(...)`, each as the list of values `fetchone()` would give for
     columns of these DuckDB types."""
+    parse_float = json_float(types)
+    return typed_values((json.loads(text, parse_float=parse_float) for text in texts), types)
+
+
+def json_float(types: Sequence[str]) -> type:
+    """What JSON numbers with a fraction are read as: a double's shortest text parses back to the same double; only
+    a decimal column needs Decimal on the way."""
+    return Decimal if any(duck_type.startswith("DECIMAL") for duck_type in types) else float
+
+
+def typed_values(lists: Iterable[list[Any]], types: Sequence[str]) -> list[list[Any]]:
+    """Lists of values parsed from JSON (with json_float(types)), each turned, in place, into what `fetchone()`
+    gives for columns of these DuckDB types."""
     readers = [(at, read) for at, duck_type in enumerate(types) if (read := value_reader(duck_type))]
-    # a double's shortest text parses back to the same double; only a decimal column needs Decimal on the way
-    parse_float = Decimal if any(duck_type.startswith("DECIMAL") for duck_type in types) else float
     rows = []
-    for text in texts:
-        values = json.loads(text, parse_float=parse_float)
+    for values in lists:
         for at, read in readers:
             if values[at] is not None:
                 values[at] = read(values[at])

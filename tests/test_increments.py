@@ -69,6 +69,8 @@ def model_tables(con) -> dict[str, list]:
     """Every table but the raw ones and the load log, each as sorted rows: what the models hold. Node numbers (an
     incremental build numbers restaged records after the others) are replaced by the records they stand for."""
     tables = {name: found for name, found in snapshot(con).items() if not name.startswith(("raw_", "quarantine"))}
+    # every build has an id of its own (its point-read documents carry it), the only thing two builds never share
+    tables["model_build"] = sorted(map(repr, con.execute("select * exclude (build_id) from model_build").fetchall()))
     meaning = node_meanings(con)
     for table in [t for t in tables if t.startswith("identity_")]:
         columns = [r[0] for r in con.execute(f"describe {table}").fetchall()]
