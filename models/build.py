@@ -12,6 +12,7 @@ from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
 from models.increments import remember_previous_build, stage_changes, touch_customers, update_marts
+from models.llm.apply import ask_llm, with_llm
 from models.phones import default_region, refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.sql import MODELS_DIR, run_layer, run_model
@@ -88,6 +89,7 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
             report.touched = timed(report, "identity", touch_customers, con, changed_since)
         else:
             report.touched = timed(report, "identity", resolve_identities, con, now, changed_since)
+        timed(report, "llm", ask_for_new_posts, con, changed_since is None)
         timed(report, "sentiment", score_new_texts, con)
         if report.touched is None:
             timed(report, "marts", build_marts, con)
@@ -99,6 +101,14 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
         report.customers, report.events = con.execute(
             "select (select count(*) from customer_profiles), (select count(*) from customer_timeline)").fetchone()
     return report
+
+
+def ask_for_new_posts(con: Connection, full: bool) -> None:
+    """The LLM provider's answers for the posts not yet classified, if one is configured (models.llm); a full
+    build asks again about the posts it could not answer before."""
+    from models.classify import RULES_VERSION
+
+    ask_llm(con, RULES_VERSION, retry_fallbacks=full)
 
 
 def update_touched_marts(con: Connection) -> None:
@@ -152,7 +162,7 @@ def scored_by_another_classifier(con: Connection) -> bool:
 
     if not has_table(con, "sentiment_scorer"):
         return True
-    return con.execute("select max(version) from sentiment_scorer").fetchall()[0][0] != RULES_VERSION
+    return con.execute("select max(version) from sentiment_scorer").fetchall()[0][0] != with_llm(RULES_VERSION)
 
 
 def needs_full_build(con: Connection) -> bool:

@@ -4,12 +4,13 @@ import streamlit as st
 
 from components.duplicates import duplicates_table
 from components.frame import enter_page
+from components.llm_status import llm_section
 from components.safe import download_csv
 from components.tables import data_table
 from connectors.files import FatalLoadError
 from connectors.mapping import MappingError
 from connectors.schema import KINDS
-from queries import actions, customers, sources
+from queries import actions, customers, llm, sources
 
 viewer = enter_page("pages/data_sources.py", "data_sources")
 UPLOAD_OUTCOME = "upload-outcome"  # what the last load said, kept across the run that redraws the page after it
@@ -85,6 +86,8 @@ if figures["possible_duplicates"] and viewer.may("merge_split"):
     st.caption("Possible duplicates: splink finds these profiles alike but is not sure enough to merge. Open one to "
                "merge them or say they are different people, in its identity panel.")
     duplicates_table(customers.possible_duplicates(viewer))
+
+llm_section(llm.llm_status(viewer))
 
 st.header("Quarantine")
 rejected = sources.quarantine(viewer)
