@@ -49,7 +49,9 @@ def score_new_texts(con: Connection) -> int:
 def scores_of(con: Connection, texts: list[str]) -> list[float]:
     """Each text's score: the LLM's sentiment where it answered for the text in this build (a post), else the
     learned model's."""
-    answers = llm_answers(con) or {}
+    answers = llm_answers(con)
+    if not answers:
+        return sentiment_scores(texts)
     hashes = [hashlib.md5(text.encode()).hexdigest() for text in texts]
     learned = iter(sentiment_scores([t for t, h in zip(texts, hashes, strict=True) if h not in answers]))
     return [SENTIMENT_SCORES[answers[h].sentiment] if h in answers else next(learned) for h in hashes]
