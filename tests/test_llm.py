@@ -283,6 +283,9 @@ def test_a_slow_endpoint_is_given_the_builds_budget_and_no_more(httpserver):
 
 def test_settings_off_by_default_validated_and_never_holding_the_key(tmp_path):
     assert load_llm_settings(tmp_path / "absent.toml") is None
+    example = load_llm_settings(store.PROJECT_ROOT / "config" / "llm.example.toml")  # the README's Ollama example
+    assert example == LLMSettings("http://127.0.0.1:11434/v1", "llama3.1:8b", retries=2, batch_size=10)
+    assert example.provider == "http://127.0.0.1:11434" and example.api_key() is None
     path = tmp_path / "llm.toml"
     path.write_text('enabled = false\nbase_url = "http://127.0.0.1:11434/v1"\nmodel = "llama3.1"\n')
     assert load_llm_settings(path) is None
