@@ -300,3 +300,19 @@ def test_settings_off_by_default_validated_and_never_holding_the_key(tmp_path):
         path.write_text(text)
         with pytest.raises(LLMConfigError, match=said.replace("(", r"\(").replace(")", r"\)")):
             load_llm_settings(path)
+
+
+def test_after_a_load_only_the_new_post_is_asked(world, httpserver, tmp_path, monkeypatch):
+    from connectors.loader import load_file
+    from models.build import refresh
+    from tests.model_fixtures import write_jsonl
+
+    httpserver.expect_request("/v1/chat/completions").respond_with_handler(answering)
+    settings_file(tmp_path, monkeypatch, httpserver.url_for("/v1"))
+    build(world, NOW)
+    new = {"post_id": "S9", "posted_at": "2026-02-28T10:00:00", "network": "twitter", "handle": "TrailTom",
+           "text": "Does the tent come in green?"}
+    load_file(world, "social_posts", write_jsonl(tmp_path / "more.jsonl", [new]), source="social")
+    assert refresh(world, NOW).report.touched is not None  # an incremental build
+    assert len(httpserver.log) == 2 and [p["text"] for p in posts_of(httpserver.log[1][0])] == [new["text"]]
+    assert intents(world)[new["text"]] == ("question", "low", "", "llm")
