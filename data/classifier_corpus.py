@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from data.classifier_brands import BRANDS, INDUSTRY, SPLITS
-from data.classifier_phrasings import CLOSERS, EMOJI, HASHTAGS, OPENERS, SITUATIONS, THREAD_EXTRAS
+from data.classifier_phrasings import CLOSERS, EMOJI, HASHTAGS, LATER_PHRASINGS, OPENERS, SITUATIONS, THREAD_EXTRAS
 
 CORPUS_FILE = Path(__file__).resolve().parent / "classifier" / "posts.csv"
 SEED = 23
@@ -30,11 +30,14 @@ WEIGHTS = {"fault": 3, "waiting": 3, "wrong": 2, "rude": 1, "sarcasm": 2.5, "mix
            "resolved": 1.5, "idea": 6.5, "polite_idea": 1.5, "other": 7}
 STARS = {"positive": "★★★★★", "neutral": "★★★☆☆", "negative": "★☆☆☆☆"}
 PHRASING_SPLIT = {0: "train", 1: "train", 2: "train", 3: "dev", 4: "test"}
+LATER_SPLIT = {0: "train", 1: "train", 2: "train", 3: "dev"}  # phrasings added later never reach the test brands
 
 
 def phrasings_for(situation: str, split: str) -> list[str]:
-    """The phrasings of a situation that `split` may use (every fifth to dev, the next to test, the rest to train)."""
-    return [p for i, p in enumerate(SITUATIONS[situation][4]) if PHRASING_SPLIT[i % 5] == split]
+    """The phrasings of a situation that `split` may use (every fifth to dev, the next to test, the rest to train;
+    of the phrasings added later, every fourth to dev and the rest to train)."""
+    first = [p for i, p in enumerate(SITUATIONS[situation][4]) if PHRASING_SPLIT[i % 5] == split]
+    return first + [p for i, p in enumerate(LATER_PHRASINGS.get(situation, ())) if LATER_SPLIT[i % 4] == split]
 
 
 def fill(rng: random.Random, template: str, key: str) -> str:

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from models import corrections
+from models import classify, corrections
 from models.classifier.retrain import follow_model_file, retrain_if_due
 from models.company import write_company_accounts
 from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
 from models.increments import remember_previous_build, stage_changes, touch_customers, update_marts
+from models.llm.apply import ask_llm, with_llm
 from models.phones import default_region, refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.serving import build_id, database_file, publish_documents
@@ -120,6 +121,7 @@ def build_models(con: Connection, now: datetime, changed_since: int | None, iden
             report.touched = timed(report, "identity", touch_customers, con, changed_since)
         else:
             report.touched = timed(report, "identity", resolve_identities, con, now, changed_since)
+        timed(report, "llm", ask_for_new_posts, con, changed_since is None)
         timed(report, "sentiment", score_new_texts, con)
         if report.touched is None:
             timed(report, "marts", build_marts, con)
@@ -131,6 +133,12 @@ def build_models(con: Connection, now: datetime, changed_since: int | None, iden
         corrections.mark_built(con)
         report.customers, report.events = con.execute(
             "select (select count(*) from customer_profiles), (select count(*) from customer_timeline)").fetchone()
+
+
+def ask_for_new_posts(con: Connection, full: bool) -> None:
+    """The LLM provider's answers for the posts not yet classified, if one is configured (models.llm); a full
+    build asks again about the posts it could not answer before."""
+    ask_llm(con, classify.RULES_VERSION, retry_fallbacks=full)
 
 
 def update_touched_marts(con: Connection) -> None:
@@ -185,11 +193,9 @@ def is_current(con: Connection) -> bool:
 def scored_by_another_classifier(con: Connection) -> bool:
     """Whether the sentiment and intents were worked out by another classifier than the one in use (the company
     trained its own): every customer's sentiment moves, so only a full build gives what it would."""
-    from models.classify import RULES_VERSION
-
     if not has_table(con, "sentiment_scorer"):
         return True
-    return con.execute("select max(version) from sentiment_scorer").fetchall()[0][0] != RULES_VERSION
+    return con.execute("select max(version) from sentiment_scorer").fetchall()[0][0] != with_llm(classify.RULES_VERSION)
 
 
 def needs_full_build(con: Connection) -> bool:

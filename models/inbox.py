@@ -11,9 +11,11 @@ from operator import attrgetter
 import pandas as pd
 
 from models import classify
-from models.classify import classify_many
+from models.classify import Classification, classify_many
 from models.corrections import apply_to_post_intents
 from models.increments import scoped_to
+from models.llm.apply import SENTIMENT_SCORES, llm_answers, with_llm
+from models.llm.client import Answer
 from models.routing import Post, Route, Rule, load_rules, route
 from store import Connection, has_table
 
@@ -28,7 +30,8 @@ def build_social_inbox(con: Connection, now: datetime, only_touched: bool = Fals
                    select t.event_id, t.customer_id, c.intent, c.urgency, c.urgency_reason, c.explanation
                    from customer_timeline t
                    join post_classifications c on c.text_hash = md5(coalesce(t.body, '')) and c.rules_version = $v
-                   where t.kind = 'social_post' and t.author_type = 'customer'""", {"v": classify.RULES_VERSION})
+                   where t.kind = 'social_post' and t.author_type = 'customer'""",
+                {"v": with_llm(classify.RULES_VERSION)})
     apply_to_post_intents(con)  # staff corrections over the model's reading
     rules = load_rules()
     routed_by = fingerprint(rules)
@@ -92,26 +95,45 @@ def routed_with(con: Connection) -> str | None:
 def fingerprint(rules: list[Rule]) -> str:
     """What the inbox rows were worked out with: the routing rules and the classifier's version (a new one changes
     the intents of every post, so the whole inbox is routed again)."""
-    return hashlib.md5(f"{classify.RULES_VERSION}:{rules!r}".encode()).hexdigest()
+    return hashlib.md5(f"{with_llm(classify.RULES_VERSION)}:{rules!r}".encode()).hexdigest()
 
 
 def classify_new_texts(con: Connection) -> int:
-    """Classify each distinct customer post text once per classifier version (in one pass of the model)."""
+    """Classify each distinct customer post text once per classifier version: the LLM provider's answer where it
+    gave one in this build, else the learned model's (in one pass of the model)."""
+    version = with_llm(classify.RULES_VERSION)
     texts = [row[0] for row in con.execute("""
         select distinct coalesce(body, '') as text from customer_timeline
         where kind = 'social_post' and author_type = 'customer'
           and md5(coalesce(body, '')) not in (select text_hash from post_classifications where rules_version = $v)
-    """, {"v": classify.RULES_VERSION}).fetchall()]
-    found = classify_many(texts)
-    rows = [(hashlib.md5(text.encode()).hexdigest(), classify.RULES_VERSION, c.intent, c.urgency, c.explanation,
-             c.urgency_reason) for text, c in zip(texts, found, strict=True)]
+    """, {"v": version}).fetchall()]
+    answers = llm_answers(con)
+    hashes = [hashlib.md5(text.encode()).hexdigest() for text in texts]
+    learned = iter(classify_many([t for t, h in zip(texts, hashes, strict=True) if h not in (answers or {})]))
+    rows = []
+    for h in hashes:
+        if answers is not None and h in answers:
+            c, by = from_llm(answers[h]), "llm"
+        else:
+            c, by = next(learned), "model" if answers is None else "fallback"
+        rows.append((h, version, c.intent, c.urgency, c.explanation, c.urgency_reason, by))
     if rows:
         frame = pd.DataFrame(rows, columns=["text_hash", "rules_version", "intent", "urgency", "explanation",
-                                            "urgency_reason"])
+                                            "urgency_reason", "classified_by"])
         con.register("_classified", frame)
         con.execute("insert into post_classifications by name select * from _classified")
         con.unregister("_classified")
     return len(rows)
+
+
+def from_llm(answer: Answer) -> Classification:
+    """The LLM's answer as a classification, its explanation saying who read the post."""
+    score = SENTIMENT_SCORES[answer.sentiment]
+    explanation = (f"{answer.intent}: read by the LLM; sentiment {score:+.2f} ({answer.sentiment}); "
+                   f"urgency {answer.urgency}")
+    if answer.urgency == "high":
+        explanation += f": {answer.urgency_reason.replace('_', ' ')}"
+    return Classification(answer.intent, answer.urgency, score, explanation, answer.urgency_reason)
 
 
 def select_recent_posts(con: Connection, since: datetime) -> None:

@@ -285,6 +285,7 @@ def erase_customer(con: Connection, customer_id: int, actor: str, reason: str,
                     {"w": written_phones or [""], "e": phones or [""]})
         con.execute("delete from sentiment_scores where text_hash in (select unnest($h))", {"h": texts or [""]})
         con.execute("delete from post_classifications where text_hash in (select unnest($h))", {"h": texts or [""]})
+        con.execute("delete from llm_classifications where text_hash in (select unnest($h))", {"h": texts or [""]})
         stamp = utc_now()
         before = con.execute("select count(*) from suppressed_identifiers").fetchall()[0][0]
         con.executemany("insert into suppressed_identifiers values (?, ?, ?) on conflict do nothing",

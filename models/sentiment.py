@@ -3,10 +3,13 @@ distinct text and classifier version and kept."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 
 from models import classify
 from models.classify import sentiment_scores
+from models.llm.apply import SENTIMENT_SCORES, llm_answers, with_llm
 from store import Connection, has_table
 
 # VADER's thresholds, which the classifier's score keeps: from 0.05 positive, to -0.05 negative
@@ -37,17 +40,30 @@ def score_new_texts(con: Connection) -> int:
         where text is not null and md5(text) not in (select text_hash from sentiment_scores)
     """).fetchall()]
     if texts:
-        scored = pd.DataFrame({"text": texts, "compound": sentiment_scores(texts)})
+        scored = pd.DataFrame({"text": texts, "compound": scores_of(con, texts)})
         con.register("_scored", scored)
         con.execute("insert into sentiment_scores select md5(text), compound from _scored")
         con.unregister("_scored")
     return len(texts)
 
 
+def scores_of(con: Connection, texts: list[str]) -> list[float]:
+    """Each text's score: the LLM's sentiment where it answered for the text in this build (a post), else the
+    learned model's."""
+    answers = llm_answers(con)
+    if not answers:
+        return sentiment_scores(texts)
+    hashes = [hashlib.md5(text.encode()).hexdigest() for text in texts]
+    learned = iter(sentiment_scores([t for t, h in zip(texts, hashes, strict=True) if h not in answers]))
+    return [SENTIMENT_SCORES[answers[h].sentiment] if h in answers else next(learned) for h in hashes]
+
+
 def forget_other_scorers(con: Connection) -> None:
-    """Empty sentiment_scores when another classifier scored them; sentiment_scorer names the one that did."""
+    """Empty sentiment_scores when another classifier scored them (another learned model, or the LLM provider
+    turned on, off or changed); sentiment_scorer names the one that did."""
     scorer = con.execute("select max(version) from sentiment_scorer").fetchall()[0][0] if has_table(
         con, "sentiment_scorer") else None
-    if scorer != classify.RULES_VERSION:
+    version = with_llm(classify.RULES_VERSION)
+    if scorer != version:
         con.execute("delete from sentiment_scores")
-        con.execute("create or replace table sentiment_scorer as select $v as version", {"v": classify.RULES_VERSION})
+        con.execute("create or replace table sentiment_scorer as select $v as version", {"v": version})

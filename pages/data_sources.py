@@ -5,13 +5,14 @@ import streamlit as st
 
 from components.duplicates import duplicates_table
 from components.frame import enter_page
+from components.llm_status import llm_section
 from components.model_quality import model_quality_section
 from components.safe import download_csv
 from components.tables import data_table
 from connectors.files import FatalLoadError
 from connectors.mapping import MappingError
 from connectors.schema import KINDS
-from queries import actions, customers, model_quality, sources
+from queries import actions, customers, llm, model_quality, sources
 
 viewer = enter_page("pages/data_sources.py", "data_sources")
 UPLOAD_OUTCOME = "upload-outcome"  # what the last load said, kept across the run that redraws the page after it
@@ -89,6 +90,7 @@ if figures["possible_duplicates"] and viewer.may("merge_split"):
     duplicates_table(customers.possible_duplicates(viewer))
 
 model_quality_section(model_quality.model_quality(viewer))
+llm_section(llm.llm_status(viewer))
 
 st.header("Quarantine")
 rejected = sources.quarantine(viewer)

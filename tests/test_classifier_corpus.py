@@ -6,7 +6,7 @@ from collections import Counter
 
 from data.classifier_brands import BRANDS, SPLITS
 from data.classifier_corpus import COLUMNS, CORPUS_FILE, NETWORKS, generate, phrasings_for, read
-from data.classifier_phrasings import SITUATIONS
+from data.classifier_phrasings import LATER_PHRASINGS, SITUATIONS
 from models.classifier.train import LABELS, REASONS
 
 ROWS = read()
@@ -47,4 +47,13 @@ def test_no_post_of_one_split_is_in_another():
 def test_a_phrasing_belongs_to_one_split_only():
     for situation in SITUATIONS:
         used = [set(phrasings_for(situation, split)) for split in SPLITS]
-        assert sum(len(u) for u in used) == len(set().union(*used)) == len(SITUATIONS[situation][4])
+        assert sum(len(u) for u in used) == len(set().union(*used)) == len(SITUATIONS[situation][4]) + len(
+            LATER_PHRASINGS.get(situation, ()))
+
+
+def test_phrasings_added_later_reach_train_and_dev_brands_only():
+    later = {p for phrasings in LATER_PHRASINGS.values() for p in phrasings}
+    assert later and not later & {p for situation in SITUATIONS for p in phrasings_for(situation, "test")}
+    for situation, phrasings in LATER_PHRASINGS.items():
+        assert set(phrasings) <= set(phrasings_for(situation, "train")) | set(phrasings_for(situation, "dev"))
+        assert set(phrasings) & set(phrasings_for(situation, "dev"))
