@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -52,7 +53,10 @@ def served(documents: Documents | None, con: Connection) -> Served | None:
         return None
 
     def same_build(meta: dict[str, str]) -> bool:
-        found = con.execute("select max(build_id) from model_build").fetchall()
+        try:
+            found = con.execute("select max(build_id) from model_build").fetchall()
+        except duckdb.Error:  # models not built, or by a Rapport without build ids: no documents are theirs
+            return False
         return bool(found) and found[0][0] is not None and meta.get("build_id") == found[0][0]
 
     held = documents.connection(same_build)
