@@ -19,6 +19,7 @@ from connectors.jobs import BEAT_SECONDS, beat, jobs_dir, run_pending
 from connectors.loader import load_file
 from models.build import build, needs_full_build, refresh
 from models.privacy import rewrite_store as rewrite_erased
+from store import operational
 
 JOB_POLL_SECONDS = 1.0
 # how often the worker checks whether the models are out of date without a load (a day old: posts left the last 90
@@ -79,8 +80,42 @@ def refresh_and_warm(work: store.Connection) -> str:
 
 def cursor(con: store.Connection | None = None) -> store.Connection:
     """A cursor on `con`, or on the app's connection: a DuckDB connection is not thread-safe, and every
-    Streamlit session runs in a thread of its own."""
+    Streamlit session runs in a thread of its own. A replica's (RAPPORT_DATABASE_URL set) reads the newest
+    published snapshot (queries/replica.py)."""
+    if con is None and operational.is_shared():
+        return replica().cursor()
     return (con or shared_connection()).cursor()
+
+
+@st.cache_resource(show_spinner="Opening the newest snapshot…")
+def replica():
+    """This replica's snapshot reader (the worker owns the store itself)."""
+    from queries.replica import Replica
+
+    return Replica()
+
+
+def operational_store(con: store.Connection | None = None):
+    """Where a staff edit goes and the audit is read: `con` if given, else PostgreSQL when it holds the
+    operational state, else the app's store."""
+    if con is None and operational.is_shared():
+        return operational.shared_connection()
+    return cursor(con)
+
+
+def hand_to_worker(job: dict) -> dict:
+    """Queue a job for the worker (replicas never write the store) and wait for its result; a RuntimeError with
+    the reason when it failed or nobody took it."""
+    from connectors.jobs import NoWorker, shared_submit, shared_wait
+
+    pg = operational.shared_connection()
+    try:
+        result = shared_wait(pg, shared_submit(pg, job))
+    except (NoWorker, TimeoutError) as exc:
+        raise RuntimeError(str(exc)) from exc
+    if not result.get("ok"):
+        raise RuntimeError(result.get("error") or "the worker could not do it")
+    return result
 
 
 # the columns that reading one customer at a time touches (queries.customers: context, profile, timeline)

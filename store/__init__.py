@@ -42,6 +42,16 @@ def memory() -> Connection:
     return con
 
 
+def open_snapshot(path: str | Path) -> Connection:
+    """A published snapshot (store.snapshots), read-only, attached as `snap` to an in-memory database whose own
+    tables (`memory.main`) hold what a replica adds beside it: copies of the operational tables. Any number of
+    processes open one snapshot at once; nobody writes it again."""
+    con = duckdb.connect(":memory:")
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(f"attach {quote_literal(str(path))} as snap (read_only)")
+    return con
+
+
 @contextmanager
 def transaction(con: Connection) -> Iterator[Connection]:
     """Run a block atomically: commit on success, roll back everything on any error."""

@@ -1,0 +1,117 @@
+"""The deployment with replicas, in one process with its real parts: a worker owning a DuckDB store, a real
+PostgreSQL holding the operational state and the queue, and replicas reading the snapshots the worker publishes."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import store
+from connectors.jobs import shared_submit, shared_wait
+from models import operations
+from queries import replica as replica_module
+from queries.replica import Replica
+from rapport.worker import Worker
+from store import operational, postgres, snapshots
+from tests.model_fixtures import load_world, write_jsonl
+
+
+@pytest.fixture
+def deployment(pg_url, tmp_path, monkeypatch):
+    """A worker on the tiny world's store, with snapshots in tmp_path/snapshots and no manifest throttling."""
+    monkeypatch.setattr(replica_module, "CHECK_SECONDS", 0)
+    db = tmp_path / "worker.duckdb"
+    con = store.connect(db)
+    load_world(con, tmp_path)
+    con.close()
+    pg = operational.shared_connection(pg_url)
+    worker = Worker(db, tmp_path / "snapshots", pg, demo=False)
+    yield worker
+    worker.close()
+    postgres.close_pools()
+
+
+def count(reader: Replica, sql: str, params=None):
+    return reader.cursor().execute(sql, params or []).fetchall()[0][0]
+
+
+def test_a_replica_reads_the_published_snapshot_read_only(deployment):
+    reader = Replica(deployment.folder, deployment.pg)
+    assert count(reader, "select count(*) from customer_profiles") == \
+        deployment.con.execute("select count(*) from customer_profiles").fetchall()[0][0] > 0
+    with pytest.raises(Exception, match="read-only|read only"):
+        reader.cursor().execute("delete from customer_profiles")
+    reader.close()
+
+
+def test_an_inbox_edit_in_postgres_is_seen_by_every_replica_at_its_next_query(deployment):
+    first, second = Replica(deployment.folder, deployment.pg), Replica(deployment.folder, deployment.pg)
+    assert count(second, "select count(*) from inbox_state") == 0
+    operations.assign(deployment.pg, "social_posts:social:S2", "lee@corp", "kim@corp")
+    for reader in (first, second):
+        assert reader.cursor().execute("select assignee from inbox_state").fetchall() == [("lee@corp",)]
+    first.close(), second.close()
+
+
+def test_a_queued_load_is_published_and_replicas_switch_to_it(deployment, tmp_path):
+    reader = Replica(deployment.folder, deployment.pg)
+    before = count(reader, "select count(*) from raw_customers")
+    serving = reader.serving()
+    path = write_jsonl(tmp_path / "more.jsonl", [{"source_id": "C9", "first_name": "Eve", "last_name": "Stone",
+                                                  "email": "eve@example.com", "created_at": "2026-01-02"}])
+    job = shared_submit(deployment.pg, {"command": "load", "kind": "customers", "path": str(path), "source": "crm"})
+    assert deployment.step() == 1
+    result = shared_wait(deployment.pg, job, timeout=5)
+    assert result["ok"] and result["load"]["inserted"] == 1 and result["snapshot"] != serving.path.name
+    assert count(reader, "select count(*) from raw_customers") == before + 1
+    assert reader.serving().path.name == result["snapshot"]
+    reader.close()
+
+
+def test_old_snapshots_go_once_unread_and_a_leased_one_stays(deployment):
+    first = deployment.published.path
+    reader = Replica(deployment.folder, deployment.pg)
+    reader.cursor()  # holds `first`, leased
+    deployment.publish(), deployment.publish()
+    assert first.exists()  # two newer ones, but a reader holds it
+    reader.close()  # lease released
+    deployment.publish()
+    assert not first.exists()
+    assert len(snapshots.files(deployment.folder)) == snapshots.KEEP
+
+
+def test_a_stale_lease_does_not_keep_a_snapshot(deployment, monkeypatch):
+    first = deployment.published.path
+    snapshots.take_lease(first, "gone-host-1")
+    monkeypatch.setattr(snapshots, "LEASE_SECONDS", 0.01)
+    time.sleep(0.05)
+    deployment.publish(), deployment.publish()
+    assert not first.exists()
+
+
+def test_an_erasure_leaves_no_snapshot_holding_the_person(deployment, tmp_path):
+    reader = Replica(deployment.folder, deployment.pg)
+    ana = count(reader, "select customer_id from customer_sources where record_key = 'customers:crm:C1'")
+    deployment.publish()
+    older = snapshots.files(deployment.folder)
+    operations.add_note(deployment.pg, "social_posts:social:S2", "note to keep", "kim@corp")
+    job = shared_submit(deployment.pg, {"command": "erase", "customer_id": ana, "by": "dpo@corp",
+                                        "reason": "request 42"})
+    deployment.step()
+    result = shared_wait(deployment.pg, job, timeout=5)
+    assert result["ok"], result
+    assert all(not p.exists() for p in older)  # leased or not: every older snapshot holds her
+    assert snapshots.files(deployment.folder) == [deployment.published.path]
+    assert count(reader, "select count(*) from raw_customers where email ilike 'ana.silva@example.com'") == 0
+    assert count(reader, "select count(*) from customer_profiles where customer_id = ?", [ana]) == 0
+    logged = deployment.pg.execute("select records_removed > 0, file_rewritten_at is not null from erasure_log")
+    assert logged.fetchall() == [(True, True)]
+    assert deployment.pg.execute("select count(*) from suppressed_identifiers").fetchall()[0][0] > 0
+    # a later load of her record is refused by the suppression list held in PostgreSQL
+    again = write_jsonl(tmp_path / "again.jsonl", [{"source_id": "C1", "first_name": "Ana", "last_name": "Silva",
+                                                    "email": "ana.silva@example.com", "created_at": "2024-01-05"}])
+    job = shared_submit(deployment.pg, {"command": "load", "kind": "customers", "path": str(again), "source": "crm"})
+    deployment.step()
+    assert shared_wait(deployment.pg, job, timeout=5)["load"]["suppressed"] == 1
+    reader.close()
