@@ -96,9 +96,9 @@ def replica():
 
 
 def operational_store(con: store.Connection | None = None):
-    """Where a staff edit goes and the audit is read: `con` if given, else PostgreSQL when it holds the
-    operational state, else the app's store."""
-    if con is None and operational.is_shared():
+    """Where a staff edit goes and the audit is read: PostgreSQL when it holds the operational state, else `con`
+    or the app's store."""
+    if operational.is_shared():  # `con` is then a cursor on the read-only snapshot
         return operational.shared_connection()
     return cursor(con)
 

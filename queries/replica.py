@@ -1,6 +1,6 @@
 """A dashboard replica's store (RAPPORT_DATABASE_URL set): the worker's newest published snapshot, read-only, with
-the operational tables copied from PostgreSQL beside it. Each query's cursor looks in the copies first, then in the
-snapshot (DuckDB's search path), so the query layer's SQL is the same as on the one-process dashboard.
+the operational tables copied from PostgreSQL beside it, under the same names as on the one-process dashboard's store
+(store.open_snapshot), so the query layer's SQL is the same.
 
 A replica checks the manifest as a query starts and moves to a newer snapshot when there is one: the next rerun
 of every session reads it, sessions are never dropped. The snapshot before stays open (a query in flight finishes
@@ -16,7 +16,6 @@ from pathlib import Path
 import store
 from store import operational, postgres, snapshots
 
-SEARCH_PATH = "set search_path = 'memory.main,snap.main'"
 # the manifest is a small file on a shared volume: read at most this often, and the lease touched as often
 CHECK_SECONDS = 0.5
 LEASE_TOUCH_SECONDS = 20
@@ -48,9 +47,7 @@ class Replica:
         """A cursor on the newest snapshot, with the operational copies brought up to date."""
         opened = self.newest()
         opened.mirror.refresh()
-        cursor = opened.con.cursor()
-        cursor.execute(SEARCH_PATH)
-        return cursor
+        return opened.con.cursor()
 
     def newest(self) -> Opened:
         with self.lock:
@@ -73,7 +70,7 @@ class Replica:
     def switch(self, current: snapshots.Current) -> None:
         snapshots.take_lease(current.path)
         self.touched = time.monotonic()
-        con = store.open_snapshot(current.path)
+        con = store.open_snapshot(current.path, own=operational.MIRRORED)
         mirror = operational.Mirror(self.pg, con)
         mirror.refresh()
         retired, self.previous, self.open = self.previous, self.open, Opened(current, con, mirror)
