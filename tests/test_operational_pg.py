@@ -4,6 +4,7 @@ transaction, and copied into DuckDB beside the models for the queries and builds
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -96,3 +97,26 @@ def test_a_mirror_rereads_only_what_changed(pg, con, tmp_path):
     assert mirror.refresh() == ["inbox_state"]
     assert reader.execute("select post_key, status, assignee from memory.main.inbox_state").fetchall() == [
         ("social_posts:social:S2", "in_progress", "lee@corp")]
+
+
+def test_placeholders_are_translated_outside_quoted_text():
+    assert postgres.translate("select ?, $name, '50%?', 'it''s $x' where a like '%' || ?") == \
+        "select %s, %(name)s, '50%%?', 'it''s $x' where a like '%%' || %s"
+
+
+def test_the_command_line_reads_the_newest_snapshot_when_the_worker_owns_the_store(pg_url, con, tmp_path,
+                                                                                   monkeypatch):
+    import subprocess
+    import sys
+
+    from store import snapshots
+    from tests.e2e.conftest import PROJECT
+
+    load_world(con, tmp_path)
+    snapshots.publish(con, tmp_path / "snaps")
+    env = {"RAPPORT_DATABASE_URL": pg_url, "RAPPORT_SNAPSHOTS": str(tmp_path / "snaps"),
+           "RAPPORT_DB": str(tmp_path / "rapport.duckdb")}  # the test's store, still open here: the lock is held
+    status = subprocess.run([sys.executable, "-m", "connectors", "status"], cwd=PROJECT, capture_output=True,
+                            text=True, env={**os.environ, **env}, timeout=300)
+    assert status.returncode == 0, status.stderr
+    assert "social_posts" in status.stdout and "lock" not in status.stderr.lower()
