@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 
 from store import operational
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
               "live there); without it, `streamlit run app.py` alone is the whole deployment", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # stopped by a service manager: leave through the loop's `finally`, closing the store cleanly
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from rapport.worker import run_forever
 
     run_forever(sync_every())

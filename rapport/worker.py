@@ -48,7 +48,9 @@ class Worker:
         return cursor
 
     def beat(self) -> None:
+        """The heartbeat replicas and the command line look for; finished jobs a week old are let go."""
         self.last_beat = time.monotonic()
+        self.pg.execute("delete from jobs where finished_at < now() at time zone 'utc' - interval '7 days'")
         current = self.published
         shared_beat(self.pg, current.path.name if current else None, current.published_at if current else None)
 
