@@ -120,3 +120,27 @@ def test_the_command_line_reads_the_newest_snapshot_when_the_worker_owns_the_sto
                             text=True, env={**os.environ, **env}, timeout=300)
     assert status.returncode == 0, status.stderr
     assert "social_posts" in status.stdout and "lock" not in status.stderr.lower()
+
+
+def test_on_a_replica_the_query_layer_writes_and_reads_operational_state_in_postgres(pg_url, monkeypatch):
+    from datetime import datetime, timedelta
+
+    from queries import actions, audit, inbox
+    from tests.viewers import ADMIN
+
+    monkeypatch.setenv("RAPPORT_DATABASE_URL", pg_url)
+    inbox.assign(ADMIN, "social_posts:social:S2", "Dana")
+    inbox.add_note(ADMIN, "social_posts:social:S2", "rang back")
+    audit.record_export(ADMIN, "inbox", rows=3)
+    audit.flush()
+    assert list(inbox.audit_trail(ADMIN, "social_posts:social:S2")["action"]) == ["note", "assign"]
+    everything = audit.entries(ADMIN)
+    assert sorted(everything["action"]) == ["assign", "export", "note"]
+    assert list(audit.entries(ADMIN, actions=["export"])["object_id"]) == ["inbox"]
+    assert audit.entries(ADMIN, actors=["nobody"]).empty
+    today = datetime.now()
+    assert len(audit.entries(ADMIN, start=today - timedelta(days=1), end=today + timedelta(days=1))) == 3
+    assert audit.choices(ADMIN) == {"actor": ["tester"], "action": ["assign", "export", "note"]}
+    assert actions.decision_history(ADMIN).empty and actions.erasures(ADMIN).empty
+    pg = operational.shared_connection(pg_url)
+    assert pg.execute("select assignee from inbox_state").fetchall() == [("Dana",)]
