@@ -199,7 +199,8 @@ def shared_run_pending(pg, handle: Callable[[dict], dict]) -> int:
         try:
             result = handle(job)
         except Exception as exc:  # noqa: BLE001 - any failure must reach whoever waits, not kill the worker
-            result = {"ok": False, "error": str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)}
+            result = {"ok": False, "error": str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc),
+                      "refusal": type(exc).__name__}  # a replica raises its own kind again (queries.connection)
         shared_finish(pg, job_id, result)
         done += 1
     return done

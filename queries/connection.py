@@ -114,8 +114,20 @@ def hand_to_worker(job: dict) -> dict:
     except (NoWorker, TimeoutError) as exc:
         raise RuntimeError(str(exc)) from exc
     if not result.get("ok"):
-        raise RuntimeError(result.get("error") or "the worker could not do it")
+        raise refusal(result.get("refusal"), result.get("error") or "the worker could not do it")
     return result
+
+
+def refusal(kind: str | None, message: str) -> Exception:
+    """The worker's refusal as the exception the page would have met doing the work itself (a bad file, a
+    decision or erasure that cannot be taken), so it shows the same message; any other failure as a RuntimeError."""
+    from connectors.files import FatalLoadError
+    from connectors.mapping import MappingError
+    from models.identity.decisions import DecisionError
+    from models.privacy import PrivacyError
+
+    known = {c.__name__: c for c in (FatalLoadError, MappingError, DecisionError, PrivacyError, ValueError)}
+    return known.get(kind or "", RuntimeError)(message)
 
 
 # the columns that reading one customer at a time touches (queries.customers: context, profile, timeline)

@@ -118,3 +118,23 @@ def test_an_erasure_leaves_no_snapshot_holding_the_person(deployment, tmp_path):
     deployment.step()
     assert shared_wait(deployment.pg, job, timeout=5)["load"]["suppressed"] == 1
     reader.close()
+
+
+def test_identity_decisions_from_a_replica_are_taken_by_the_worker_and_published(deployment):
+    reader = Replica(deployment.folder, deployment.pg)
+    first, second = (r[0] for r in reader.cursor().execute(
+        "select customer_id from customer_profiles order by customer_id limit 2").fetchall())
+    refused = shared_submit(deployment.pg, {"command": "decide", "action": "merge", "by": "kim@corp",
+                                            "customer_id": first, "other_customer_id": first, "reason": "x"})
+    merged = shared_submit(deployment.pg, {"command": "decide", "action": "merge", "by": "kim@corp",
+                                           "customer_id": first, "other_customer_id": second,
+                                           "reason": "same person, checked by phone"})
+    assert deployment.step() == 2
+    assert shared_wait(deployment.pg, refused, timeout=5) == {
+        "ok": False, "error": "a profile cannot be merged with itself", "refusal": "DecisionError"}
+    assert shared_wait(deployment.pg, merged, timeout=5)["ok"]
+    assert count(reader, "select count(distinct customer_id) from customer_sources where customer_id in (?, ?)",
+                 [first, second]) == 1
+    assert count(reader, "select count(*) from identity_decisions") == 1  # the replica's copy, from PostgreSQL
+    assert deployment.pg.execute("select action from audit_log").fetchall() == [("identity_merge",)]
+    reader.close()
