@@ -206,14 +206,16 @@ def shared_run_pending(pg, handle: Callable[[dict], dict]) -> int:
     return done
 
 
-def shared_wait(pg, job_id: int, timeout: float = 600, pickup_timeout: float = 60, poll: float = 0.2) -> dict:
-    """The job's result once the worker wrote it; NoWorker if it was not started within `pickup_timeout`."""
+def shared_wait(pg, job_id: int, timeout: float = 3600, pickup_timeout: float = 15, poll: float = 0.2) -> dict:
+    """The job's result once the worker wrote it; NoWorker if it was not started within `pickup_timeout` and the
+    worker has stopped beating (a busy worker, minutes into a build, takes it when it is done)."""
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         began, result = pg.execute("select started_at, result from jobs where job_id = ?", [job_id]).fetchall()[0]
         if result is not None:
             return result
-        if began is None and time.monotonic() - started > pickup_timeout:
+        if began is None and time.monotonic() - started > pickup_timeout and \
+                not (shared_worker(pg) or {}).get("alive"):
             pg.execute("delete from jobs where job_id = ? and started_at is null", [job_id])
             raise NoWorker("the worker did not take the job: is `python -m rapport worker` running?")
         time.sleep(poll)

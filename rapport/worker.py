@@ -6,8 +6,10 @@ at the start of each job (store.operational: decisions, suppression, inbox state
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -35,11 +37,24 @@ class Worker:
         self.folder = folder or snapshots.snapshots_dir(self.db)
         self.pg = pg or operational.shared_connection()
         self.con = store.connect(self.db)
-        self.last_beat = self.last_check = self.last_sync = time.monotonic()
+        self.last_check = self.last_sync = time.monotonic()
         self.published: snapshots.Current | None = snapshots.current(self.folder)
+        moved = operational.adopt(self.pg, self.con)
+        if moved:
+            log.info("moved the store's operational rows into PostgreSQL: %s", moved)
         if (ensure_demo(self.con) if demo else False) or needs_full_build(self.con):
             build(self.work())
         self.publish()  # at every start: the store may have changed while no worker ran (a command-line build)
+        self.stopping = threading.Event()
+        # its own thread: a build at a million customers takes minutes, and the queue's users must not think the
+        # worker gone meanwhile
+        threading.Thread(target=self.beat_forever, name="rapport-worker-beat", daemon=True).start()
+
+    def beat_forever(self) -> None:
+        pg = self.pg.cursor()
+        while not self.stopping.wait(BEAT_SECONDS):
+            with contextlib.suppress(postgres.Error):  # PostgreSQL away for a moment: the next beat says it
+                self.beat(pg)
 
     def work(self) -> store.Connection:
         """A cursor for one job, with PostgreSQL's operational tables copied onto it."""
@@ -47,12 +62,12 @@ class Worker:
         operational.overlay_temp(self.pg, cursor)
         return cursor
 
-    def beat(self) -> None:
+    def beat(self, pg: postgres.Postgres | None = None) -> None:
         """The heartbeat replicas and the command line look for; finished jobs a week old are let go."""
-        self.last_beat = time.monotonic()
-        self.pg.execute("delete from jobs where finished_at < now() at time zone 'utc' - interval '7 days'")
+        pg = pg or self.pg
+        pg.execute("delete from jobs where finished_at < now() at time zone 'utc' - interval '7 days'")
         current = self.published
-        shared_beat(self.pg, current.path.name if current else None, current.published_at if current else None)
+        shared_beat(pg, current.path.name if current else None, current.published_at if current else None)
 
     def publish(self, erased: bool = False) -> snapshots.Current:
         """A new snapshot of the store, current from now on; old ones removed (all of them after an erasure)."""
@@ -64,8 +79,6 @@ class Worker:
 
     def step(self, sync_every: float | None = None) -> int:
         """Run the queued jobs, then a scheduled sync or refresh check if due; how many jobs ran."""
-        if time.monotonic() - self.last_beat >= BEAT_SECONDS:
-            self.beat()
         done = shared_run_pending(self.pg, self.run)
         if sync_every and time.monotonic() - self.last_sync >= sync_every:
             self.last_sync = time.monotonic()
@@ -158,6 +171,7 @@ class Worker:
         return result
 
     def close(self) -> None:
+        self.stopping.set()
         self.con.close()
 
 

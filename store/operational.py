@@ -99,3 +99,34 @@ class Mirror:
                 copy_into(self.pg, con, table, f"{self.into}.{table}", f"{self.like}.{table}")
                 self.seen[table] = now.get(table, 0)
             return stale
+
+
+# the id columns PostgreSQL hands out from a sequence: after adopting rows, each sequence continues past them
+SEQUENCES = {"audit_log": ("audit_id", "audit_id_seq"), "inbox_notes": ("note_id", "note_id_seq"),
+             "identity_decisions": ("decision_id", "identity_decision_id_seq"),
+             "erasure_log": ("erasure_id", "erasure_id_seq")}
+
+
+def adopt(pg: postgres.Postgres, con) -> dict[str, int]:
+    """Move the operational rows a DuckDB store holds into PostgreSQL (a company switching to the deployment with
+    replicas keeps its notes, decisions, audit and — above all — its suppression list), then delete them from the
+    store, so no copy is left behind for an erasure to miss. Run by the worker at every start: a no-op once done.
+    PostgreSQL commits first; should the store's delete then fail, the next start adopts the same rows again and
+    `on conflict do nothing` keeps them once. How many rows each table moved."""
+    from store import transaction
+
+    moved: dict[str, int] = {}
+    for table in MIRRORED + UNMIRRORED:
+        rows = con.execute(f"select * from main.{table}").fetchall()
+        if not rows:
+            continue
+        marks = ", ".join("?" * len(rows[0]))
+        with transaction(pg):
+            pg.executemany(f"insert into {table} values ({marks}) on conflict do nothing", rows)
+            if table in SEQUENCES:
+                column, sequence = SEQUENCES[table]
+                pg.execute(f"select setval('{sequence}', greatest((select max({column}) from {table}), "
+                           f"(select last_value from {sequence})))")
+        con.execute(f"delete from main.{table}")
+        moved[table] = len(rows)
+    return moved

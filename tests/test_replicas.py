@@ -138,3 +138,20 @@ def test_identity_decisions_from_a_replica_are_taken_by_the_worker_and_published
     assert count(reader, "select count(*) from identity_decisions") == 1  # the replica's copy, from PostgreSQL
     assert deployment.pg.execute("select action from audit_log").fetchall() == [("identity_merge",)]
     reader.close()
+
+
+def test_a_store_switching_to_postgres_brings_its_operational_rows_and_keeps_no_copy(pg_url, con, tmp_path):
+    from models.privacy import identifier_hash
+
+    operations.add_note(con, "social_posts:social:S2", "rang back", "kim@corp")
+    con.execute("insert into suppressed_identifiers values (?, 'email', now()::timestamp)",
+                [identifier_hash("email:gone@example.com")])
+    pg = operational.shared_connection(pg_url)
+    assert operational.adopt(pg, con) == {"inbox_notes": 1, "suppressed_identifiers": 1, "audit_log": 1}
+    assert operational.adopt(pg, con) == {}  # once
+    assert con.execute("select count(*) from inbox_notes").fetchall() == [(0,)]
+    assert pg.execute("select body from inbox_notes").fetchall() == [("rang back",)]
+    assert pg.execute("select count(*) from suppressed_identifiers").fetchall() == [(1,)]
+    # PostgreSQL's ids continue after the adopted ones
+    assert operations.add_note(pg, "social_posts:social:S2", "and again", "kim@corp") == 2
+    postgres.close_pools()
