@@ -155,3 +155,45 @@ def test_a_store_switching_to_postgres_brings_its_operational_rows_and_keeps_no_
     # PostgreSQL's ids continue after the adopted ones
     assert operations.add_note(pg, "social_posts:social:S2", "and again", "kim@corp") == 2
     postgres.close_pools()
+
+
+def test_a_replicas_upload_export_and_erasure_go_through_the_worker(deployment, monkeypatch, tmp_path):
+    import io
+    import threading
+    import zipfile
+
+    from queries import actions
+    from tests.viewers import ADMIN
+
+    monkeypatch.setenv("RAPPORT_DATABASE_URL", deployment.pg.pool.conninfo)
+    monkeypatch.setenv("RAPPORT_DB", str(deployment.db))
+    stop = threading.Event()
+
+    def keep_working() -> None:  # the worker's loop, as `python -m rapport worker` runs it
+        while not stop.is_set():
+            if not deployment.step():
+                time.sleep(0.1)
+
+    stepping = threading.Thread(target=keep_working)
+    stepping.start()
+    try:
+        loaded = actions.load_upload(ADMIN, "customers", "crm.csv",
+                                     b"source_id,first_name,last_name,email,created_at\n"
+                                     b"Z1,Quinta,Zephyrine,qz@example.org,2026-10-01\n", "crm", None)
+        assert (loaded.inserted, loaded.file) == (1, "upload:crm.csv")
+        assert not list((tmp_path / "worker.duckdb.uploads").iterdir())  # the uploaded bytes are not kept
+        reader = Replica(deployment.folder, deployment.pg)
+        newcomer = count(reader, "select customer_id from customer_sources where record_key = 'customers:crm:Z1'")
+        exported = zipfile.ZipFile(io.BytesIO(actions.export_customer(ADMIN, newcomer)))
+        assert "qz@example.org" in exported.read("raw_customers.csv").decode()
+        with pytest.raises(ValueError, match="say why"):
+            actions.erase_customer(ADMIN, newcomer, " ")
+        report = actions.erase_customer(ADMIN, newcomer, "request 9")
+        assert report.file_rewritten and report.records_removed >= 1
+        assert count(reader, "select count(*) from customer_sources where record_key = 'customers:crm:Z1'") == 0
+        assert list(actions.erasures(ADMIN)["reason"]) == ["request 9"]
+        assert deployment.pg.execute("select count(*) from audit_log where action = 'export'").fetchall() == [(1,)]
+        reader.close()
+    finally:
+        stop.set()
+        stepping.join(timeout=60)
