@@ -75,8 +75,17 @@ class Replica:
         mirror.refresh()
         retired, self.previous, self.open = self.previous, self.open, Opened(current, con, mirror)
         if retired is not None:
-            retired.con.close()
-            snapshots.release_lease(retired.current.path)
+            self.close_one(retired)
+        if self.previous is not None and not self.previous.current.path.exists():
+            # removed by an erasure: its blocks stay on disk while a process holds the file open, so let go now
+            # (a query in flight on it fails once, as on the one-process dashboard)
+            self.close_one(self.previous)
+            self.previous = None
+
+    @staticmethod
+    def close_one(opened: Opened) -> None:
+        opened.con.close()
+        snapshots.release_lease(opened.current.path)
 
     def serving(self) -> snapshots.Current | None:
         return self.open.current if self.open else None
@@ -84,6 +93,5 @@ class Replica:
     def close(self) -> None:
         for opened in (self.open, self.previous):
             if opened is not None:
-                opened.con.close()
-                snapshots.release_lease(opened.current.path)
+                self.close_one(opened)
         self.open = self.previous = None

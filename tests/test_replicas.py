@@ -107,6 +107,7 @@ def test_an_erasure_leaves_no_snapshot_holding_the_person(deployment, tmp_path):
     assert all(not p.exists() for p in older)  # leased or not: every older snapshot holds her
     assert snapshots.files(deployment.folder) == [deployment.published.path]
     assert count(reader, "select count(*) from raw_customers where email ilike 'ana.silva@example.com'") == 0
+    assert reader.previous is None  # the snapshot it read before was removed: not held open either
     assert count(reader, "select count(*) from customer_profiles where customer_id = ?", [ana]) == 0
     logged = deployment.pg.execute("select records_removed > 0, file_rewritten_at is not null from erasure_log")
     assert logged.fetchall() == [(True, True)]
