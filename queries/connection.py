@@ -1,6 +1,7 @@
 """The dashboard's one store connection, opened once per process, a fresh cursor for every query, and the worker
 that runs the work the command line hands over while the dashboard holds the store (loads, syncs, builds and
-data-subject requests; see connectors/jobs.py)."""
+data-subject requests; see connectors/jobs.py). On a replica (RAPPORT_DATABASE_URL set) there is neither: queries
+read the worker's newest snapshot (queries/replica.py), edits go to PostgreSQL, and work goes to the worker."""
 
 from __future__ import annotations
 
