@@ -2,10 +2,11 @@
 
 import sys
 
-from bench import classify, identity, load, pages, scale, sync
+from bench import classify, concurrency, identity, load, pages, scale, sync
 
 BENCHMARKS = {"load": load.main, "identity": identity.main, "classify": classify.main, "scale": scale.main,
-              "sync": sync.main, "pages": pages.main}
+              "sync": sync.main, "pages": pages.main,
+              "concurrency": concurrency.main}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:

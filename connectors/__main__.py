@@ -117,14 +117,26 @@ def run_sync(args: argparse.Namespace) -> int:
     return 0 if all(r.outcome == "ok" for r in results) else 1
 
 
+def open_for_reading() -> store.Connection:
+    """The store, or with the worker owning it (RAPPORT_DATABASE_URL) the newest snapshot it published."""
+    from store import operational, snapshots
+
+    if not operational.is_shared():
+        return store.connect()
+    current = snapshots.current()
+    if current is None:
+        raise duckdb.IOException(f"no snapshot published in {snapshots.snapshots_dir()} yet: is the worker running?")
+    return store.open_snapshot(current.path)
+
+
 def run_status(args: argparse.Namespace) -> int:
-    table = source_status(store.connect())
+    table = source_status(open_for_reading())
     print("no loads yet" if table.empty else table.drop(columns="last_error").to_string(index=False))
     return 0
 
 
 def run_quarantine(args: argparse.Namespace) -> int:
-    rows = quarantined_rows(store.connect(), args.source, args.limit)
+    rows = quarantined_rows(open_for_reading(), args.source, args.limit)
     if rows.empty:
         print("the quarantine is empty")
     for row in rows.itertuples():

@@ -1,5 +1,6 @@
 """Staff edits in the dashboard — inbox statuses, assignments, notes, hand-offs, idea statuses — each stored
-durably next to an audit entry (who, what, when) in one transaction. Builds read these tables, never rewrite them."""
+durably next to an audit entry (who, what, when) in one transaction. Builds read these tables, never rewrite them.
+The statements run on the DuckDB store or on PostgreSQL alike (store.operational: `con` is either)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def hand_off(con: Connection, post_key: str, team: str, note: str | None, actor:
     with transaction(con):
         forget_authors(con, post_key)
         con.execute("""insert into handoffs values (?, ?, ?, ?, ?)
-                       on conflict do update set team = excluded.team, note = excluded.note,
+                       on conflict (post_key) do update set team = excluded.team, note = excluded.note,
                                                  created_at = excluded.created_at, created_by = excluded.created_by""",
                     [post_key, team, (note or "").strip() or None, utc_now(), actor])
         ensure_inbox_row(con, post_key, actor)
@@ -111,7 +112,7 @@ def set_idea_status(con: Connection, idea_key: str, status: str, actor: str) -> 
         raise OperationError(f"status {status!r} is not one of {', '.join(IDEA_STATUSES)}")
     with transaction(con):
         con.execute("""insert into idea_state values (?, ?, ?, ?)
-                       on conflict do update set status = excluded.status, updated_at = excluded.updated_at,
+                       on conflict (idea_key) do update set status = excluded.status, updated_at = excluded.updated_at,
                                                  updated_by = excluded.updated_by""",
                     [idea_key, status, utc_now(), actor])
         audit(con, actor, "idea_status", "idea", idea_key, status=status)

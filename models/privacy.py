@@ -21,6 +21,7 @@ deleted rows' bytes stay in the blocks DuckDB frees until then. The audit log ke
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
@@ -36,7 +37,7 @@ from models.build import build
 from models.exports import csv_bytes, json_bytes
 from models.operations import audit
 from models.suppression import record_keys, text_keys
-from store import Connection, transaction
+from store import Connection, postgres, transaction
 
 RAW_KINDS = ("customers", "purchases", "tickets", "ticket_comments", "social_posts")
 KEY_PREFIXES = ("email:", "phone:", "handle:", "ref:")
@@ -205,9 +206,10 @@ def export_sections(con: Connection, who: Subject) -> dict[str, pd.DataFrame]:
     return sections
 
 
-def export_customer(con: Connection, customer_id: int, actor: str = "system") -> bytes:
+def export_customer(con: Connection, customer_id: int, actor: str = "system", ops: Connection | None = None) -> bytes:
     """A zip of everything Rapport holds about one customer, each section as JSON and as CSV (formula cells
-    neutralised); the export itself is audited (who, which customer)."""
+    neutralised); the export itself is audited (who, which customer) — in `ops`, the operational store, when that
+    is PostgreSQL (the sections then read its tables as copied onto `con`, store.operational)."""
     who = subject(con, customer_id)
     sections = export_sections(con, who)
     buffer = io.BytesIO()
@@ -217,8 +219,9 @@ def export_customer(con: Connection, customer_id: int, actor: str = "system") ->
         for name, frame in sections.items():
             archive.writestr(f"{name}.json", json_bytes(frame))
             archive.writestr(f"{name}.csv", csv_bytes(frame))
-    with transaction(con):
-        audit(con, actor, "export", "customer", str(customer_id), sections=len(sections),
+    ops = ops or con
+    with transaction(ops):
+        audit(ops, actor, "export", "customer", str(customer_id), sections=len(sections),
               rows=sum(len(f) for f in sections.values()))
     return buffer.getvalue()
 
@@ -242,17 +245,23 @@ def suppression_keys(con: Connection, who: Subject) -> dict[str, str]:
     return found
 
 
-def erase_customer(con: Connection, customer_id: int, actor: str, reason: str,
-                   now: datetime | None = None) -> ErasureReport:
+def erase_customer(con: Connection, customer_id: int, actor: str, reason: str, now: datetime | None = None,
+                   ops: Connection | None = None, rebuild: bool = True) -> ErasureReport:
     """Erase one customer everywhere, suppress their identifiers for later loads and log it (`erasure_log`,
-    `audit_log`: who, when, why, counts; no personal data) in one transaction, then rebuild the models."""
+    `audit_log`: who, when, why, counts; no personal data) in one transaction, then rebuild the models.
+
+    `ops` is the operational store when that is PostgreSQL (store.operational): staff notes, decisions, the
+    suppression list and the logs are changed there, in a transaction committed just before the store's (should
+    the store's then fail, the person is suppressed and logged, and erasing again removes the rest). The worker
+    then rebuilds itself (`rebuild=False`) once it has copied the changed tables again."""
     if not actor or not actor.strip():
         raise PrivacyError("an erasure needs the name of who carried it out")
     if not reason or not reason.strip():
         raise PrivacyError("say why: an erasure needs a reason (a ticket number, not the person's details)")
-    with transaction(con):
+    ops = ops or con
+    with transaction(con), (transaction(ops) if ops is not con else contextlib.nullcontext()):
         who = subject(con, customer_id)
-        erasure_id = con.execute("select nextval('erasure_id_seq')").fetchall()[0][0]
+        erasure_id = ops.execute("select nextval('erasure_id_seq')").fetchall()[0][0]
         report = ErasureReport(erasure_id, customer_id, identifiers_shared=len(who.shared_keys))
         keys = suppression_keys(con, who)
         posts = {"posts": post_keys(con, who)}
@@ -271,11 +280,14 @@ def erase_customer(con: Connection, customer_id: int, actor: str, reason: str,
         for kind in ("ticket_comments", "customers", "purchases", "tickets", "social_posts"):
             sql = f"delete from raw_{kind} r where {raw_filter(kind)}"
             report.removed[f"raw_{kind}"] = delete(con, sql, params(who, sql))
-        for table in ("inbox_notes", "handoffs", "inbox_state", "classification_corrections"):
-            report.removed[table] = delete(con, f"delete from {table} where post_key in (select unnest($posts))",
-                                           posts)
-        report.removed["identity_decisions"] = delete(con, """
-            delete from identity_decisions where record_key in (select unnest($keys))
+        for table in ("inbox_notes", "handoffs", "inbox_state"):
+            report.removed[table] = delete(
+                ops, f"delete from {table} where post_key in (select unnest($posts::varchar[]))", posts)
+        # corrections are build inputs kept with the store (replicas read them from its snapshots)
+        report.removed["classification_corrections"] = delete(
+            con, "delete from classification_corrections where post_key in (select unnest($posts::varchar[]))", posts)
+        report.removed["identity_decisions"] = delete(ops, """
+            delete from identity_decisions where record_key in (select unnest($keys::varchar[]))
             or customer_id = $id or other_customer_id = $id""", {"keys": who.record_keys, "id": customer_id})
         con.execute("delete from customer_ids where anchor_record_key in (select unnest($keys))",
                     {"keys": who.record_keys})
@@ -287,19 +299,20 @@ def erase_customer(con: Connection, customer_id: int, actor: str, reason: str,
         con.execute("delete from post_classifications where text_hash in (select unnest($h))", {"h": texts or [""]})
         con.execute("delete from llm_classifications where text_hash in (select unnest($h))", {"h": texts or [""]})
         stamp = utc_now()
-        before = con.execute("select count(*) from suppressed_identifiers").fetchall()[0][0]
-        con.executemany("insert into suppressed_identifiers values (?, ?, ?) on conflict do nothing",
+        before = ops.execute("select count(*) from suppressed_identifiers").fetchall()[0][0]
+        ops.executemany("insert into suppressed_identifiers values (?, ?, ?) on conflict do nothing",
                         [[identifier_hash(k), kind, stamp] for k, kind in sorted(keys.items())])
-        report.identifiers_suppressed = con.execute("select count(*) from suppressed_identifiers").fetchall()[0][0] \
+        report.identifiers_suppressed = ops.execute("select count(*) from suppressed_identifiers").fetchall()[0][0] \
             - before
-        con.execute("""insert into erasure_log (erasure_id, erased_at, actor, reason, records_removed,
+        ops.execute("""insert into erasure_log (erasure_id, erased_at, actor, reason, records_removed,
                                                 identifiers_suppressed) values (?, ?, ?, ?, ?, ?)""",
                     [erasure_id, stamp, actor, reason.strip(), report.records_removed, report.identifiers_suppressed])
-        audit(con, actor, "erase", "customer", str(customer_id), erasure_id=erasure_id,
+        audit(ops, actor, "erase", "customer", str(customer_id), erasure_id=erasure_id,
               records_removed=report.records_removed, identifiers_suppressed=report.identifiers_suppressed)
     # `build` opens its own transaction (and splink needs the real connection), so it runs right after the erasure
     # commits; should it fail, the models keep showing the customer until the next build (every load runs one)
-    build(con, now)
+    if rebuild:
+        build(con, now)
     return report
 
 
@@ -329,5 +342,7 @@ def rewrite_store(path: str | Path) -> None:
 
 
 def delete(con: Connection, sql: str, parameters: dict) -> int:
-    """Run a delete and return how many rows it removed."""
-    return con.execute(sql, parameters).fetchall()[0][0]
+    """Run a delete and return how many rows it removed (DuckDB returns the count as a row, PostgreSQL as the
+    statement's row count)."""
+    done = con.execute(sql, parameters)
+    return done.rowcount if isinstance(done, postgres.Result) else done.fetchall()[0][0]

@@ -41,6 +41,12 @@ def show_upload_outcome(outcome: tuple[bool, str] | None) -> None:
 
 
 st.title("Data sources")
+served = sources.deployment(viewer)
+if served is not None:  # a replica: what it serves, and whether the worker that publishes it is alive
+    health = (f"alive (heartbeat {served['worker_seconds']:.0f} s ago, {served['worker_host']})"
+              if served["worker_alive"] else "not running: loads, syncs and rebuilds wait for it")
+    st.caption(f"Serving snapshot {served['snapshot']}, published {served['snapshot_minutes']:.0f} min ago. "
+               f"Worker: {health}.")
 st.caption("Every file and system Rapport loads from, the rows it refused, and how identities were resolved.")
 
 loaded = sources.sources(viewer)

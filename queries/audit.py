@@ -18,8 +18,8 @@ import pandas as pd
 
 from models.operations import audit, utc_now
 from queries.access import Viewer
-from queries.connection import cursor
-from store import Connection, transaction
+from queries.connection import operational_store
+from store import Connection, postgres, transaction
 
 # a page re-runs on every click; one person looking at one customer for a while is one opening, not fifty
 REOPEN_AFTER_SECONDS = 30 * 60
@@ -35,7 +35,7 @@ _writer: threading.Thread | None = None
 def record(viewer: Viewer, action: str, object_type: str, object_id: object, con: Connection | None = None,
            **details) -> None:
     """One audit entry by the viewer, in the viewer's active role."""
-    con = cursor(con)
+    con = operational_store(con)
     with transaction(con):
         audit(con, viewer.actor, action, object_type, str(object_id), role=viewer.role.name, **who(viewer),
               **details)
@@ -55,7 +55,7 @@ def record_profile_open(viewer: Viewer, customer_id: int, page: str, con: Connec
             return False
         _opened[key] = now
     details = json.dumps({"role": viewer.role.name, **who(viewer), "page": page})
-    enqueue(cursor(con), [utc_now(), viewer.actor, "open_profile", "customer", str(customer_id), details])
+    enqueue(operational_store(con), [utc_now(), viewer.actor, "open_profile", "customer", str(customer_id), details])
     return True
 
 
@@ -90,7 +90,7 @@ def flush() -> None:
                 with transaction(writer):
                     writer.executemany("insert into audit_log values (nextval('audit_id_seq'), ?, ?, ?, ?, ?, ?)",
                                        rows)
-            except duckdb.ConnectionException:
+            except (duckdb.ConnectionException, postgres.Error):
                 continue  # the store was closed meanwhile (a test's, or the process is ending): nothing to write to
 
 
@@ -118,11 +118,11 @@ def entries(viewer: Viewer, *, actors: list[str] | None = None, actions: list[st
     """Audit entries, newest first, filtered by who, what, which customer and when. Admins only."""
     viewer.require("audit")
     flush()
-    return cursor(con).execute("""
+    return operational_store(con).execute("""
         select audit_id, happened_at, actor, action, object_type, object_id, details
         from audit_log
-        where ($actors is null or actor in (select unnest($actors)))
-          and ($actions is null or action in (select unnest($actions)))
+        where ($actors::varchar[] is null or actor in (select unnest($actors::varchar[])))
+          and ($actions::varchar[] is null or action in (select unnest($actions::varchar[])))
           and ($customer is null or (object_type = 'customer' and object_id = $customer))
           and ($start is null or happened_at >= $start)
           and ($end is null or happened_at < $end)
@@ -137,7 +137,7 @@ def choices(viewer: Viewer, con: Connection | None = None) -> dict[str, list[str
     """The actors and actions the audit log holds, for its filters. Admins only."""
     viewer.require("audit")
     flush()
-    con = cursor(con)
+    con = operational_store(con)
     return {column: [r[0] for r in con.execute(f"select distinct {column} from audit_log order by 1").fetchall()]
             for column in ("actor", "action")}
 

@@ -1,6 +1,7 @@
 """The dashboard's one store connection, opened once per process, a fresh cursor for every query, and the worker
 that runs the work the command line hands over while the dashboard holds the store (loads, syncs, builds and
-data-subject requests; see connectors/jobs.py)."""
+data-subject requests; see connectors/jobs.py). On a replica (RAPPORT_DATABASE_URL set) there is neither: queries
+read the worker's newest snapshot (queries/replica.py), edits go to PostgreSQL, and work goes to the worker."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from models.build import build, needs_full_build, refresh
 from models.corrections import pending as corrections_pending
 from models.privacy import rewrite_store as rewrite_erased
 from queries import served
+from store import operational
 from store.documents import documents_of
 
 JOB_POLL_SECONDS = 1.0
@@ -86,8 +88,54 @@ def refresh_and_warm(work: store.Connection) -> str:
 
 def cursor(con: store.Connection | None = None) -> store.Connection:
     """A cursor on `con`, or on the app's connection: a DuckDB connection is not thread-safe, and every
-    Streamlit session runs in a thread of its own."""
+    Streamlit session runs in a thread of its own. A replica's (RAPPORT_DATABASE_URL set) reads the newest
+    published snapshot (queries/replica.py)."""
+    if con is None and operational.is_shared():
+        return replica().cursor()
     return (con or shared_connection()).cursor()
+
+
+@st.cache_resource(show_spinner="Opening the newest snapshot…")
+def replica():
+    """This replica's snapshot reader (the worker owns the store itself)."""
+    from queries.replica import Replica
+
+    return Replica()
+
+
+def operational_store(con: store.Connection | None = None):
+    """Where a staff edit goes and the audit is read: PostgreSQL when it holds the operational state, else `con`
+    or the app's store."""
+    if operational.is_shared():  # `con` is then a cursor on the read-only snapshot
+        return operational.shared_connection()
+    return cursor(con)
+
+
+def hand_to_worker(job: dict) -> dict:
+    """Queue a job for the worker (replicas never write the store) and wait for its result; a RuntimeError with
+    the reason when it failed or nobody took it."""
+    from connectors.jobs import NoWorker, shared_submit, shared_wait
+
+    pg = operational.shared_connection()
+    try:
+        result = shared_wait(pg, shared_submit(pg, job))
+    except (NoWorker, TimeoutError) as exc:
+        raise RuntimeError(str(exc)) from exc
+    if not result.get("ok"):
+        raise refusal(result.get("refusal"), result.get("error") or "the worker could not do it")
+    return result
+
+
+def refusal(kind: str | None, message: str) -> Exception:
+    """The worker's refusal as the exception the page would have met doing the work itself (a bad file, a
+    decision or erasure that cannot be taken), so it shows the same message; any other failure as a RuntimeError."""
+    from connectors.files import FatalLoadError
+    from connectors.mapping import MappingError
+    from models.identity.decisions import DecisionError
+    from models.privacy import PrivacyError
+
+    known = {c.__name__: c for c in (FatalLoadError, MappingError, DecisionError, PrivacyError, ValueError)}
+    return known.get(kind or "", RuntimeError)(message)
 
 
 # the columns that reading one customer at a time touches (queries.customers: context, profile, timeline)

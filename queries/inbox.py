@@ -8,7 +8,7 @@ import pandas as pd
 
 from models import operations
 from queries.access import Viewer
-from queries.connection import cursor
+from queries.connection import cursor, operational_store
 from queries.masking import mask_frame, mask_results
 from store import Connection
 
@@ -67,29 +67,30 @@ def notes(viewer: Viewer, post_key: str, con: Connection | None = None) -> pd.Da
 def audit_trail(viewer: Viewer, object_id: str, limit: int = 200, con: Connection | None = None) -> pd.DataFrame:
     """What staff did to one inbox post or idea, newest first."""
     viewer.require_page("social_inbox", "ideas")
-    return cursor(con).execute("""select happened_at, actor, action, object_type, object_id, details from audit_log
+    return operational_store(con).execute("""select happened_at, actor, action, object_type, object_id, details
+                                  from audit_log
                                   where object_id = $id order by audit_id desc limit $limit""",
                                {"id": object_id, "limit": limit}).df()
 
 
 def assign(viewer: Viewer, post_key: str, assignee: str | None, con: Connection | None = None) -> None:
     viewer.require("work_inbox")
-    operations.assign(cursor(con), post_key, assignee, viewer.actor)
+    operations.assign(operational_store(con), post_key, assignee, viewer.actor)
 
 
 def set_status(viewer: Viewer, post_key: str, status: str, con: Connection | None = None) -> None:
     viewer.require("work_inbox")
-    operations.set_status(cursor(con), post_key, status, viewer.actor)
+    operations.set_status(operational_store(con), post_key, status, viewer.actor)
 
 
 def add_note(viewer: Viewer, post_key: str, body: str, con: Connection | None = None) -> int:
     viewer.require("work_inbox")
-    return operations.add_note(cursor(con), post_key, body, viewer.actor)
+    return operations.add_note(operational_store(con), post_key, body, viewer.actor)
 
 
 def hand_off(viewer: Viewer, post_key: str, team: str, note: str | None, con: Connection | None = None) -> None:
     viewer.require("work_inbox")
-    operations.hand_off(cursor(con), post_key, team, note, viewer.actor)
+    operations.hand_off(operational_store(con), post_key, team, note, viewer.actor)
 
 
 def ideas(viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:
@@ -116,7 +117,7 @@ def idea_posts(viewer: Viewer, idea_key: str, con: Connection | None = None) -> 
 
 def set_idea_status(viewer: Viewer, idea_key: str, status: str, con: Connection | None = None) -> None:
     viewer.require("work_inbox")
-    operations.set_idea_status(cursor(con), idea_key, status, viewer.actor)
+    operations.set_idea_status(operational_store(con), idea_key, status, viewer.actor)
 
 
 def post_corrections(viewer: Viewer, post_key: str, con: Connection | None = None) -> dict[str, dict]:

@@ -64,3 +64,21 @@ def mappings(viewer: Viewer) -> dict[str, str]:
     from connectors.mapping import MAPPINGS_DIR, load_mapping
 
     return {path.stem: load_mapping(path).kind.name for path in sorted(MAPPINGS_DIR.glob("*.toml"))}
+
+
+def deployment(viewer: Viewer) -> dict | None:
+    """On a replica (RAPPORT_DATABASE_URL set): the snapshot served and its age in minutes, and the worker's health
+    (alive, seconds since its heartbeat, host); None on the one-process dashboard."""
+    viewer.require_page("data_sources")
+    from connectors.jobs import shared_worker
+    from queries.connection import replica
+    from store import operational
+
+    if not operational.is_shared():
+        return None
+    cursor()  # opens the newest snapshot if none is yet
+    serving = replica().serving()
+    worker = shared_worker(operational.shared_connection()) or {}
+    return {"snapshot": serving.path.name, "snapshot_minutes": serving.age_seconds() / 60,
+            "worker_alive": bool(worker.get("alive")), "worker_seconds": worker.get("seconds_since"),
+            "worker_host": worker.get("host") or "unknown host", "worker_pid": worker.get("pid")}

@@ -42,6 +42,24 @@ def memory() -> Connection:
     return con
 
 
+def open_snapshot(path: str | Path, own: tuple[str, ...] = ()) -> Connection:
+    """A published snapshot (store.snapshots), read-only, attached as `snap` to an in-memory database that names
+    each of its tables and views with a view of its own — but for the tables in `own`, which the caller adds as
+    tables (a replica's copies of the operational tables) — so every cursor's unqualified names resolve as on the
+    store itself. Any number of processes open one snapshot at once; nobody writes it again."""
+    con = duckdb.connect(":memory:")
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(f"attach {quote_literal(str(path))} as snap (read_only)")
+    names = con.execute("""select table_name from duckdb_tables() where database_name = 'snap' and schema_name = 'main'
+                           union select view_name from duckdb_views()
+                           where database_name = 'snap' and schema_name = 'main' and not internal""").fetchall()
+    for (name,) in names:
+        if name not in own:
+            con.execute(f"create view memory.main.{quote_identifier(name)} as "
+                        f"select * from snap.main.{quote_identifier(name)}")
+    return con
+
+
 @contextmanager
 def transaction(con: Connection) -> Iterator[Connection]:
     """Run a block atomically: commit on success, roll back everything on any error."""

@@ -16,6 +16,8 @@ from queries.audit import forget_openings
 from queries.customers import forget_searches
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# a real PostgreSQL server (pg_cluster, session-scoped) and a fresh database per test (pg_url)
+pytest_plugins = ["tests.pg"]
 
 
 @pytest.fixture

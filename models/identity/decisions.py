@@ -41,11 +41,13 @@ def merge(con: Connection, customer_id: int, other_customer_id: int, *, reason: 
                   other_customer_id=other_customer_id)
 
 
-def split(con: Connection, record_key: str, customer_id: int, *, reason: str, decided_by: str) -> int:
+def split(con: Connection, record_key: str, customer_id: int, *, reason: str, decided_by: str,
+          ops: Connection | None = None) -> int:
     """This source record is not the same person as the rest of the profile.
 
     If the record anchors the profile's id, the anchor moves to another record of the profile first, so the
-    profile people have bookmarked keeps its id and the record leaves with a new one.
+    profile people have bookmarked keeps its id and the record leaves with a new one. The decision is stored in
+    `ops` when the operational store is PostgreSQL (the anchor stays in the store `con`, beside the ids).
     """
     others = con.execute("""select record_key from customer_sources
                             where customer_id = ? and record_key <> ?
@@ -56,7 +58,7 @@ def split(con: Connection, record_key: str, customer_id: int, *, reason: str, de
         raise DecisionError("the profile has no other record to keep: nothing to split")
     con.execute("update customer_ids set anchor_record_key = ? where customer_id = ? and anchor_record_key = ?",
                 [others[0][0], customer_id, record_key])
-    return record(con, "split", reason=reason, decided_by=decided_by, record_key=record_key,
+    return record(ops or con, "split", reason=reason, decided_by=decided_by, record_key=record_key,
                   customer_id=customer_id)
 
 
