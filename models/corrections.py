@@ -68,10 +68,12 @@ def check(field: str, value: str) -> None:
         raise OperationError(f"{value!r} is not a {field}: one of {', '.join(LABELS[field])}")
 
 
-def correct(con: Connection, post_key: str, field: str, value: str, actor: str) -> Correction | None:
-    """Give a post's `field` the label `value` (picking the model's own reading undoes a correction); audited.
-    None when the post already shows `value`. The post's inbox row follows at once (labels and route); its
-    author's timeline, profile, the leadership figures and talking points at the next refresh."""
+def correct(con: Connection, post_key: str, field: str, value: str, actor: str, ops=None) -> Correction | None:
+    """Give a post's `field` the label `value` (picking the model's own reading undoes a correction); audited
+    (in `ops`, the operational store, when it is not the store itself: PostgreSQL with replicas). None when the post
+    already shows `value`. The post's inbox row follows at once (labels and route); its author's timeline, profile,
+    the leadership figures and talking points at the next refresh. Corrections are kept with the store, as a build's
+    input: replicas read them from its snapshots."""
     require_actor(actor)
     check(field, value)
     with transaction(con):
@@ -85,18 +87,18 @@ def correct(con: Connection, post_key: str, field: str, value: str, actor: str) 
         con.execute("""insert into classification_corrections
                        values (nextval('correction_id_seq'), ?, ?, ?, ?, ?, ?, ?)""",
                     [post_key, field, None if undone else value, shown, model[field], utc_now(), actor])
-        audit(con, actor, "undo_correction" if undone else "correct", "post", post_key, field=field, value=value,
-              previous=shown)
+        audit(ops or con, actor, "undo_correction" if undone else "correct", "post", post_key, field=field,
+              value=value, previous=shown)
     follow_in_inbox(con, post_key)
     return Correction(field, value, undone)
 
 
-def undo(con: Connection, post_key: str, field: str, actor: str) -> Correction | None:
+def undo(con: Connection, post_key: str, field: str, actor: str, ops=None) -> Correction | None:
     """Back to the model's reading of `field` (None when the post shows it already)."""
     model = model_reading(con, post_key)
     if model is None or model[field] is None:
         raise OperationError("the model's reading of this post is not known yet: try again after the next refresh")
-    return correct(con, post_key, field, model[field], actor)
+    return correct(con, post_key, field, model[field], actor, ops)
 
 
 def model_reading(con: Connection, post_key: str) -> dict[str, str | None] | None:

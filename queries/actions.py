@@ -208,6 +208,8 @@ def correct_post(viewer: Viewer, post_key: str, field: str, value: str,
     """Give a post's intent, urgency or sentiment the value a person chose (the model's own value undoes the
     correction); audited. None when the post shows that value already."""
     viewer.require("work_inbox")
+    if on_replica(con):
+        return corrected_by_worker(viewer, post_key, field, value)
     return corrections.correct(cursor(con), post_key, field, value, viewer.actor)
 
 
@@ -215,5 +217,15 @@ def undo_correction(viewer: Viewer, post_key: str, field: str,
                     con: Connection | None = None) -> corrections.Correction | None:
     """Back to the model's reading of one field of a post; audited."""
     viewer.require("work_inbox")
+    if on_replica(con):
+        return corrected_by_worker(viewer, post_key, field, None)
     return corrections.undo(cursor(con), post_key, field, viewer.actor)
+
+
+def corrected_by_worker(viewer: Viewer, post_key: str, field: str,
+                        value: str | None) -> corrections.Correction | None:
+    """A correction (or its undo, `value` None) on a replica: made by the worker, in the snapshot it publishes."""
+    done = hand_to_worker({"command": "correct", "post_key": post_key, "field": field, "value": value,
+                           "by": viewer.actor})["correction"]
+    return None if done is None else corrections.Correction(**done)
 

@@ -132,9 +132,11 @@ def refusal(kind: str | None, message: str) -> Exception:
     from connectors.files import FatalLoadError
     from connectors.mapping import MappingError
     from models.identity.decisions import DecisionError
+    from models.operations import OperationError
     from models.privacy import PrivacyError
 
-    known = {c.__name__: c for c in (FatalLoadError, MappingError, DecisionError, PrivacyError, ValueError)}
+    known = {c.__name__: c for c in (FatalLoadError, MappingError, DecisionError, OperationError, PrivacyError,
+                                     ValueError)}
     return known.get(kind or "", RuntimeError)(message)
 
 

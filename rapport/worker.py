@@ -25,7 +25,7 @@ POLL_SECONDS = 0.5
 BEAT_SECONDS = 5
 # how often the models are checked for being a day old without any load (as the one-process dashboard does)
 REFRESH_CHECK_SECONDS = 15 * 60
-CHANGES = ("load", "sync", "build", "decide", "erase")
+CHANGES = ("load", "sync", "build", "decide", "correct", "erase")
 
 
 class Worker:
@@ -137,6 +137,19 @@ class Worker:
             decision = choose(self.pg, int(job["customer_id"]), int(job["other_customer_id"]), reason=reason,
                               decided_by=by)
         return {"ok": True, "decision_id": decision, "summaries": [refresh(self.work(), decided=True).summary()]}
+
+    def run_correct(self, job: dict) -> dict:
+        """A correction of a post's intent, urgency or sentiment from a replica (or its undo, `value` None): kept
+        with the store, audited in PostgreSQL; the post's inbox row follows at once, in the snapshot published next."""
+        from models import corrections
+
+        if job.get("value") is None:
+            done = corrections.undo(self.work(), job["post_key"], job["field"], job["by"], ops=self.pg)
+        else:
+            done = corrections.correct(self.work(), job["post_key"], job["field"], job["value"], job["by"],
+                                       ops=self.pg)
+        return {"ok": True, "correction": None if done is None else
+                {"field": done.field, "value": done.value, "undone": done.undone}}
 
     def run_export(self, job: dict) -> dict:
         from models.privacy import export_customer

@@ -141,6 +141,33 @@ def test_identity_decisions_from_a_replica_are_taken_by_the_worker_and_published
     reader.close()
 
 
+def test_a_correction_from_a_replica_is_made_by_the_worker_audited_in_postgres_and_published(deployment):
+    reader = Replica(deployment.folder, deployment.pg)
+    post_key, intent = reader.cursor().execute("""
+        select p.record_key, c.intent from stg_social_posts p join post_classifications c
+        on c.text_hash = md5(coalesce(p.text, '')) order by p.record_key limit 1""").fetchall()[0]
+    other = "idea" if intent != "idea" else "question"
+    corrected = shared_submit(deployment.pg, {"command": "correct", "post_key": post_key, "field": "intent",
+                                              "value": other, "by": "kim@corp"})
+    wrong = shared_submit(deployment.pg, {"command": "correct", "post_key": post_key, "field": "intent",
+                                          "value": "furious", "by": "kim@corp"})
+    assert deployment.step() == 2
+    assert shared_wait(deployment.pg, corrected, timeout=5)["correction"] == {
+        "field": "intent", "value": other, "undone": False}
+    refused = shared_wait(deployment.pg, wrong, timeout=5)
+    assert not refused["ok"] and refused["refusal"] == "OperationError" and "'furious' is not a intent" in \
+        refused["error"]
+    # the replica reads the correction from the snapshot the worker published
+    assert count(reader, "select value from current_corrections where post_key = ?", [post_key]) == other
+    assert deployment.pg.execute("select actor, action, object_id from audit_log").fetchall() == [
+        ("kim@corp", "correct", post_key)]
+    undone = shared_submit(deployment.pg, {"command": "correct", "post_key": post_key, "field": "intent",
+                                           "value": None, "by": "kim@corp"})
+    assert deployment.step() == 1 and shared_wait(deployment.pg, undone, timeout=5)["correction"]["undone"]
+    assert count(reader, "select count(*) from current_corrections where post_key = ?", [post_key]) == 0
+    reader.close()
+
+
 def test_a_store_switching_to_postgres_brings_its_operational_rows_and_keeps_no_copy(pg_url, con, tmp_path):
     from models.privacy import identifier_hash
 
