@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import store
 from tests.e2e.conftest import free_port, start_dashboard, stop_dashboard
@@ -34,6 +35,11 @@ def settle(page: Page) -> None:
     page.wait_for_timeout(300)  # a click's rerun may not have started yet
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
                            timeout=RENDER_TIMEOUT)
+    # a widget whose code the browser has not loaded yet (a segmented control, the first time) is drawn as a
+    # placeholder and swapped a moment later, detaching what a person was about to click: wait for it (a while)
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stMain\"] [data-testid=\"stSkeleton\"]')",
+                               timeout=10_000)
 
 
 def select_box(page: Page, label: str) -> Locator:
