@@ -280,7 +280,9 @@ def build_ideas(con: Connection) -> None:
     con.execute("""create or replace table idea_groups as
                    select i.idea_key, any_value(i.label) as label, count(distinct i.customer_id) as customers,
                           count(*) as posts, min(i.posted_at) as first_at, max(i.posted_at) as last_at,
-                          (select coalesce(sum(p.lifetime_value), 0) from customer_profiles p
+                          -- rounded to the cent: a sum of doubles differs in its last bits with the order it is
+                          -- added in, which differs between an incremental and a full build
+                          (select round(coalesce(sum(p.lifetime_value), 0), 2) from customer_profiles p
                            where p.customer_id in (select customer_id from idea_posts x
                                                    where x.idea_key = i.idea_key)) as combined_lifetime_value,
                           -- what people read: the sum in each currency (the one figure above only orders groups)
