@@ -30,13 +30,14 @@ class LLMStatus:
 
 
 def llm_status(viewer: Viewer, con: Connection | None = None) -> LLMStatus:
+    """The provider's settings and its last build's counters (only a build with this provider and model counts)."""
     viewer.require_page("data_sources")
     settings, problem = configured()
+    if settings is None:
+        return LLMStatus(False, problem=problem)
     db = cursor(con)
     last = db.execute("""select run_at, provider, model, classified, cached, fallbacks, requests, last_error
                          from llm_runs order by run_at desc limit 1""").fetchall()
-    if settings is None:
-        return LLMStatus(False, problem=problem)
     held = db.execute("""select count(*) from post_classifications
                          where classified_by = 'llm' and ends_with(rules_version, $s)""",
                       {"s": version_suffix(settings)}).fetchall()[0][0]
