@@ -18,7 +18,7 @@ from models.sql import MODELS_DIR, run_layer, run_model
 from store import Connection, has_table, transaction
 
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 18
+MODEL_VERSION = 19
 # a store whose data did not change is still refreshed this often: posts leave the last 90 days as the calendar
 # moves (a customer's 90-day sentiment, the social inbox)
 MAX_MODEL_AGE = timedelta(hours=24)
