@@ -31,12 +31,17 @@ def spark_sql(path: Path) -> str:
 
 
 @cache
-def to_spark(duckdb_sql: str) -> str:
+def to_spark(duckdb_sql: str, pretty: bool = True) -> str:
     """One DuckDB statement as Spark SQL."""
     tree = sqlglot.parse_one(duckdb_sql, read="duckdb")
     for rewrite in REWRITES:
         tree = tree.transform(rewrite, copy=False)
-    return tree.sql(dialect="spark", pretty=True)
+    return tree.sql(dialect="spark", pretty=pretty)
+
+
+def to_spark_expression(duckdb_expression: str) -> str:
+    """One DuckDB expression (a splink comparison's condition) as Spark SQL."""
+    return to_spark(f"select {duckdb_expression}", pretty=False).removeprefix("SELECT").strip()
 
 
 def spark_functions() -> list[str]:
@@ -219,6 +224,13 @@ def jaro_winkler(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def arrays_overlap(node: exp.Expression) -> exp.Expression:
+    """list_has_any: sqlglot writes Spark's && operator, which splink's parser (and older Sparks) refuse."""
+    if isinstance(node, exp.ArrayOverlaps):
+        return exp.Anonymous(this="arrays_overlap", expressions=[node.this, node.expression])
+    return node
+
+
 def any_value(node: exp.Expression) -> exp.Expression:
     """DuckDB's any_value passes over NULLs; Spark's does when told so (its IGNORE NULLS form does not parse under
     FILTER)."""
@@ -284,4 +296,4 @@ def decimal_average(node: exp.Expression) -> exp.Expression:
 
 REWRITES = (comprehension, indexed_filter, regexp_replace, ordered_list, ordered_mode, union_by_name,
             boundary_date_diff, infinity, json_array, tuple_in_subquery, jaro_winkler,
-            any_value, quantile_cont, arg_extreme, decimal_average, double_division)
+            any_value, quantile_cont, arg_extreme, arrays_overlap, decimal_average, double_division)

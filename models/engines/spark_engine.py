@@ -87,6 +87,10 @@ class SparkEngine:
     def register(self, table: str) -> None:
         self.spark.read.parquet(str(self.folder(table))).createOrReplaceTempView(table)
 
+    def register_as(self, table: str, name: str) -> None:
+        """Show table `table` under another name too (DuckDB's identity_nodes view, a state table's next version)."""
+        self.spark.read.parquet(str(self.folder(table))).createOrReplaceTempView(name)
+
     def save(self, name: str, frame) -> None:
         """Write a DataFrame as table `name` and read it back: later models start from the file."""
         frame.write.mode("overwrite").parquet(str(self.folder(name)))
