@@ -25,16 +25,17 @@ LOCAL_SETTINGS = {
 }
 
 
-def spark_session(master: str | None = None):
+def spark_session(master: str | None = None, **settings: str):
     """A Spark session: SPARK_REMOTE (Spark Connect) if set, else `master` (default local[*]), with splink's
-    similarity functions (jaro_winkler, ...) from the jar splink ships, and the models' macros as SQL functions."""
+    similarity functions (jaro_winkler, ...) from the jar splink ships, and the models' macros as SQL functions.
+    `settings` override LOCAL_SETTINGS (`spark.sql.shuffle.partitions`, ...)."""
     from pyspark.sql import SparkSession
     from splink.internals.spark.jar_location import similarity_jar_location
 
     builder = SparkSession.builder.appName("rapport-models")
     remote = os.environ.get("SPARK_REMOTE")
     builder = builder.remote(remote) if remote else builder.master(master or "local[*]")
-    for key, value in LOCAL_SETTINGS.items():
+    for key, value in (LOCAL_SETTINGS | settings).items():
         builder = builder.config(key, value)
     session = builder.config("spark.jars", similarity_jar_location()).getOrCreate()
     if not remote:
