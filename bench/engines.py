@@ -74,7 +74,8 @@ def spark_build(path: Path, workdir: Path, master: str) -> dict:
     from models.engines.spark_build import build_on_spark
     from models.engines.spark_engine import SparkEngine, spark_session
 
-    session = spark_session(master)
+    # Spark's shuffle files beside its tables, not in /tmp, which other jobs on a shared machine may sweep
+    session = spark_session(master, **{"spark.local.dir": str(workdir / "local")})
     con = store.connect(path)
     try:
         return build_on_spark(con, SparkEngine(session, workdir), NOW)

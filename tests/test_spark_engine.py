@@ -26,9 +26,10 @@ ID_TABLES = ("customer_ids", "customer_id_redirects", "customer_id_lookup")
 
 
 @pytest.fixture(scope="module")
-def spark():
-    # the machine is shared: two cores, few shuffle partitions, a small driver
-    session = spark_session("local[2]", **{"spark.sql.shuffle.partitions": "2", "spark.driver.memory": "2g"})
+def spark(tmp_path_factory):
+    # the machine is shared: two cores, few shuffle partitions, a small driver, shuffle files in the test's folder
+    session = spark_session("local[2]", **{"spark.sql.shuffle.partitions": "2", "spark.driver.memory": "2g",
+                                           "spark.local.dir": str(tmp_path_factory.mktemp("spark-local"))})
     yield session
     session.stop()
 
