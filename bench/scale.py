@@ -632,7 +632,15 @@ def main(argv: list[str] | None = None) -> None:
     args.add_argument("--seed", type=int, default=1)
     args.add_argument("--baselines", default="sqlite,pandas",
                       help="comma-separated baselines to run: sqlite, pandas (none: Rapport only)")
+    args.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                      help="spark: only the build, on Spark beside DuckDB (time, peak memory; bench/engines.py)")
+    args.add_argument("--master", default="local[2]", help="the Spark master for --engine spark")
     opts = args.parse_args(argv)
+    if opts.engine == "spark":
+        from bench.engines import main as engines_main
+
+        engines_main(opts)
+        return
     baselines = {b.strip() for b in opts.baselines.split(",") if b.strip() and b.strip() != "none"}
     lines: list[str] = []
 

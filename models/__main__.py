@@ -21,7 +21,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
-    commands.add_parser("build", help="rebuild every model from the raw tables").set_defaults(run=run_build)
+    build = commands.add_parser("build", help="rebuild every model from the raw tables")
+    build.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                       help="where the models run: inside the store (default), or on Spark for data that outgrows "
+                            "one machine (SPARK_REMOTE: a Spark Connect server)")
+    build.add_argument("--master", help="the Spark master URL (default local[*])")
+    build.add_argument("--workdir", type=Path,
+                       help="where Spark keeps the tables as Parquet (default: a folder beside the store, removed "
+                            "after the build); on a cluster, a path every executor reaches")
+    build.set_defaults(run=run_build)
     train = commands.add_parser("train-identity", help="estimate splink's m/u on the store's identity candidates "
                                                        "and write them to models/identity/parameters.json")
     train.add_argument("--note", default="", help="what the candidates are (written into the file)")
@@ -49,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     con = open_store_or_none()
+    if con is None and args.engine == "spark":
+        print("error: the store is in use; stop the dashboard to build on Spark", file=sys.stderr)
+        return 1
     if con is None:
         return hand_over({"command": "build"})
     # the command line orchestrates: the progress display is the connectors', the build only names its steps
@@ -58,11 +69,35 @@ def run_build(args: argparse.Namespace) -> int:
     reporter = Reporter(console())
     reporter.start("build")
     try:
-        report = build(con, step=reporter.step)
+        if args.engine == "spark":
+            summary = build_with_spark(con, args, reporter.step)
+        else:
+            summary = build(con, step=reporter.step).summary()
     finally:
         reporter.finish()
-    print(report.summary())
+    print(summary)
     return 0
+
+
+def build_with_spark(con, args: argparse.Namespace, step) -> str:
+    """A full build on Spark (models.engines.spark_build), its tables under --workdir or a scratch folder."""
+    import tempfile
+
+    from models.engines.spark_build import build_on_spark
+    from models.engines.spark_engine import SparkEngine, spark_session
+
+    scratch = None if args.workdir else tempfile.mkdtemp(prefix="spark-", dir=store.db_path().parent)
+    session = spark_session(args.master)
+    try:
+        seconds = build_on_spark(con, SparkEngine(session, args.workdir or Path(scratch)), step=step)
+    finally:
+        session.stop()
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    customers, events = con.execute("select (select count(*) from customer_profiles), "
+                                    "(select count(*) from customer_timeline)").fetchall()[0]
+    steps = ", ".join(f"{name} {secs:.1f}s" for name, secs in seconds.items())
+    return f"built {customers:,} customers and {events:,} timeline events on Spark ({steps})"
 
 
 def run_train_identity(args: argparse.Namespace) -> int:

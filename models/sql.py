@@ -14,9 +14,15 @@ def run_model(con: Connection, path: Path) -> None:
     con.execute(f"create or replace table {path.stem} as\n{path.read_text()}")
 
 
+def model_files(layer: str) -> list[Path]:
+    """A layer's model files in name order; `name.spark.sql` is a model's Spark translation (models.engines), not
+    a model of its own."""
+    return sorted(p for p in (MODELS_DIR / layer).glob("*.sql") if not p.name.endswith(".spark.sql"))
+
+
 def run_layer(con: Connection, layer: str) -> list[str]:
     """Build every model of a layer folder, in name order (a model reads only from earlier layers)."""
-    paths = sorted((MODELS_DIR / layer).glob("*.sql"))
+    paths = model_files(layer)
     for path in paths:
         run_model(con, path)
     return [p.stem for p in paths]

@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -304,17 +305,27 @@ def prepare_candidates(con: duckdb.DuckDBPyConnection, candidates: str) -> None:
     """Copy the candidates with blank strings and over-shared birth dates / mailboxes turned into NULL, and what
     the comparisons read besides: a first name's nickname group, a surname's sound, and names' and cities'
     frequencies (term frequencies, on a grid, so that they are part of what a changed candidate is)."""
+    con.execute("create or replace temp table _cleaned as "
+                + cleaned_sql(candidates, "has_contact" in columns_of(con, candidates)))
+    register_nicknames(con, NICKNAMES_TABLE)
+    register_phonetic_codes(con, "_cleaned", "last_name", SURNAME_CODES_TABLE)
+    con.execute(f"create or replace temp table {PREPARED_TABLE} as {prepared_sql()}")
+    con.execute("drop table _cleaned")
+
+
+def cleaned_sql(candidates: str, has_contact: bool = True) -> str:
+    """The candidates with blank strings as NULL (`has_contact`: whether the table has that column)."""
     text = ("first_name", "last_name", "email_local", "postcode", "city", "street")
     # "e." from a ticket's "E. Wilkinson" is the initial e, as on an order
     blanks_as_null = ", ".join(f"nullif(rtrim(trim({c}), '.'), '') as {c}" for c in text)
-    has_contact = "has_contact" if "has_contact" in columns_of(con, candidates) else "null::boolean as has_contact"
-    con.execute(f"create or replace temp table _cleaned as select cluster_id, birth_date, {has_contact}, "
-                f"{blanks_as_null} from {candidates}")
-    register_nicknames(con, NICKNAMES_TABLE)
-    register_phonetic_codes(con, "_cleaned", "last_name", SURNAME_CODES_TABLE)
+    contact = "has_contact" if has_contact else "null::boolean as has_contact"
+    return f"select cluster_id, birth_date, {contact}, {blanks_as_null} from {candidates}"
+
+
+def prepared_sql() -> str:
+    """The cleaned candidates (`_cleaned`) with what the comparisons read besides (see prepare_candidates)."""
     frequencies = ", ".join(f"{term_frequency(c)} as {c}_frequency" for c in TF_COLUMNS)
-    con.execute(f"""
-        create or replace temp table {PREPARED_TABLE} as
+    return f"""
         select c.cluster_id, c.first_name, c.last_name,
                {unless_over_shared("c.birth_date")} as birth_date,
                {unless_over_shared("c.email_local")} as email_local,
@@ -324,8 +335,7 @@ def prepare_candidates(con: duckdb.DuckDBPyConnection, candidates: str) -> None:
                {frequencies}
         from _cleaned c
         left join {NICKNAMES_TABLE} n on n.name = c.first_name
-        left join {SURNAME_CODES_TABLE} s on s.value = c.last_name""")
-    con.execute("drop table _cleaned")
+        left join {SURNAME_CODES_TABLE} s on s.value = c.last_name"""
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
@@ -344,12 +354,14 @@ def term_frequency(column: str) -> str:
     return f"case when c.{column} is not null then pow(2, round(2 * log2({share})) / 2) end"
 
 
-def settings(link_type: str = "dedupe_only", params: dict | None = None) -> SettingsCreator:
+def settings(link_type: str = "dedupe_only", params: dict | None = None,
+             translate: Callable[[str], str] | None = None) -> SettingsCreator:
+    """splink's settings; `translate` turns the levels' DuckDB conditions into another engine's (Spark's)."""
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="cluster_id",
         probability_two_random_records_match=PRIOR_MATCH_PROBABILITY,
-        comparisons=[comparison(field, params) for field in FIELDS],
+        comparisons=[comparison(field, params, translate) for field in FIELDS],
         blocking_rules_to_generate_predictions=list(BLOCKING_RULES),
         retain_matching_columns=True,
         additional_columns_to_retain=["has_contact"],  # read by AUTO_LINKABLE_SQL
@@ -357,22 +369,25 @@ def settings(link_type: str = "dedupe_only", params: dict | None = None) -> Sett
     )
 
 
-def comparison(field: Field, params: dict | None = None) -> CustomComparison:
+def comparison(field: Field, params: dict | None = None,
+               translate: Callable[[str], str] | None = None) -> CustomComparison:
     unknown_sql = f"{field.column}_l is null or {field.column}_r is null"
     if field.column == "first_name":
         unknown_sql += f" or {INITIAL_AGREES}"
-    unknown = {"sql_condition": unknown_sql,
+    unknown = {"sql_condition": unknown_sql if translate is None else translate(unknown_sql),
                "label_for_charts": "unknown", "is_null_level": True}
-    levels = [level_settings(field, level, params) for level in field.levels]
+    levels = [level_settings(field, level, params, translate) for level in field.levels]
     return CustomComparison(comparison_levels=[unknown, *levels], output_column_name=field.column,
                             comparison_description=field.label)
 
 
-def level_settings(field: Field, level: Level, params: dict | None) -> dict:
+def level_settings(field: Field, level: Level, params: dict | None,
+                   translate: Callable[[str], str] | None = None) -> dict:
     """A level as splink reads it; a term-frequency level's u becomes its value's frequency, bounded so a rare
     value counts at most TF_BOOST_BITS more than an average one."""
     m_u = level_parameters(field, level, params)
-    settings_ = {"sql_condition": level.sql, "label_for_charts": level.reason,
+    condition = level.sql if translate is None or level.sql == "ELSE" else translate(level.sql)
+    settings_ = {"sql_condition": condition, "label_for_charts": level.reason,
                  "m_probability": m_u["m"], "u_probability": m_u["u"]}
     if level.tf:
         settings_ |= {"tf_adjustment_column": field.column, "tf_adjustment_weight": 1.0,

@@ -48,25 +48,14 @@ def resolve_identities(con: Connection, now: datetime, changed_since: int | None
 def number_records(con: Connection) -> None:
     """identity_nodes: every record with its number, the graph's node id (see identity_records.sql)."""
     con.execute("create or replace view identity_nodes as select * from identity_records")
-    con.execute("""create or replace temp table _split_records as
-                   select distinct record_key from identity_decisions
-                   where action = 'split' and undone_at is null""")
+    con.execute(f"create or replace temp table _split_records as {SPLIT_RECORDS_SQL}")
 
 
 def link_by_keys(con: Connection) -> None:
     """Tier 1: records sharing a key (email, phone, handle, reference) are one person, transitively."""
-    con.execute("""create or replace table identity_node_keys as
-                   with keyed as (
-                       select node, unnest(keys) as key from identity_nodes
-                       where record_key not in (select record_key from _split_records)
-                   )
-                   select node, key from keyed
-                   where key is not null and key not in (select key from identity_ambiguous_keys)""")
+    con.execute(f"create or replace table identity_node_keys as {NODE_KEYS_SQL}")
     run_model(con, IDENTITY_DIR / "identity_family_links.sql")
-    con.execute("""insert into identity_node_keys
-                   select node, key from identity_family_links
-                   where node not in (select node from identity_nodes
-                                      where record_key in (select record_key from _split_records))""")
+    con.execute(f"insert into identity_node_keys {FAMILY_NODE_KEYS_SQL}")
     node_count = node_bound(con)
     # keys are nodes too, numbered after the records in any order (a component's label is its smallest record node);
     # kept until customer_sources has read which keys are shared, then dropped: a temp table is not written out
@@ -101,7 +90,32 @@ def store_labels(con: Connection, table: str, nodes: np.ndarray, **labels: np.nd
 def link_by_splink(con: Connection, incremental: bool = False) -> None:
     """Tier 2: score key-linked groups that carry a name against each other with splink (`incremental`: only the
     groups new or changed since the last build, against all)."""
-    con.execute(f"""create or replace table identity_candidates as
+    con.execute(f"create or replace table identity_candidates as {CANDIDATES_SQL}")
+    from models.identity.probabilistic import score_pairs  # splink is heavy to import; only builds need it
+
+    score_pairs(con, "identity_candidates", "identity_matches", changed_only=incremental)
+
+
+# Tier 1's SQL, shared with the Spark build (models.engines.spark_build), which translates it
+SPLIT_RECORDS_SQL = """
+    select distinct record_key from identity_decisions
+    where action = 'split' and undone_at is null
+"""
+NODE_KEYS_SQL = """
+    with keyed as (
+        select node, unnest(keys) as key from identity_nodes
+        where record_key not in (select record_key from _split_records)
+    )
+    select node, key from keyed
+    where key is not null and key not in (select key from identity_ambiguous_keys)
+"""
+FAMILY_NODE_KEYS_SQL = """
+    select node, key from identity_family_links
+    where node not in (select node from identity_nodes
+                       where record_key in (select record_key from _split_records))
+"""
+# tier 2's candidates: one per key-linked group that carries a name
+CANDIDATES_SQL = f"""
                     with grouped as (
                         select c.component as cluster_id,
                                arg_min(n.first_name, ({ANCHOR_RANK}, n.record_key))
@@ -124,10 +138,7 @@ def link_by_splink(con: Connection, incremental: bool = False) -> None:
                         having coalesce(first_name, last_name) is not null
                     )
                     select * exclude (address), address.postcode, address.city, address.street
-                    from grouped""")
-    from models.identity.probabilistic import score_pairs  # splink is heavy to import; only builds need it
-
-    score_pairs(con, "identity_candidates", "identity_matches", changed_only=incremental)
+                    from grouped"""
 
 
 def link_clusters(con: Connection) -> None:
@@ -136,7 +147,33 @@ def link_clusters(con: Connection) -> None:
 
     # a merge links the anchor records of the two ids staff merged. Not the ids they redirect to now: after the
     # merge's own build one redirects to the other, and both would name one anchor — the next build undid the merge
-    con.execute("""create or replace table identity_merge_links as
+    con.execute(f"create or replace table identity_merge_links as {MERGE_LINKS_SQL}")
+    con.execute(f"create or replace table identity_cluster_links as {CLUSTER_LINKS_SQL}",
+                {"auto": AUTO_LINK_PROBABILITY})
+    links = con.execute("select component_l, component_r from identity_cluster_links").fetchnumpy()
+    graph = con.execute("select node, component from identity_components").fetchnumpy()
+    cluster_of_component = component_labels(node_bound(con), np.asarray(links["component_l"], dtype=np.int64),
+                                            np.asarray(links["component_r"], dtype=np.int64))
+    components = np.asarray(graph["component"], dtype=np.int64)
+    store_labels(con, "identity_clusters", np.asarray(graph["node"], dtype=np.int64), component=components,
+                 cluster=cluster_of_component[components])
+
+
+def assign_customer_ids(con: Connection, now: datetime) -> None:
+    """A cluster keeps the oldest id anchored in it; the other ids anchored there redirect to it; a cluster
+    without any gets a new id anchored to its best record."""
+    con.execute(f"create or replace temp table _anchored as {ANCHORED_SQL}")
+    con.execute(f"""insert into customer_ids
+                    select nextval('customer_id_seq'), anchor_record_key, $now
+                    from ({NEW_ANCHORS_SQL})""", {"now": now})
+    con.execute(f"create or replace table identity_assignments as {ASSIGNMENTS_SQL}")
+    con.execute("""delete from customer_id_redirects
+                   where old_customer_id in (select customer_id from _anchored)""")
+    con.execute(f"insert into customer_id_redirects {NEW_REDIRECTS_SQL}", {"now": now})
+
+
+# Tier 3 and the ids' SQL, shared with the Spark build
+MERGE_LINKS_SQL = """
                    with merges as (
                        select decision_id, reason, decided_by, customer_id, other_customer_id
                        from identity_decisions
@@ -162,40 +199,27 @@ def link_clusters(con: Connection) -> None:
                    join identity_nodes nl on nl.record_key = al.record_key
                    join identity_components l on l.node = nl.node
                    join identity_nodes nr on nr.record_key = ar.record_key
-                   join identity_components r on r.node = nr.node""")
-    con.execute("""create or replace table identity_cluster_links as
+                   join identity_components r on r.node = nr.node"""
+CLUSTER_LINKS_SQL = """
                    select cluster_id_l as component_l, cluster_id_r as component_r, 'probabilistic' as link_method,
                           'match probability ' || round(match_probability, 4) || ': ' || reasons as evidence
                    from identity_matches where match_probability >= $auto and auto_linkable
                    union all
-                   select * from identity_merge_links""", {"auto": AUTO_LINK_PROBABILITY})
-    links = con.execute("select component_l, component_r from identity_cluster_links").fetchnumpy()
-    graph = con.execute("select node, component from identity_components").fetchnumpy()
-    cluster_of_component = component_labels(node_bound(con), np.asarray(links["component_l"], dtype=np.int64),
-                                            np.asarray(links["component_r"], dtype=np.int64))
-    components = np.asarray(graph["component"], dtype=np.int64)
-    store_labels(con, "identity_clusters", np.asarray(graph["node"], dtype=np.int64), component=components,
-                 cluster=cluster_of_component[components])
-
-
-def assign_customer_ids(con: Connection, now: datetime) -> None:
-    """A cluster keeps the oldest id anchored in it; the other ids anchored there redirect to it; a cluster
-    without any gets a new id anchored to its best record."""
-    con.execute("""create or replace temp table _anchored as
+                   select * from identity_merge_links"""
+ANCHORED_SQL = """
                    select c.cluster, ids.customer_id
                    from identity_clusters c
                    join identity_nodes n using (node)
-                   join customer_ids ids on ids.anchor_record_key = n.record_key""")
-    con.execute(f"""insert into customer_ids
-                    select nextval('customer_id_seq'), anchor_record_key, $now
-                    from (
+                   join customer_ids ids on ids.anchor_record_key = n.record_key"""
+# the records that anchor a cluster no id is anchored in yet, in the order new ids are issued
+NEW_ANCHORS_SQL = f"""
                         select arg_min(n.record_key, ({ANCHOR_RANK}, n.record_key)) as anchor_record_key
                         from identity_clusters c join identity_nodes n using (node)
                         where c.cluster not in (select cluster from _anchored)
                         group by c.cluster
                         order by anchor_record_key
-                    )""", {"now": now})
-    con.execute("""create or replace table identity_assignments as
+"""
+ASSIGNMENTS_SQL = """
                    with anchored as (
                        select c.cluster, ids.customer_id
                        from identity_clusters c
@@ -204,11 +228,9 @@ def assign_customer_ids(con: Connection, now: datetime) -> None:
                    ),
                    kept as (select cluster, min(customer_id) as customer_id from anchored group by cluster)
                    select c.node, c.component, c.cluster, kept.customer_id
-                   from identity_clusters c join kept using (cluster)""")
-    con.execute("""delete from customer_id_redirects
-                   where old_customer_id in (select customer_id from _anchored)""")
-    con.execute("""insert into customer_id_redirects
+                   from identity_clusters c join kept using (cluster)"""
+NEW_REDIRECTS_SQL = """
                    select a.customer_id, k.customer_id, $now
                    from _anchored a
                    join (select distinct cluster, customer_id from identity_assignments) k using (cluster)
-                   where a.customer_id <> k.customer_id""", {"now": now})
+                   where a.customer_id <> k.customer_id"""

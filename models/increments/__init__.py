@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from models.sql import MODELS_DIR, run_model
+from models.sql import MODELS_DIR, model_files, run_model
 from store import Connection, quote_identifier
 
 INCREMENTS_DIR = Path(__file__).resolve().parent
@@ -84,7 +84,7 @@ def stage_changes(con: Connection, since: int) -> None:
     table through a view of those rows, and its rows for the same records are replaced (a load replaces a changed
     raw row whole, under the same record id, so the record keys match)."""
     database = database_of(con)
-    for path in sorted((MODELS_DIR / "staging").glob("*.sql")):
+    for path in model_files("staging"):
         raw = "raw_" + path.stem.removeprefix("stg_")
         with shadowed(con, {raw: f"select * from {database}.main.{raw} where _load_id > {int(since)}"}):
             con.execute(f"create or replace temp table _staged as\n{path.read_text()}")

@@ -43,7 +43,8 @@ order_totals as (
             sum(amount) filter (where status = 'refunded')
         ) as refunded_amount,
         any_value(coalesce(product, sku)) as first_product,
-        arg_max(product, amount) as main_product,
+        -- lines of one price: the last by record, so every build (and engine) names the same product
+        arg_max(product, (amount, record_key)) as main_product,
         any_value(category) as first_category,
         any_value(channel) as channel,
         any_value(currency) as currency,

@@ -23,7 +23,17 @@ tickets as (
 
 final as (
     select
-        tickets.*,
+        -- named, not tickets.*: after a join `using` Spark puts the joined column first
+        tickets.source,
+        tickets.ref_id,
+        tickets.customer_id,
+        tickets.channel,
+        tickets.opened_at,
+        tickets.first_reply_at,
+        tickets.solved_at,
+        tickets.subject,
+        tickets.status,
+        tickets.satisfaction,
         profiles.segment,
         profiles.display_name,
         date_diff('minute', opened_at, first_reply_at) as first_response_minutes,

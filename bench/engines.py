@@ -1,0 +1,137 @@
+"""`python -m bench scale --engine spark`: the build on Spark beside the DuckDB build of the same generated store,
+in the same run: wall time and peak memory (resident, the process and its children: Spark's JVM and Python
+workers) of each, and whether both give the same customer_sources, customer_profiles and customer_timeline."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import store
+from bench.scale_data import NOW, generate
+from models.build import build
+
+OUT_DIR = Path(__file__).resolve().parent / "out"
+COMPARED = ("customer_sources", "customer_profiles", "customer_timeline")
+
+
+class PeakMemory:
+    """Samples the resident memory of this process and all its descendants (from /proc) every 0.2 s."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, tree_rss(os.getpid()))
+            self._stop.wait(0.2)
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of `root` and every process below it."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            rss[int(entry.name)] = int(stat[21]) * os.sysconf("SC_PAGE_SIZE")
+            children.setdefault(int(stat[1]), []).append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def measured(function, *args) -> tuple[object, float, int]:
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        result = function(*args)
+        seconds = time.perf_counter() - started
+    return result, seconds, memory.peak
+
+
+def spark_build(path: Path, workdir: Path, master: str) -> dict:
+    from models.engines.spark_build import build_on_spark
+    from models.engines.spark_engine import SparkEngine, spark_session
+
+    # Spark's shuffle files beside its tables, not in /tmp, which other jobs on a shared machine may sweep
+    session = spark_session(master, **{"spark.local.dir": str(workdir / "local")})
+    con = store.connect(path)
+    try:
+        return build_on_spark(con, SparkEngine(session, workdir), NOW)
+    finally:
+        con.close()
+        session.stop()
+
+
+def duckdb_build(path: Path):
+    con = store.connect(path)
+    try:
+        return build(con, NOW)
+    finally:
+        con.close()
+
+
+def differences(duck_path: Path, spark_path: Path, folder: Path) -> dict[str, tuple[int, int]]:
+    found = {}
+    for table in COMPARED:
+        copy = folder / f"{table}.parquet"
+        con = store.connect(spark_path)
+        con.execute(f"copy (select * from {table}) to '{copy}' (format parquet)")
+        con.close()
+        con = store.connect(duck_path)
+        other = f"read_parquet('{copy}')"
+        found[table] = tuple(con.execute(f"select count(*) from (select * from {a} except all select * from {b})")
+                             .fetchall()[0][0] for a, b in ((table, other), (other, table)))
+        con.close()
+    return found
+
+
+def main(opts) -> None:
+    lines: list[str] = []
+
+    def say(line: str = "") -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        duck_path, spark_path = folder / "duckdb.duckdb", folder / "spark.duckdb"
+        con = store.connect(duck_path)
+        counts = generate(con, opts.customers, opts.events_per_customer)
+        con.close()
+        shutil.copy(duck_path, spark_path)
+        say(f"Rapport build on two engines: {opts.customers:,} people, ~{opts.events_per_customer:g} events each "
+            f"({sum(counts.values()):,} raw rows), Spark master {opts.master}, {os.cpu_count()} cores")
+        report, duck_seconds, duck_peak = measured(duckdb_build, duck_path)
+        say(f"duckdb: build {duck_seconds:.1f} s, peak memory {duck_peak / 2**30:.2f} GiB "
+            f"({report.customers:,} customers, {report.events:,} events)")
+        steps, spark_seconds, spark_peak = measured(spark_build, spark_path, folder / "work", opts.master)
+        say(f"spark:  build {spark_seconds:.1f} s, peak memory {spark_peak / 2**30:.2f} GiB "
+            f"({', '.join(f'{k} {v:.1f}' for k, v in steps.items())})")
+        say(f"ratio spark / duckdb: time {spark_seconds / duck_seconds:.1f}x, memory {spark_peak / duck_peak:.1f}x")
+        found = differences(duck_path, spark_path, folder)
+        say("same models: " + ", ".join(f"{t} {'identical' if d == (0, 0) else f'DIFFERS {d}'}"
+                                        for t, d in found.items()))
+    OUT_DIR.mkdir(exist_ok=True)
+    (OUT_DIR / f"engines-{opts.customers}.txt").write_text("\n".join(lines) + "\n")

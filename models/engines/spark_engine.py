@@ -1,0 +1,109 @@
+"""The Spark engine: tables are Parquet folders under a work directory, each registered as a view of its name;
+a model's SQL is translated once (models.engines.dialect) and its result written out, so every model reads its
+inputs from files, not from a growing plan."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from models.engines.dialect import spark_functions, spark_sql, to_spark
+from store import Connection, quote_identifier, quote_literal
+
+# Spark's defaults for a shared laptop-sized machine; a cluster's own settings (spark-defaults.conf) win there
+LOCAL_SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",  # the store's timestamps are naive UTC, as DuckDB's session reads them
+    # DuckDB gives NULL for an index past a list's end and a failed cast errors there anyway; ANSI mode would stop
+    # the build on the first
+    "spark.sql.ansi.enabled": "false",
+    "spark.sql.shuffle.partitions": os.environ.get("RAPPORT_SPARK_PARTITIONS", "8"),
+    "spark.driver.memory": os.environ.get("RAPPORT_SPARK_MEMORY", "3g"),
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+
+
+def spark_session(master: str | None = None, **settings: str):
+    """A Spark session: SPARK_REMOTE (Spark Connect) if set, else `master` (default local[*]), with splink's
+    similarity functions (jaro_winkler, ...) from the jar splink ships, and the models' macros as SQL functions.
+    `settings` override LOCAL_SETTINGS (`spark.sql.shuffle.partitions`, ...)."""
+    from pyspark.sql import SparkSession
+    from splink.internals.spark.jar_location import similarity_jar_location
+
+    builder = SparkSession.builder.appName("rapport-models")
+    remote = os.environ.get("SPARK_REMOTE")
+    builder = builder.remote(remote) if remote else builder.master(master or "local[*]")
+    for key, value in (LOCAL_SETTINGS | settings).items():
+        builder = builder.config(key, value)
+    session = builder.config("spark.jars", similarity_jar_location()).getOrCreate()
+    if not remote:
+        session.sparkContext.setLogLevel("ERROR")
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)  # errors are raised, not logged twice
+    register_functions(session)
+    return session
+
+
+def register_functions(session) -> None:
+    from pyspark.sql.types import DoubleType
+
+    session.udf.registerJavaFunction("jaro_winkler", "uk.gov.moj.dash.linkage.JaroWinklerSimilarity", DoubleType())
+    for statement in spark_functions():
+        session.sql(statement)
+
+
+class SparkEngine:
+    """Runs model SQL on Spark, each table a Parquet folder under `workdir`."""
+
+    name = "spark"
+
+    def __init__(self, session, workdir: Path) -> None:
+        self.spark = session
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+
+    # --- tables in and out -------------------------------------------------------------------------------------
+
+    def export_from_store(self, con: Connection, tables: list[str]) -> None:
+        """Copy store tables to Parquet (DuckDB writes them) and register each as a Spark view of its name."""
+        for table in tables:
+            folder = self.folder(table)
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            con.execute(f"copy (select * from {quote_identifier(table)}) "
+                        f"to {quote_literal(str(folder / 'part-0.parquet'))} (format parquet)")
+            self.register(table)
+
+    def import_into_store(self, con: Connection, tables: list[str], prefix: str = "") -> None:
+        """(Re)create each table in the store from its Parquet folder (in the caller's transaction)."""
+        for table in tables:
+            files = quote_literal(str(self.folder(table) / "*.parquet"))
+            con.execute(f"create or replace table {quote_identifier(prefix + table)} as "
+                        f"select * from read_parquet({files})")
+
+    def folder(self, table: str) -> Path:
+        return self.workdir / table
+
+    def register(self, table: str) -> None:
+        self.spark.read.parquet(str(self.folder(table))).createOrReplaceTempView(table)
+
+    def register_as(self, table: str, name: str) -> None:
+        """Show table `table` under another name too (DuckDB's identity_nodes view, a state table's next version)."""
+        self.spark.read.parquet(str(self.folder(table))).createOrReplaceTempView(name)
+
+    def save(self, name: str, frame) -> None:
+        """Write a DataFrame as table `name` and read it back: later models start from the file."""
+        frame.write.mode("overwrite").parquet(str(self.folder(name)))
+        self.register(name)
+
+    # --- the engine's contract ---------------------------------------------------------------------------------
+
+    def run_model(self, path: Path) -> None:
+        self.save(path.stem, self.spark.sql(spark_sql(path)))
+
+    def create_table(self, name: str, duckdb_sql: str) -> None:
+        self.save(name, self.spark.sql(to_spark(duckdb_sql)))
+
+    def rows(self, duckdb_sql: str) -> list[tuple]:
+        return [tuple(row) for row in self.spark.sql(to_spark(duckdb_sql)).collect()]
