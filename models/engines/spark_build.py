@@ -23,7 +23,8 @@ from store import Connection, has_table, quote_literal, transaction
 
 # what the build reads from the store: the raw tables and the state a build carries forward
 STORE_INPUTS = ("raw_customers", "raw_purchases", "raw_tickets", "raw_ticket_comments", "raw_social_posts",
-                "customer_ids", "customer_id_redirects", "identity_decisions", "sentiment_scores")
+                "customer_ids", "customer_id_redirects", "identity_decisions", "sentiment_scores",
+                "current_corrections")
 STAGING = tuple(p.stem for p in model_files("staging"))
 IDENTITY_TABLES = ("identity_records", "identity_ambiguous_keys", "identity_node_keys", "identity_family_links",
                    "identity_components", "identity_candidates", "identity_matches", "identity_scored_candidates",
