@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime
 
 from models.serving import database_file
-from store import Connection, transaction
+from store import Connection, has_table, transaction
 from store.documents import documents_path, forget_customers
 
 INBOX_STATUSES = ("new", "in_progress", "answered", "closed")
@@ -99,7 +99,7 @@ def forget_authors(con: Connection, post_key: str) -> None:
     """A note or hand-off joins its post's author's timeline at once: their point-read document (which holds the
     timeline as built) goes, so their pages read DuckDB until the next build."""
     db_file = database_file(con)
-    if db_file is None:
+    if db_file is None or not has_table(con, "customer_sources"):  # no documents, or no models built yet
         return
     authors = [r[0] for r in con.execute("select customer_id from customer_sources where record_key = ?",
                                          [post_key]).fetchall()]

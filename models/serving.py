@@ -50,7 +50,10 @@ DOCUMENTS = f"""
 
 
 def database_file(con: Connection) -> Path | None:
-    """The DuckDB file behind `con` (None for an in-memory store, which gets no documents)."""
+    """The DuckDB file behind `con` (None for an in-memory store, which gets no documents, and for PostgreSQL's
+    operational store, which has no DuckDB file behind it)."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return None
     found = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()
     return Path(found[0][0]) if found and found[0][0] else None
 

@@ -19,8 +19,8 @@ from tests.model_fixtures import write_jsonl
 
 NOW = datetime(2026, 3, 1, 12, 0)
 # the company's customers praise a product by saying it "slaps"; the shipped model, which never met the word in
-# that sense (nor the product names, which read as any product), reads each of these as an angry complaint
-# (checked below, before anything is corrected)
+# that sense (nor the product names, which read as any product), reads none of these as praise and most as an angry
+# complaint (checked below, before anything is corrected)
 CORRECTED = ["this stove slaps, boiled in three minutes", "these gaiters slap", "that fleece slaps",
              "the trekking poles slap hard", "this jacket slaps", "this headtorch slaps", "this mat slaps",
              "that backpack slaps", "this bivvy slaps", "these gloves slap", "the new pack slaps",
@@ -57,24 +57,30 @@ def test_corrections_retrain_the_company_model_which_reads_like_posts_as_correct
     con = company_store
     shipped = hashlib.sha256(SHIPPED_MODEL.read_bytes()).hexdigest()
     assert retrain_after() == 10
-    assert set(readings(con, CORRECTED + HELD_APART)) == {("complaint", False)}  # the shipped model's misreading
+    # the shipped model's misreading: none of them praise, none positive (most read as complaints)
+    assert not {intent for intent, _ in readings(con, CORRECTED + HELD_APART)} & {"praise"}
+    assert not any(positive for _, positive in readings(con, CORRECTED + HELD_APART))
 
     keys = [r[0] for r in rows(con, "select record_key from stg_social_posts where text in (select unnest(?)) "
                                     "order by record_key", [CORRECTED])]
-    for key in keys:  # what a person who knows the word gives each
-        for field, value in (("intent", "praise"), ("sentiment", "positive"), ("urgency", "low")):
+    labels = {"intent": "praise", "sentiment": "positive", "urgency": "low"}  # what a person who knows the word gives
+    # a field the model already read as the person would needs no correction
+    wrong = sum(corrections.model_reading(con, key)[field] != value for key in keys for field, value in labels.items())
+    assert wrong > 2 * len(keys)  # intent and sentiment of every post at least
+    for key in keys:
+        for field, value in labels.items():
             corrections.correct(con, key, field, value, "kim@corp")
-    assert new_corrections(con) == 33  # three were read low already: nothing to correct there
+    assert new_corrections(con) == wrong
 
-    done = refresh(con, NOW + timedelta(minutes=5))  # 33 new corrections >= 10: retrain, then build it all again
+    done = refresh(con, NOW + timedelta(minutes=5))  # >= 10 new corrections: retrain, then build it all again
 
     assert done.report.touched is None  # a full build: every post is read by the new model
     company = db_file.parent / "classifier.joblib"
     assert classify.model_path() == company and "model-" + classify.current_model()[1] == classify.RULES_VERSION
     trained = classify.current_model()[0].trained_on
-    assert trained["corrections"] == 12 and trained["corrections_through"] == 33
+    assert trained["corrections"] == 12 and trained["corrections_through"] == wrong
     assert rows(con, "select model_version, corrections, corrections_through from classifier_trainings") == [
-        (classify.RULES_VERSION, 12, 33)]
+        (classify.RULES_VERSION, 12, wrong)]
     # the model itself (not the corrections laid over it) now reads the corrected posts and the held-apart ones so
     read = classify.classify_many(CORRECTED + HELD_APART)
     assert {(c.intent, c.sentiment > 0.05, c.urgency) for c in read} == {("praise", True, "low")}
