@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -42,6 +43,18 @@ def settle(page: Page) -> None:
                                timeout=10_000)
 
 
+def into_view(locator: Locator, tries: int = 3) -> None:
+    """Scroll `locator` into view; a run that redraws the page can detach the element meanwhile, so look again."""
+    for attempt in range(tries):
+        try:
+            locator.scroll_into_view_if_needed(timeout=RENDER_TIMEOUT)
+            return
+        except PlaywrightError as error:
+            if "not attached" not in str(error) or attempt == tries - 1:
+                raise
+            settle(locator.page)
+
+
 def select_box(page: Page, label: str) -> Locator:
     """A select box by its label (Streamlit draws it as an ARIA combo box whose input shows the chosen option)."""
     return page.get_by_role("combobox", name=label, exact=True).first
@@ -64,7 +77,7 @@ def chosen(page: Page, label: str) -> str:
 def options(page: Page, label: str) -> list[str]:
     """Every option a select box offers (opens and closes its list)."""
     box = select_box(page, label)
-    box.scroll_into_view_if_needed()
+    into_view(box)
     box.click()
     page.get_by_role("option").first.wait_for(timeout=RENDER_TIMEOUT)
     found = [text.strip() for text in page.get_by_role("option").all_inner_texts()]
@@ -75,7 +88,7 @@ def options(page: Page, label: str) -> list[str]:
 def type_into(page: Page, label: str, text: str) -> None:
     """Clear the text box labelled `label` and type `text` key by key (no Enter: a form keeps it until saved)."""
     box = page.get_by_label(label, exact=True).first
-    box.scroll_into_view_if_needed()
+    into_view(box)
     box.click()
     box.press("ControlOrMeta+a")
     box.press("Delete")
@@ -89,14 +102,14 @@ def field_value(page: Page, label: str) -> str:
 def press(page: Page, name: str) -> None:
     """Click the button called `name` and wait for the run it starts."""
     button = page.get_by_role("button", name=re.compile(re.escape(name))).first
-    button.scroll_into_view_if_needed()
+    into_view(button)
     button.click()
     settle(page)
 
 
 def pick_row(page: Page, table: Locator, row: int) -> None:
     """Tick a data grid's selection box on row `row` (0 is the first data row)."""
-    table.scroll_into_view_if_needed()
+    into_view(table)
     expect(table.locator("td[role=gridcell]").first).to_be_attached(timeout=RENDER_TIMEOUT)
     box = table.bounding_box()
     # the grid draws a 35 px header and 35 px rows; the selection box sits in the first 30 px
@@ -184,7 +197,7 @@ PLOT_POINTS_JS = """(plot) => {
 
 def plot_points(page: Page, plot: Locator) -> list[dict]:
     """The chart's markers and bars (trace, x, y, custom data, screen centre and size), scrolled into view first."""
-    plot.scroll_into_view_if_needed()
+    into_view(plot)
     expect(plot.locator(".point").first).to_be_attached(timeout=RENDER_TIMEOUT)
     page.wait_for_timeout(300)  # Plotly may still be laying out after the scroll
     return plot.evaluate(PLOT_POINTS_JS)
@@ -205,7 +218,7 @@ def grid_with_column(page: Page, header: str) -> Locator:
 
 def grid_rows(table: Locator) -> list[dict[str, str]]:
     """The rows a data grid shows now, each as {column header: cell text} (only the rows it has drawn)."""
-    table.scroll_into_view_if_needed()
+    into_view(table)
     expect(table.locator("th[role=columnheader]").first).to_be_attached(timeout=RENDER_TIMEOUT)
     headers = [text.strip() for text in table.locator("th[role=columnheader]").all_inner_texts()]
     rows = []
@@ -233,7 +246,7 @@ def open_list(page: Page, label: str, tries: int = 3) -> None:
     """Click the combo box labelled `label` until its list shows (a click during a run's redraw can be lost)."""
     box = page.get_by_role("combobox", name=label, exact=True).first
     for attempt in range(tries):
-        box.scroll_into_view_if_needed()
+        into_view(box)
         box.click()
         try:
             expect(page.get_by_role("listbox").first).to_be_visible(timeout=5_000)
