@@ -81,6 +81,9 @@ def pick_post(page: Page, text: str) -> None:
     for index, row in enumerate(grid_rows(inbox_table(page))):
         if row.get("Post") == text:
             pick_row(page, inbox_table(page), index)
+            # the panel shows it once the run the click started has drawn it (a loaded machine may lag the grid)
+            expect(page.locator('.st-key-inbox-post [data-testid="stText"]').nth(1)).to_have_text(
+                text, timeout=RENDER_TIMEOUT)
             return
     raise AssertionError(f"the post is not in the queue shown: {text!r}")
 
