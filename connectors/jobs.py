@@ -144,8 +144,13 @@ def handed_over(job: dict) -> dict | None:
               "try again when it has finished", file=sys.stderr)
         return None
     print("the dashboard has the store open: handing this over to it…", file=sys.stderr)
+    return waited_for(lambda: wait_for_result(db, submit(db, job)))
+
+
+def waited_for(wait: Callable[[], dict]) -> dict | None:
+    """A handed-over job's result, or None after saying why there is none (nobody took it, or it failed)."""
     try:
-        result = wait_for_result(db, submit(db, job))
+        result = wait()
     except (NoWorker, TimeoutError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return None
@@ -252,12 +257,4 @@ def handed_to_worker(job: dict, quiet: bool = False) -> dict | None:
         return None
     if not quiet:
         print(f"handing this over to the worker (pid {worker['pid']} on {worker['host']})…", file=sys.stderr)
-    try:
-        result = shared_wait(pg, shared_submit(pg, job))
-    except (NoWorker, TimeoutError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return None
-    if not result.get("ok"):
-        print(f"error: {result.get('error')}", file=sys.stderr)
-        return None
-    return result
+    return waited_for(lambda: shared_wait(pg, shared_submit(pg, job)))
