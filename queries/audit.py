@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from models.operations import audit, utc_now
+from queries import background
 from queries.access import Viewer
 from queries.connection import operational_store
 from store import Connection, postgres, transaction
@@ -64,14 +65,14 @@ def enqueue(con: Connection, values: list) -> None:
     with _queue_lock:
         _queue.append((con, values))
         if _writer is None or not _writer.is_alive():
-            _writer = threading.Thread(target=write_queue_forever, name="rapport-audit-writer", daemon=True)
-            _writer.start()
+            _writer = background.start("rapport-audit-writer", write_queue_until)
 
 
-def write_queue_forever() -> None:
-    while True:
-        time.sleep(FLUSH_SECONDS)
+def write_queue_until(stopping: threading.Event) -> None:
+    """Write the queue every FLUSH_SECONDS; what is queued when it stops is written by the last flush."""
+    while not stopping.wait(FLUSH_SECONDS):
         flush()
+    flush()
 
 
 def flush() -> None:

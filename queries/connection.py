@@ -21,7 +21,7 @@ from connectors.loader import load_file
 from models.build import build, needs_full_build, refresh
 from models.corrections import pending as corrections_pending
 from models.privacy import rewrite_store as rewrite_erased
-from queries import served
+from queries import background, served
 from store import operational
 from store.documents import documents_of
 
@@ -67,15 +67,14 @@ def start_warming(con: store.Connection) -> threading.Thread:
     """Load the blocks customer lookups read into memory, in the background (seconds at a million customers).
     At start and after each rebuild: a build does not leave the blocks it wrote in DuckDB's buffer pool (at 1M,
     contexts in the process that built: p50/p95 4.3-4.9/9.1-9.2 ms as left, 3.5-4.4/6.9-8.3 ms warmed)."""
-    def warm() -> None:
+    def warm(stopping: threading.Event) -> None:
         # the store closed, or its models are not built yet: nothing to warm, and nothing lost
         with contextlib.suppress(duckdb.Error):
             warm_lookups(con)
-            warm_documents(con)
+            if not stopping.is_set():
+                warm_documents(con)
 
-    thread = threading.Thread(target=warm, name="rapport-warm", daemon=True)
-    thread.start()
-    return thread
+    return background.start("rapport-warm", warm)
 
 
 def refresh_and_warm(work: store.Connection) -> str:
@@ -232,9 +231,9 @@ def start_job_worker(con: store.Connection) -> threading.Thread:
 
     last_beat: float | None = None
 
-    def work() -> None:
+    def work(stopping: threading.Event) -> None:
         nonlocal last_sync, last_check, last_corrections, last_beat
-        while True:
+        while not stopping.is_set():
             try:
                 if last_beat is None or time.monotonic() - last_beat >= BEAT_SECONDS:
                     last_beat = time.monotonic()
@@ -252,8 +251,6 @@ def start_job_worker(con: store.Connection) -> threading.Thread:
                         refresh_and_warm(con.cursor())
             except duckdb.ConnectionException:
                 return  # the connection was closed: this worker's app is gone
-            time.sleep(JOB_POLL_SECONDS)
+            stopping.wait(JOB_POLL_SECONDS)
 
-    thread = threading.Thread(target=work, name="rapport-jobs", daemon=True)
-    thread.start()
-    return thread
+    return background.start("rapport-jobs", work)
