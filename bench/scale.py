@@ -635,6 +635,8 @@ def main(argv: list[str] | None = None) -> None:
     args.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                       help="spark: only the build, on Spark beside DuckDB (time, peak memory; bench/engines.py)")
     args.add_argument("--master", default="local[2]", help="the Spark master for --engine spark")
+    args.add_argument("--keep", type=Path, help="build the store at this path and keep it (e.g. for bench pages "
+                                                "--store); by default it is built in a temporary folder")
     opts = args.parse_args(argv)
     if opts.engine == "spark":
         from bench.engines import main as engines_main
@@ -649,7 +651,10 @@ def main(argv: list[str] | None = None) -> None:
         lines.append(line)
 
     with tempfile.TemporaryDirectory() as tmp:
-        con = store.connect(Path(tmp) / "scale.duckdb")
+        db = opts.keep or Path(tmp) / "scale.duckdb"
+        if db.exists():
+            sys.exit(f"{db} exists: --keep builds a new store")
+        con = store.connect(db)
         con.execute("set enable_progress_bar = false")
         counts, generated = timed(generate, con, opts.customers, opts.events_per_customer)
         say(f"Rapport scale benchmark: {opts.customers:,} people, ~{opts.events_per_customer:g} events each "
@@ -661,14 +666,14 @@ def main(argv: list[str] | None = None) -> None:
             f"{'ok' if built <= BUILD_GOAL else 'MISS'}")
         # as the dashboard does when it starts and after each build
         _, warmed = timed(warm_lookups, con)
-        _, indexed = timed(warm_documents, con, Path(tmp) / "scale.duckdb")
+        _, indexed = timed(warm_documents, con, db)
         say(f"lookup columns loaded into memory in {warmed:.1f} s, the documents' typo index in {indexed:.1f} s "
             f"(as the dashboard does after a build)")
         inputs = pick_inputs(con, opts.queries, opts.seed)
-        results = [run_engine(Rapport(con, Path(tmp) / "scale.duckdb"), inputs, opts.budget, opts.repeat)]
+        results = [run_engine(Rapport(con, db), inputs, opts.budget, opts.repeat)]
         results += run_baselines(con, Path(tmp), baselines, inputs, opts, say)
-        say(fresh_process_context(Path(tmp) / "scale.duckdb", inputs.ids))
-        measure_refresh(store.connect(Path(tmp) / "scale.duckdb"), say)
+        say(fresh_process_context(db, inputs.ids))
+        measure_refresh(store.connect(db), say)
 
     problems = [m for other in results[1:] for m in mismatches(results[0], other, inputs)]
     say(f"inputs: {len(inputs.ids)} sampled customers (seed {opts.seed}); aggregates x{opts.repeat}; "

@@ -26,12 +26,25 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> Conne
     path = Path(path) if path is not None else db_path()
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config=memory_config())
     # Every timestamp Rapport stores is naive UTC; pin the session zone so parsing never depends on the host.
     con.execute("set TimeZone = 'UTC'")
     if not read_only:
         migrate(con)
     return con
+
+
+def memory_config() -> dict[str, str]:
+    """RAPPORT_MEMORY_LIMIT (e.g. `12GB`): the most memory DuckDB takes before it spills to disk. Unset, DuckDB
+    takes up to 80 % of the machine's, which is too much where other services share the host."""
+    limit = os.environ.get("RAPPORT_MEMORY_LIMIT", "").strip()
+    if not limit:
+        return {}
+    try:
+        duckdb.connect(":memory:", config={"memory_limit": limit}).close()
+    except duckdb.Error as exc:
+        raise ValueError(f"RAPPORT_MEMORY_LIMIT={limit!r} is not a memory size DuckDB reads ({exc})") from None
+    return {"memory_limit": limit}
 
 
 def memory() -> Connection:

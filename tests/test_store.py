@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import store
 from connectors.schema import KINDS
 
@@ -50,3 +52,19 @@ def test_transaction_rolls_back_on_error(con):
 def test_quoting_helpers_neutralise_quotes():
     assert store.quote_identifier('we"ird') == '"we""ird"'
     assert store.quote_literal("it's") == "'it''s'"
+
+
+def test_the_memory_limit_a_company_sets_is_the_stores(db_file, monkeypatch):
+    monkeypatch.setenv("RAPPORT_MEMORY_LIMIT", "1GB")
+    con = store.connect(db_file)
+    try:
+        limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    finally:
+        con.close()
+    assert limit.replace(" ", "") in {"1.0GiB", "953.6MiB", "1GB", "1000.0MB", "953.6MB"}, limit
+
+
+def test_a_memory_limit_duckdb_cannot_read_is_said_plainly(db_file, monkeypatch):
+    monkeypatch.setenv("RAPPORT_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="RAPPORT_MEMORY_LIMIT='lots' is not a memory size"):
+        store.connect(db_file)
