@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable, Sequence
 
 from bench import rules_v1
-from data.classifier_brands import BRANDS, SPLITS
+from data.classifier_brands import SPLITS
 from data.classifier_corpus import read
-from models.classifier.train import REASONS
+from models.classifier.train import REASONS, brand_companies
 from models.classify import INTENTS, RULES_VERSION, SENTIMENTS, classify_many
 from models.sentiment import label
 
@@ -40,10 +40,10 @@ def accuracy(truth: Sequence[str], predicted: Sequence[str]) -> float:
 
 def predict(rows: list[dict]) -> dict[str, dict[str, list[str]]]:
     """Each system's intent, sentiment and urgency for every row (each post read as addressed to its brand)."""
-    model = {"intent": [], "sentiment": [], "urgency": []}
+    model, companies = {"intent": [], "sentiment": [], "urgency": []}, brand_companies()
     for key in dict.fromkeys(row["brand"] for row in rows):
         mine = [row["text"] for row in rows if row["brand"] == key]
-        found = classify_many(mine, BRANDS[key]["company"])
+        found = classify_many(mine, companies[key])
         model["intent"] += [c.intent for c in found]
         model["sentiment"] += [label(c.sentiment) for c in found]
         model["urgency"] += [c.urgency for c in found]
@@ -105,7 +105,7 @@ def fit_on_train_brands() -> None:
     from models import classify
     from models.classifier.train import fit
 
-    model = fit([row for row in read() if row["split"] == "train"], {k: b["company"] for k, b in BRANDS.items()})
+    model = fit([row for row in read() if row["split"] == "train"], brand_companies())
     classify.current_model = lambda: (model, "fitted on the train brands")
 
 

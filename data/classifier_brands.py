@@ -1,9 +1,10 @@
 """The fictional brands of the classifier's training corpus: their accounts, products and what their customers write
-about (faults, hazards, wishes), and which split each brand belongs to. None of them is the demo company."""
+about (faults, hazards, wishes), and which split each brand belongs to. None of them is the demo company.
+
+Plain data, as everything under data/ is: a brand's "company" holds the fields of models.company.Company, and the
+classifier's training builds the Company from them (models.classifier.train.brand_companies)."""
 
 from __future__ import annotations
-
-from models.company import Company
 
 # split by brand: the test brands are never looked at while tuning; the bench reports on them
 SPLITS = {
@@ -14,11 +15,10 @@ SPLITS = {
 
 
 def brand(name: str, short: str, handle: str, industry: str, products: tuple[str, ...]) -> dict:
-    return {"company": Company(name=name, brand_names=(short,), product_names=products,
-                               handles={"twitter": (handle,), "facebook": (handle.lower(),),
-                                        "instagram": (handle.lower(),), "mastodon": (handle.lower(),),
-                                        "reddit": (handle.lower(),), "trustpilot": (name,), "tiktok": (handle.lower(),),
-                                        "linkedin": (handle.lower(),)}),
+    lower = handle.lower()
+    handles = {"twitter": (handle,), "facebook": (lower,), "instagram": (lower,), "mastodon": (lower,),
+               "reddit": (lower,), "trustpilot": (name,), "tiktok": (lower,), "linkedin": (lower,)}
+    return {"company": {"name": name, "brand_names": (short,), "product_names": products, "handles": handles},
             "industry": industry, "short": short, "handle": handle}
 
 

@@ -49,13 +49,13 @@ def fill(rng: random.Random, template: str, key: str) -> str:
     return template
 
 
-def slot(rng: random.Random, name: str, info: dict, company, words: dict) -> str:
+def slot(rng: random.Random, name: str, info: dict, company: dict, words: dict) -> str:
     if name in words:
         return rng.choice(words[name])
     if name == "product":
-        return rng.choice(company.product_names)
+        return rng.choice(company["product_names"])
     if name == "brand":
-        return rng.choice((company.name, info["short"]))
+        return rng.choice((company["name"], info["short"]))
     if name == "handle":
         return info["handle"]
     if name == "days":

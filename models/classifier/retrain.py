@@ -11,7 +11,7 @@ import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from models.classifier.train import fit, save
+from models.classifier.train import brand_companies, fit, save
 from models.company import COMPANY_FILE, CompanyError, current_company
 from store import Connection
 
@@ -57,15 +57,13 @@ def train_company_model(con: Connection, now: datetime, out: Path | None = None)
     """Fit the corpus's train and dev brands and the store's corrected posts, write the model (by default beside
     the store) and note what it learnt from in classifier_trainings; its version and how many posts were
     corrected."""
-    from data.classifier_brands import BRANDS
     from data.classifier_corpus import read
     from models.classify import company_model_path
 
     corpus = [row for row in read() if row["split"] != "test"]
     corrected = corrected_rows(con)
     through = con.execute("select coalesce(max(correction_id), 0) from classification_corrections").fetchall()[0][0]
-    model = fit(corpus + corrected, {**{key: brand["company"] for key, brand in BRANDS.items()},
-                                     COMPANY: current_company()},
+    model = fit(corpus + corrected, {**brand_companies(), COMPANY: current_company()},
                 weights=[1.0] * len(corpus) + [COMPANY_WEIGHT] * len(corrected))
     model.trained_on.update({"corrections": len(corrected), "corrections_through": int(through)})
     out = out or company_model_path()

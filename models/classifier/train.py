@@ -16,6 +16,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 
 from models.classifier.features import Features, clean
+from models.company import Company
 
 SHIPPED_MODEL = Path(__file__).resolve().parent / "model.joblib"
 CARD = SHIPPED_MODEL.with_name("card.json")
@@ -85,13 +86,19 @@ def load(path: Path) -> tuple[Model, str]:
     return joblib.load(io.BytesIO(data)), hashlib.sha256(data).hexdigest()[:12]
 
 
+def brand_companies() -> dict[str, Company]:
+    """The corpus's brands as companies, by key: each corpus post is read as addressed to its own brand."""
+    from data.classifier_brands import BRANDS
+
+    return {key: Company(**brand["company"]) for key, brand in BRANDS.items()}
+
+
 def train_on_corpus(out: Path = SHIPPED_MODEL) -> str:
     """Fit on the corpus's train and dev brands (never the test brands) and write the model; return its version."""
-    from data.classifier_brands import BRANDS
     from data.classifier_corpus import read
 
     rows = [row for row in read() if row["split"] != "test"]
-    version = save(fit(rows, {key: brand["company"] for key, brand in BRANDS.items()}), out)
+    version = save(fit(rows, brand_companies()), out)
     if out == SHIPPED_MODEL:
         write_card(version, rows)
     return version
