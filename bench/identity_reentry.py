@@ -2,7 +2,7 @@
 day and month of birth swapped, a moved address with the same phone, a work email instead of the private one, a
 missing field, a typo — beside relatives living at the same address (same surname, street and email domain, another
 person). People, addresses and dates come from Faker (en_GB) with a seed no tuning ever used; both systems' exports
-go through the real command line (`connectors load customers` with the shipped CRM mapping, then `models build`)
+go through the real command line (`rapport load customers` with the shipped CRM mapping, then `models build`)
 and are scored pairwise against the known truth. Nothing was tuned on this set: it is measured, not fitted."""
 
 from __future__ import annotations
@@ -191,7 +191,7 @@ def measure(seed: int = SEED, people: int = PEOPLE) -> dict[str, float]:
     crm, other, relatives = generate(seed, people)
     with tempfile.TemporaryDirectory() as tmp:
         started, db = time.perf_counter(), Path(tmp) / "reentry.duckdb"
-        loads = [["connectors", "load", "customers", str(write(Path(tmp) / f"{name}.csv", contacts)),
+        loads = [["rapport", "load", "customers", str(write(Path(tmp) / f"{name}.csv", contacts)),
                   "--mapping", "crm_contacts", "--source", name]
                  for name, contacts in (("crm", crm), ("other", other))]
         run_cli(db, *loads, ["models", "build"])

@@ -1,4 +1,12 @@
-"""Load one file into its raw table: map, validate in SQL, quarantine bad rows, upsert good ones, log the load."""
+"""Load one file into its raw table: map, validate in SQL, quarantine bad rows, upsert good ones, log the load.
+
+The one import from above, models.suppression, stays on purpose. An erased person's rows are refused inside the
+load, between checking and writing, so that they reach neither the raw table nor the quarantine, in the load's own
+transaction; and which rows carry their identifiers is decided by identity's own staging and key SQL, so the keys
+are never worked out a second way. Handing that step to the orchestration (rapport/) would make every caller of
+load_file and load_records (the command line, the worker, the dashboard's uploads and syncs, the demo, the tests)
+responsible for passing it in, and a caller that forgot would let an erased person come back; moving the keying
+below connectors would carry identity's SQL out of models/. tests/test_privacy.py holds the guarantee."""
 
 from __future__ import annotations
 

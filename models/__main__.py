@@ -3,7 +3,7 @@
 data-subject requests `export ID --out FILE` and `erase ID`.
 
 While the dashboard has the store open (DuckDB admits one writing process), each is handed over to it, as a
-`connectors load` is (see connectors/jobs.py): the command says so, waits, and prints the result."""
+`rapport load` is (see connectors/jobs.py): the command says so, waits, and prints the result."""
 
 from __future__ import annotations
 

@@ -1,2 +1,3 @@
-"""Orchestration above connectors and models: the worker that owns the analytical store in the deployment with
-dashboard replicas (load → build → publish a snapshot), and the snapshots the replicas read."""
+"""Orchestration above connectors and models: the command line (`python -m rapport`: load, sync or demo, then
+build), and the worker that owns the analytical store in the deployment with dashboard replicas (load → build →
+publish a snapshot)."""

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-import connectors.__main__ as cli
+import rapport.cli as cli
 import store
 from connectors import sync
 from connectors.sync import save_cursor, sync_all, sync_status

@@ -34,7 +34,7 @@ def test_a_command_line_load_is_handed_to_the_process_holding_the_store(tmp_path
     posts = tmp_path / "late.jsonl"
     posts.write_text(json.dumps({"post_id": "L1", "posted_at": "2026-02-28T09:00:00", "network": "twitter",
                                  "handle": "TrailTom", "text": "Still no answer about the stove?"}) + "\n")
-    load = subprocess.run([sys.executable, "-m", "connectors", "load", "social_posts", str(posts), "--source",
+    load = subprocess.run([sys.executable, "-m", "rapport", "load", "social_posts", str(posts), "--source",
                            "social"], cwd=PROJECT, env={**os.environ, "RAPPORT_DB": str(db)},
                           capture_output=True, text=True, timeout=300)
     assert load.returncode == 0, load.stderr
@@ -88,7 +88,7 @@ def test_a_load_while_another_command_line_load_holds_the_store_says_so_without_
         posts = tmp_path / "posts.jsonl"
         posts.write_text(json.dumps({"post_id": "P1", "posted_at": "2026-02-28T09:00:00", "network": "twitter",
                                      "handle": "TrailTom", "text": "Hello"}) + "\n")
-        load = subprocess.run([sys.executable, "-m", "connectors", "load", "social_posts", str(posts)],
+        load = subprocess.run([sys.executable, "-m", "rapport", "load", "social_posts", str(posts)],
                               cwd=PROJECT, env={**os.environ, "RAPPORT_DB": str(db)}, capture_output=True,
                               text=True, timeout=600)
         assert load.returncode == 1

@@ -96,7 +96,7 @@ def test_unknown_kind_and_bad_source_names_are_refused(con, tmp_path):
 
 def run_cli(db: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "RAPPORT_DB": str(db)}
-    return subprocess.run([sys.executable, "-m", "connectors", *args], cwd=PROJECT, env=env,
+    return subprocess.run([sys.executable, "-m", "rapport", *args], cwd=PROJECT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -119,6 +119,16 @@ def test_cli_fatal_error_is_one_line_and_exits_non_zero(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0
     assert result.stderr.startswith("error: ") and "no such file" in result.stderr
+
+
+def test_the_old_connectors_command_says_where_the_command_went_and_touches_no_store(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    env = {**os.environ, "RAPPORT_DB": str(db)}
+    old = subprocess.run([sys.executable, "-m", "connectors", "load", "purchases", "my orders.csv"], cwd=PROJECT,
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert old.returncode == 2
+    assert "python -m rapport load purchases 'my orders.csv'" in old.stderr
+    assert not db.exists()
 
 
 def test_cli_quarantine_lists_reasons_with_line_numbers(tmp_path):

@@ -116,7 +116,7 @@ def test_the_command_line_reads_the_newest_snapshot_when_the_worker_owns_the_sto
     snapshots.publish(con, tmp_path / "snaps")
     env = {"RAPPORT_DATABASE_URL": pg_url, "RAPPORT_SNAPSHOTS": str(tmp_path / "snaps"),
            "RAPPORT_DB": str(tmp_path / "rapport.duckdb")}  # the test's store, still open here: the lock is held
-    status = subprocess.run([sys.executable, "-m", "connectors", "status"], cwd=PROJECT, capture_output=True,
+    status = subprocess.run([sys.executable, "-m", "rapport", "status"], cwd=PROJECT, capture_output=True,
                             text=True, env={**os.environ, **env}, timeout=300)
     assert status.returncode == 0, status.stderr
     assert "social_posts" in status.stdout and "lock" not in status.stderr.lower()

@@ -40,9 +40,9 @@ def run(db: Path, module: str, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
-    """The export loaded by `python -m connectors load` into a fresh store, then `python -m models build`."""
+    """The export loaded by `python -m rapport load` into a fresh store, then `python -m models build`."""
     db = tmp_path_factory.mktemp("shopify_export") / "rapport.duckdb"
-    load = run(db, "connectors", "load", "purchases", str(EXPORT), "--mapping", "shopify_orders")
+    load = run(db, "rapport", "load", "purchases", str(EXPORT), "--mapping", "shopify_orders")
     built = run(db, "models", "build")
     con = store.connect(db, read_only=True)
     yield load, built, con

@@ -55,9 +55,9 @@ LOADS = [  # kind, fixture, mapping: the order matters only for the output kept 
 
 
 def cli(db: Path, *args: str) -> subprocess.CompletedProcess:
-    """`python -m connectors ARGS` against the store at `db`, as a user runs it."""
+    """`python -m rapport ARGS` against the store at `db`, as a user runs it."""
     env = {**os.environ, "RAPPORT_DB": str(db)}
-    return subprocess.run([sys.executable, "-m", "connectors", *args], cwd=ROOT, env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "rapport", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
 
 

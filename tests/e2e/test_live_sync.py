@@ -56,7 +56,7 @@ def test_assignment_survives_a_concurrent_load_and_new_posts_appear(page: Page, 
     posts.write_text(json.dumps({"post_id": "live-1", "posted_at": datetime.now(UTC).isoformat(),
                                  "network": "mastodon", "handle": "@late_larry@example.social",
                                  "author_name": "Larry Late", "text": NEW_POST}) + "\n")
-    load = subprocess.run([sys.executable, "-m", "connectors", "load", "social_posts", str(posts),
+    load = subprocess.run([sys.executable, "-m", "rapport", "load", "social_posts", str(posts),
                            "--source", "live"], cwd=PROJECT, env={**os.environ, "RAPPORT_DB": str(store_file)},
                           capture_output=True, text=True, timeout=300)
     assert load.returncode == 0, load.stderr

@@ -101,7 +101,7 @@ def test_two_replicas_and_a_worker_on_one_store(deployment, browser, pg_url, tmp
     # a load from the command line while both serve: handed to the worker, published, seen at the next rerun
     csv = tmp_path / "crm.csv"
     csv.write_text("source_id,first_name,last_name,email,created_at\nZ1,Quinta,Zephyrine,qz@example.org,2026-10-01\n")
-    loaded = command(env, "connectors", "load", "customers", str(csv), "--source", "crm")
+    loaded = command(env, "rapport", "load", "customers", str(csv), "--source", "crm")
     assert loaded.returncode == 0, loaded.stderr
     assert "handing this over to the worker" in loaded.stderr and "1 inserted" in loaded.stdout
     for page in (ana, bo):
