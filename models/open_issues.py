@@ -9,21 +9,17 @@ from typing import Any
 import pandas as pd
 
 from models.classify import classify
-from models.talking_points import (
-    NEGATIVE_POST_DAYS,
-    NEGATIVE_SENTIMENT,
+from models.talking_points.rules.social import NEGATIVE_POST_DAYS, NEGATIVE_SENTIMENT
+from models.talking_points.tickets import (
     OPEN_STATUSES,
     Ticket,
     build_tickets,
-    number,
     opening_event,
-    plain,
-    plural,
-    shorten,
     ticket_label,
-    timeline_events,
     unanswered_messages,
 )
+from models.talking_points.timeline import timeline_events
+from models.talking_points.wording import number, plain, plural, shorten
 
 COMPLAINT_DAYS = 90  # the inbox's window: an older complaint needs no answer any more, only its history remains
 QUOTE_CHARS = 120
