@@ -51,7 +51,7 @@ st.caption("Every file and system Rapport loads from, the rows it refused, and h
 
 loaded = sources.sources(viewer)
 if loaded.empty:
-    st.info("Nothing loaded yet. Upload a file below, or run `python -m connectors load KIND PATH`.")
+    st.info("Nothing loaded yet. Upload a file below, or run `python -m rapport load KIND PATH`.")
 else:
     data_table(loaded, column_config={
         "source": "Source", "kind": "Kind", "row_count": st.column_config.NumberColumn("Rows", format="%d"),
