@@ -13,6 +13,7 @@ from components.session import leave_customer, open_customer
 from components.talking_points import talking_points_list
 from components.timeline import timeline_table
 from queries import customers
+from queries.access import Viewer
 
 viewer = enter_page("pages/customer.py", "customer")
 
@@ -21,6 +22,30 @@ PAGE_SIZE = 25
 
 def first_page() -> None:
     st.session_state["page"] = 1  # other filters, other pages: the page number kept could be past the last
+
+
+@st.fragment
+def timeline_section(customer_id: int, viewer: Viewer, kinds_all: list[str], channels_all: list[str]) -> None:
+    """Filters, pager and one page of events. A fragment: paging or filtering reruns this part alone, not the
+    card, talking points, charts and identity panel above and below it."""
+    kinds, channels, dates, page = st.columns([2, 2, 2, 1])
+    kind_filter = kinds.multiselect("Kinds", kinds_all, key="kinds", on_change=first_page)
+    channel_filter = channels.multiselect("Channels", channels_all, key="channels", on_change=first_page)
+    date_range = dates.date_input("Dates", value=(), key="dates", on_change=first_page)
+    filters = {"kinds": kind_filter, "channels": channel_filter,
+               "start": datetime.combine(date_range[0], time.min) if len(date_range) >= 1 else None,
+               "end": datetime.combine(date_range[1], time.max) if len(date_range) == 2 else None}
+    matching = customers.timeline_size(customer_id, **filters)
+    page_number = page.number_input("Page", min_value=1, max_value=max(1, -(-matching // PAGE_SIZE)), value=1,
+                                    key="page")
+    events = customers.timeline(customer_id, viewer, **filters, limit=PAGE_SIZE,
+                                offset=(page_number - 1) * PAGE_SIZE)
+    timeline_table(events)
+    if any(filters.values()):
+        total = customers.timeline_size(customer_id)
+        st.caption(f"{matching} of {total} events match the filters, newest first; {PAGE_SIZE} per page.")
+    else:
+        st.caption(f"{matching} events in all, newest first; {PAGE_SIZE} per page.")
 
 
 st.title("Customer")
@@ -61,26 +86,8 @@ with right:
             st.plotly_chart(figure, width="stretch")
 
 st.subheader("Timeline")
-kinds, channels, dates, page = st.columns([2, 2, 2, 1])
-
-
-kind_filter = kinds.multiselect("Kinds", sorted(context.timeline["kind"].unique()), key="kinds", on_change=first_page)
-channel_filter = channels.multiselect("Channels", sorted(context.timeline["channel"].dropna().unique()),
-                                      key="channels", on_change=first_page)
-date_range = dates.date_input("Dates", value=(), key="dates", on_change=first_page)
-filters = {"kinds": kind_filter, "channels": channel_filter,
-           "start": datetime.combine(date_range[0], time.min) if len(date_range) >= 1 else None,
-           "end": datetime.combine(date_range[1], time.max) if len(date_range) == 2 else None}
-matching = customers.timeline_size(customer_id, **filters)
-page_number = page.number_input("Page", min_value=1, max_value=max(1, -(-matching // PAGE_SIZE)), value=1,
-                                key="page")
-events = customers.timeline(customer_id, viewer, **filters, limit=PAGE_SIZE, offset=(page_number - 1) * PAGE_SIZE)
-timeline_table(events)
-if any(filters.values()):
-    total = customers.timeline_size(customer_id)
-    st.caption(f"{matching} of {total} events match the filters, newest first; {PAGE_SIZE} per page.")
-else:
-    st.caption(f"{matching} events in all, newest first; {PAGE_SIZE} per page.")
+timeline_section(customer_id, viewer, sorted(context.timeline["kind"].unique()),
+                 sorted(context.timeline["channel"].dropna().unique()))
 
 if viewer.may("merge_split"):
     # keyed, so it stays open through the rerun an action causes and shows what the action did
