@@ -10,6 +10,7 @@ asked, on every call."""
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -23,11 +24,22 @@ from store import db_path
 MAX_ENTRIES = 512
 
 _reads: dict[str, Callable[..., Any]] = {}
+_lock = threading.Lock()
+
+
+_last_key: list[tuple[str, str | None]] = []  # the key the last read saw
 
 
 def build_key() -> tuple[str, str | None]:
-    """The store the app reads and its build: (file, build id); None as id for a store not built yet."""
-    return str(db_path()), build_id(cursor())
+    """The store the app reads and its build: (file, build id); None as id for a store not built yet. When it
+    changes, the answers of the build before are dropped at once rather than left to age out: nothing of it is read
+    again, and an erasure's rebuild must leave nothing of the erased person behind in this process."""
+    key = (str(db_path()), build_id(cursor()))
+    with _lock:
+        if _last_key and _last_key[0] != key:
+            _cached.clear()
+        _last_key[:] = [key]
+    return key
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)

@@ -38,10 +38,14 @@ def test_a_leadership_figure_is_computed_once_per_build_and_afresh_after_the_nex
     pd.testing.assert_frame_equal(first, again)
 
     con = shared_connection()
+    old_key = cache.build_key()
     con.execute("delete from raw_tickets where channel = 'email'")
     build(con.cursor(), DEMO_AS_OF)
     after = leadership.response_times_by_channel(ADMIN)
     assert len(calls) == 2, "a new build is a new key"
+    name = f"{leadership.__name__}._response_times_by_channel"
+    cache._cached(name, old_key, (leadership.NO_FILTERS,))
+    assert len(calls) == 3, "the old build's answers were dropped, not kept until they age out"
     assert "email" in set(first["channel"]) and "email" not in set(after["channel"])
     pd.testing.assert_frame_equal(after, leadership.response_times_by_channel(ADMIN, con=con.cursor()))
 
@@ -95,3 +99,18 @@ def test_profile_links_keep_the_role_and_leave_a_row_without_a_customer_unlinked
     assert links.tolist() == ["./?customer=7&role=sales+%26+co", None, "./?customer=12&role=sales+%26+co"]
     monkeypatch.setattr(session, "role_query", lambda: {})
     assert session.profile_links(pd.Series([3.0, 4.0])).tolist() == ["./?customer=3", "./?customer=4"]
+
+
+def test_a_chart_is_drawn_once_per_content_of_its_rows():
+    from components import charts
+
+    def purchases(amount: float) -> pd.DataFrame:
+        return pd.DataFrame({"kind": ["purchase", "purchase", "ticket_opened"],
+                             "occurred_at": pd.to_datetime(["2026-09-03", "2026-10-05", "2026-10-06"]),
+                             "currency": ["EUR", "EUR", None], "amount": [10.0, amount, None]})
+
+    first, same = charts.spend_over_time(purchases(5.0)), charts.spend_over_time(purchases(5.0))
+    other = charts.spend_over_time(purchases(7.0))
+    assert first is same, "the same rows: the figure drawn before"
+    assert list(first.data[0].y) == [10.0, 5.0] and list(other.data[0].y) == [10.0, 7.0]
+    assert first.data[0].name == "EUR" and first.layout.title.text == "Spend per month"
