@@ -1,14 +1,29 @@
-"""The profile's timeline pages and filters in Chromium as a person uses them. The timeline is a fragment (paging
-reruns it alone): the page asked for shows, the rest of the profile stays, and a filter starts again at page 1."""
+"""The parts of a page that rerun alone (fragments), in Chromium as a person uses them: the profile's timeline pages
+and filters (the page asked for shows, the rest of the profile stays, a filter starts again at page 1), and
+Leadership's drill boxes (the table below a box follows the choice made in it)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
 import store
-from queries import customers
-from tests.e2e.person import RENDER_TIMEOUT, add_to_multiselect, grid_rows, grid_with_column, page_text, settle
+from queries import customers, leadership
+from tests.e2e.person import (
+    RENDER_TIMEOUT,
+    add_to_multiselect,
+    choose,
+    chosen,
+    grid_rows,
+    grid_with_column,
+    options,
+    page_text,
+    settle,
+)
+from tests.e2e.test_flows_b import expect_rows, page_filters, read_store
 from tests.viewers import ADMIN
 
 pytestmark = pytest.mark.e2e
@@ -65,3 +80,26 @@ def test_paging_the_timeline_shows_that_page_and_keeps_the_rest_of_the_profile(p
     purchases = expected_whens(demo_store, customer_id, 0, kinds=["purchase"])
     assert purchases and shown_whens(page)[:5] == purchases[:5]
     assert f"of {events} events match the filters" in page_text(page)
+
+
+def test_choosing_in_a_drill_box_shows_what_is_behind_that_choice(page: Page, dashboard, demo_store):
+    page.goto(f"{dashboard}/leadership")
+    expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=RENDER_TIMEOUT)
+    settle(page)
+    filters = page_filters(demo_store)
+
+    channel = next(c for c in reversed(options(page, "Tickets behind channel"))
+                   if c != chosen(page, "Tickets behind channel"))
+    choose(page, "Tickets behind channel", channel)
+    tickets = read_store(demo_store, lambda con: leadership.tickets_behind(ADMIN, channel, filters, con))
+    expect_rows(grid_with_column(page, "Ticket"), len(tickets))
+
+    label = options(page, "Drill into week")[-1]
+    choose(page, "Drill into week", label)
+    week = pd.Timestamp(datetime.strptime(label, "week of %d %b %Y"))
+    network = chosen(page, "Network")
+    posts = read_store(demo_store, lambda con: leadership.posts_behind(ADMIN, week.to_pydatetime(), network,
+                                                                       filters, con))
+    expect_rows(grid_with_column(page, "Post"), len(posts))
+    assert all(row["Network"] == network for row in grid_rows(grid_with_column(page, "Post")))
+    assert "Response times" in page_text(page) and chosen(page, "Tickets behind channel") == channel
