@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import duckdb
 import streamlit as st
 
-from models.serving import build_id
 from queries.connection import cursor
 from store import db_path
 
@@ -25,8 +25,6 @@ MAX_ENTRIES = 512
 
 _reads: dict[str, Callable[..., Any]] = {}
 _lock = threading.Lock()
-
-
 _last_key: list[tuple[str, str | None]] = []  # the key the last read saw
 
 
@@ -34,12 +32,20 @@ def build_key() -> tuple[str, str | None]:
     """The store the app reads and its build: (file, build id); None as id for a store not built yet. When it
     changes, the answers of the build before are dropped at once rather than left to age out: nothing of it is read
     again, and an erasure's rebuild must leave nothing of the erased person behind in this process."""
-    key = (str(db_path()), build_id(cursor()))
+    key = (str(db_path()), current_build())
     with _lock:
         if _last_key and _last_key[0] != key:
             _cached.clear()
         _last_key[:] = [key]
     return key
+
+
+def current_build() -> str | None:
+    """The build id, in one query (models.serving.build_id asks first whether the table exists: two)."""
+    try:
+        return cursor().execute("select max(build_id) from model_build").fetchall()[0][0]
+    except duckdb.Error:  # not built yet, or by a Rapport without build ids
+        return None
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
