@@ -14,6 +14,7 @@ from components.talking_points import talking_points_list
 from components.timeline import timeline_table
 from queries import customers
 from queries.access import Viewer
+from queries.timeline_page import timeline_page
 
 viewer = enter_page("pages/customer.py", "customer")
 
@@ -35,14 +36,17 @@ def timeline_section(customer_id: int, viewer: Viewer, kinds_all: list[str], cha
     filters = {"kinds": kind_filter, "channels": channel_filter,
                "start": datetime.combine(date_range[0], time.min) if len(date_range) >= 1 else None,
                "end": datetime.combine(date_range[1], time.max) if len(date_range) == 2 else None}
-    matching = customers.timeline_size(customer_id, **filters)
+    # the page asked for is read before the pager is drawn (its limit is the count the same read gives)
+    wanted = int(st.session_state.get("page", 1))
+    events, matching, total = timeline_page(customer_id, viewer, **filters, limit=PAGE_SIZE,
+                                            offset=(wanted - 1) * PAGE_SIZE)
     page_number = page.number_input("Page", min_value=1, max_value=max(1, -(-matching // PAGE_SIZE)), value=1,
                                     key="page")
-    events = customers.timeline(customer_id, viewer, **filters, limit=PAGE_SIZE,
-                                offset=(page_number - 1) * PAGE_SIZE)
+    if page_number != wanted:
+        events = timeline_page(customer_id, viewer, **filters, limit=PAGE_SIZE,
+                               offset=(page_number - 1) * PAGE_SIZE)[0]
     timeline_table(events)
     if any(filters.values()):
-        total = customers.timeline_size(customer_id)
         st.caption(f"{matching} of {total} events match the filters, newest first; {PAGE_SIZE} per page.")
     else:
         st.caption(f"{matching} events in all, newest first; {PAGE_SIZE} per page.")
