@@ -2,10 +2,10 @@
 
 import sys
 
-from bench import classify, concurrency, identity, load, pages, scale, sync
+from bench import classify, concurrency, identity, load, pages, scale, server, sync
 
 BENCHMARKS = {"load": load.main, "identity": identity.main, "classify": classify.main, "scale": scale.main,
-              "sync": sync.main, "pages": pages.main,
+              "sync": sync.main, "pages": pages.main, "server": server.main,
               "concurrency": concurrency.main}
 
 if __name__ == "__main__":

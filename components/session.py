@@ -101,8 +101,13 @@ def role_query() -> dict[str, str]:
 
 
 def profile_links(customer_ids: pd.Series) -> pd.Series:
-    """Links to customers' profiles that open in the role of this session (a new tab is a new session)."""
-    return customer_ids.map(lambda customer_id: "./?" + urlencode({"customer": customer_id, **role_query()}))
+    """Links to customers' profiles that open in the role of this session (a new tab is a new session); none for a
+    row without a customer. Built column-wise: one urlencode per row cost a drill-down of thousands of rows a tenth of
+    a second on every rerun."""
+    role = urlencode(role_query())
+    ids = pd.to_numeric(customer_ids, errors="coerce").astype("Int64").astype("string")
+    links = "./?customer=" + ids + (f"&{role}" if role else "")
+    return links.astype(object).where(links.notna(), None)
 
 
 def leave_customer() -> None:

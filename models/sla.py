@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from store import PROJECT_ROOT
@@ -22,7 +23,17 @@ class Target:
 
 
 def load_targets(path: Path = SLA_FILE) -> dict[str, Target]:
-    """Targets per channel; the entry "default" applies to channels without one of their own."""
+    """Targets per channel; the entry "default" applies to channels without one of their own. Parsed once per
+    version of the file (its size and modification time), not on every rerun of the leadership page."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise SlaError(f"SLA targets {path}: {exc}") from None
+    return dict(parsed_targets(path, stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=8)
+def parsed_targets(path: Path, mtime_ns: int, size: int) -> tuple[tuple[str, Target], ...]:
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -36,4 +47,4 @@ def load_targets(path: Path = SLA_FILE) -> dict[str, Target]:
             raise SlaError(message) from None
     if "default" not in targets:
         raise SlaError(f"SLA targets {path}: needs a [default] entry")
-    return targets
+    return tuple(targets.items())

@@ -15,6 +15,34 @@ from queries import leadership
 
 viewer = enter_page("pages/leadership.py", "leadership")
 
+
+# The drill-downs are fragments: picking another week, channel or topic in a drill box reruns that box and its table
+# alone, not every figure of the page. A picked chart point or table row sets the box through session state and
+# reruns the whole page, this fragment with it.
+@st.fragment
+def posts_drill(weekly: pd.DataFrame, filters: leadership.Filters) -> None:
+    weeks = [pd.Timestamp(w) for w in sorted(weekly["week"].unique(), reverse=True)]
+    week_col, network_col = st.columns(2)
+    week = week_col.selectbox("Drill into week", weeks, format_func=lambda w: f"week of {pd.Timestamp(w):%d %b %Y}",
+                              key="drill-week")
+    networks = sorted(weekly.loc[weekly["week"] == week, "network"].unique())
+    network = network_col.selectbox("Network", networks, key="drill-network")
+    drilldown_table(leadership.posts_behind(viewer, pd.Timestamp(week).to_pydatetime(), network, filters),
+                    "posts.csv", "posts-drill", viewer)
+
+
+@st.fragment
+def tickets_drill(channels: list[str], filters: leadership.Filters) -> None:
+    channel = st.selectbox("Tickets behind channel", channels, key="drill-channel")
+    drilldown_table(leadership.tickets_behind(viewer, channel, filters), "tickets.csv", "tickets-drill", viewer)
+
+
+@st.fragment
+def complaints_drill(topics: list[str], filters: leadership.Filters) -> None:
+    topic = st.selectbox("Complaints behind topic", topics, key="drill-topic")
+    drilldown_table(leadership.complaints_behind(viewer, topic, filters), "complaints.csv", "topic-drill", viewer)
+
+
 st.title("Leadership")
 st.caption("Sentiment and response times by channel and over time. Pick a point on a sentiment, response-time or "
            "topic chart, or a row of the targets table, to see what is behind it.")
@@ -51,14 +79,7 @@ else:
                               ("negative-chart", charts.negative_share_chart(weekly))):
         st.plotly_chart(figure, key=chart_key, on_select=chart_pick(chart_key, to_posts, {"drill-week": as_week}),
                         selection_mode="points", width="stretch")
-    weeks = [pd.Timestamp(w) for w in sorted(weekly["week"].unique(), reverse=True)]
-    week_col, network_col = st.columns(2)
-    week = week_col.selectbox("Drill into week", weeks, format_func=lambda w: f"week of {pd.Timestamp(w):%d %b %Y}",
-                              key="drill-week")
-    networks = sorted(weekly.loc[weekly["week"] == week, "network"].unique())
-    network = network_col.selectbox("Network", networks, key="drill-network")
-    drilldown_table(leadership.posts_behind(viewer, pd.Timestamp(week).to_pydatetime(), network, filters),
-                    "posts.csv", "posts-drill", viewer)
+    posts_drill(weekly, filters)
 
 st.header("Response times")
 if times.empty:
@@ -78,8 +99,7 @@ else:
         "resolution_met": st.column_config.ProgressColumn("Resolved within target", format="%.0f%%",
                                                           min_value=0, max_value=100)})
     download_csv(sla, "sla.csv", viewer, key="sla-csv")
-    channel = st.selectbox("Tickets behind channel", list(times["channel"]), key="drill-channel")
-    drilldown_table(leadership.tickets_behind(viewer, channel, filters), "tickets.csv", "tickets-drill", viewer)
+    tickets_drill(list(times["channel"]), filters)
 
 st.subheader("Social issues next to tickets")
 st.caption("Complaints and questions posted on social media, from post to first answer (a brand reply or the "
@@ -114,5 +134,4 @@ if topics.empty:
 else:
     st.plotly_chart(charts.topics_chart(topics), key="topics-chart", width="stretch", selection_mode="points",
                     on_select=chart_pick("topics-chart", {"drill-topic": "y"}))
-    topic = st.selectbox("Complaints behind topic", list(topics["topic"]), key="drill-topic")
-    drilldown_table(leadership.complaints_behind(viewer, topic, filters), "complaints.csv", "topic-drill", viewer)
+    complaints_drill(list(topics["topic"]), filters)

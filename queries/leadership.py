@@ -10,6 +10,7 @@ import pandas as pd
 from models.sla import Target, load_targets
 from models.topics import topic_sql
 from queries.access import Viewer
+from queries.cache import by_build
 from queries.connection import cursor
 from queries.masking import mask_results
 from store import Connection
@@ -80,6 +81,11 @@ def _query(sql: str, filters: Filters, con: Connection | None, **extra) -> pd.Da
 def options(viewer: Viewer, con: Connection | None = None) -> dict:
     """The values the filters can take, and the dates the data covers."""
     viewer.require_page("leadership")
+    return _filter_options(con=con)
+
+
+@by_build
+def _filter_options(con: Connection | None = None) -> dict:
     con = cursor(con)
     channels = [r[0] for r in con.execute("select distinct channel from customer_timeline "
                                           "where channel is not null order by 1").fetchall()]
@@ -93,6 +99,11 @@ def weekly_sentiment(viewer: Viewer, filters: Filters = NO_FILTERS,
                      con: Connection | None = None) -> pd.DataFrame:
     """Per week and network: customer posts, average sentiment and the share that is negative."""
     viewer.require_page("leadership")
+    return _weekly_sentiment(filters, con=con)
+
+
+@by_build
+def _weekly_sentiment(filters: Filters, con: Connection | None = None) -> pd.DataFrame:
     return _query(f"""
         -- sentiment summed in decimals (VADER's four places): a double sum follows the threads' order, and a
         -- chart point would change in its last digit from one reading to the next
@@ -127,6 +138,11 @@ def response_times_by_channel(viewer: Viewer, filters: Filters = NO_FILTERS,
                               con: Connection | None = None) -> pd.DataFrame:
     """Per ticket channel: tickets, median minutes to the first public agent reply and to the last solve."""
     viewer.require_page("leadership")
+    return _response_times_by_channel(filters, con=con)
+
+
+@by_build
+def _response_times_by_channel(filters: Filters, con: Connection | None = None) -> pd.DataFrame:
     return _query(f"""
         select channel, channel_group, count(*) as tickets,
                median(first_response_minutes) as median_first_response_minutes,
@@ -152,8 +168,14 @@ def sla_attainment(viewer: Viewer, filters: Filters = NO_FILTERS, targets: dict[
     met the channel's target."""
     viewer.require_page("leadership")
     targets = targets or load_targets()
-    frame = pd.DataFrame([(c, t.first_response, t.resolution) for c, t in targets.items()],
-                         columns=["channel", "first_response_target", "resolution_target"])
+    # the targets are part of the key: a changed config/sla.toml shows at the next rerun
+    return _sla_attainment(filters, tuple((c, t.first_response, t.resolution) for c, t in targets.items()), con=con)
+
+
+@by_build
+def _sla_attainment(filters: Filters, targets: tuple[tuple[str, int, int], ...],
+                    con: Connection | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame(list(targets), columns=["channel", "first_response_target", "resolution_target"])
     con = cursor(con)
     con.register("_sla_targets", frame)  # registered on this cursor: the query must run on it too
     return con.execute(f"""
@@ -179,6 +201,11 @@ def csat_by_month(viewer: Viewer, filters: Filters = NO_FILTERS,
                   con: Connection | None = None) -> pd.DataFrame:
     """Per month: rated tickets and the share rated good."""
     viewer.require_page("leadership")
+    return _csat_by_month(filters, con=con)
+
+
+@by_build
+def _csat_by_month(filters: Filters, con: Connection | None = None) -> pd.DataFrame:
     return _query(f"""
         select date_trunc('month', opened_at) as month, count(satisfaction) as ratings,
                avg(case satisfaction when 'good' then 1.0 when 'bad' then 0.0 end) as csat
@@ -190,6 +217,11 @@ def ticket_volume(viewer: Viewer, filters: Filters = NO_FILTERS,
                   con: Connection | None = None) -> pd.DataFrame:
     """Tickets opened per week and channel group."""
     viewer.require_page("leadership")
+    return _ticket_volume(filters, con=con)
+
+
+@by_build
+def _ticket_volume(filters: Filters, con: Connection | None = None) -> pd.DataFrame:
     return _query(f"""
         select date_trunc('week', opened_at) as week, channel_group, count(*) as tickets
         from ({TICKETS}) group by all order by week, channel_group
@@ -200,6 +232,11 @@ def complaint_topics(viewer: Viewer, filters: Filters = NO_FILTERS,
                      con: Connection | None = None) -> pd.DataFrame:
     """What customers complain about: tickets and negative posts per topic."""
     viewer.require_page("leadership")
+    return _complaint_topics(filters, con=con)
+
+
+@by_build
+def _complaint_topics(filters: Filters, con: Connection | None = None) -> pd.DataFrame:
     return _query(f"""
         select topic, count(*) filter (where kind = 'ticket_opened') as tickets,
                count(*) filter (where kind = 'social_post') as negative_posts, count(*) as total

@@ -179,6 +179,9 @@ def test_identity_panel_explains_a_splink_link_field_by_field(app_store):
                                          order by customer_id, source_id limit 1""").fetchall()[0]
     con.close()
     at = app(customer=str(customer_id))
+    assert not any("link_method" in d.value.columns for d in at.dataframe), "a closed panel reads nothing"
+    at.session_state[f"identity-{customer_id}"] = True  # the person opens the panel
+    at.run()
     panel = next(d.value for d in at.dataframe if "link_method" in d.value.columns)  # shown as "Linked by"
     why = panel.loc[panel["source_id"] == record].iloc[0]
     assert why["link_method"] == "splink match"
