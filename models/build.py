@@ -16,6 +16,7 @@ from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
 from models.increments import remember_previous_build, stage_changes, touch_customers, update_marts
 from models.llm.apply import ask_llm, with_llm
+from models.names import register_name_parser
 from models.phones import default_region, refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.serving import build_id, database_file, publish_documents
@@ -113,6 +114,7 @@ def build_models(con: Connection, now: datetime, changed_since: int | None, iden
                     {"now": now, "v": MODEL_VERSION, "full": full_built_at, "region": default_region()})
         timed(report, "phones", refresh_phone_numbers, con)
         timed(report, "company", write_company_accounts, con)
+        register_name_parser(con)  # staging reads a name written in one field with it
         if changed_since is None:
             timed(report, "staging", run_layer, con, "staging")
         else:

@@ -320,6 +320,23 @@ def test_a_billing_name_is_compared_without_title_in_first_last_order_and_never_
         ("B5", "nia", "okoro"), ("B6", "jo", None), ("B7", "cole", "costa")]
 
 
+def test_a_contact_name_written_in_one_field_is_split_into_its_parts(con, tmp_path):
+    # a help desk's user name or an old CRM's "Name" column: titles and suffixes dropped, "Last, First" turned round,
+    # a surname's particles kept; before nameparser "Dr. Jo Park Jr." was first name "Dr." and last name "Jr."
+    names = {"N1": "Dr. Jo Park Jr.", "N2": "Park, Jo", "N3": "Ana de la Cruz", "N4": "Madonna", "N5": "Mia 🌲",
+             "N6": "Prof. Dr. Hans Müller"}
+    records = [{"source_id": source_id, "name": name, "email": f"{source_id}@example.com"}
+               for source_id, name in names.items()]
+    records.append({"source_id": "N7", "name": "Mr J. Smith", "first_name": "John", "last_name": "Smith"})
+    load_file(con, "customers", write_jsonl(tmp_path / "n.jsonl", records), source="desk")
+    build(con, NOW)
+    assert rows(con, "select source_id, full_name, first_name, last_name from stg_customers order by 1") == [
+        ("N1", "Dr. Jo Park Jr.", "Jo", "Park"), ("N2", "Park, Jo", "Jo", "Park"),
+        ("N3", "Ana de la Cruz", "Ana", "de la Cruz"), ("N4", "Madonna", "Madonna", None),
+        ("N5", "Mia 🌲", "Mia", None), ("N6", "Prof. Dr. Hans Müller", "Hans", "Müller"),
+        ("N7", "Mr J. Smith", "John", "Smith")]
+
+
 def test_a_full_build_numbers_identity_nodes_in_record_key_order(world):
     build(world, NOW)  # a rebuild, inside its transaction, numbers the same way
     nodes = rows(world, "select node, record_key from identity_nodes order by node")
