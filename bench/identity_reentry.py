@@ -3,7 +3,8 @@ day and month of birth swapped, a moved address with the same phone, a work emai
 missing field, a typo — beside relatives living at the same address (same surname, street and email domain, another
 person). People, addresses and dates come from Faker (en_GB) with a seed no tuning ever used; both systems' exports
 go through the real command line (`rapport load customers` with the shipped CRM mapping, then `models build`)
-and are scored pairwise against the known truth. Nothing was tuned on this set: it is measured, not fitted."""
+and are scored pairwise against the known truth. Nothing was tuned on the held-out seed: it is measured, not
+fitted (`--seed` draws another set: the development seeds 96-99 are what the rules were chosen on)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from nicknames import NickNamer
 
 from bench.identity_febrl import clusters, pairwise_scores, run_cli
 
-SEED = 4_127_031  # never used while choosing thresholds or levels (those used the demo and FEBRL 1 and 2)
+# the held-out seed: never run before the measurement it gives (README). 4_127_031, the first, was looked at while
+# the household rules were worked on, so it is no longer clean; seeds 96-99 are the development seeds
+SEED = 7_626_508
 PEOPLE = 2000
 RELATIVE_SHARE = 0.15  # people with a relative at their address, on file in the same CRM
 REENTRY_SHARE = 0.6  # people the other system holds too
@@ -203,9 +206,10 @@ def measure(seed: int = SEED, people: int = PEOPLE) -> dict[str, float]:
             "seconds": time.perf_counter() - started}
 
 
-def main() -> None:
-    s = measure()
-    print(f"held-out re-entry set (seed {SEED}, Faker en_GB; never tuned on): {s['records']:,} contacts from two"
+def main(seed: int = SEED) -> None:
+    s = measure(seed)
+    role = "held out, never tuned on" if seed == SEED else "not the held-out seed"
+    print(f"re-entry set (seed {seed}, Faker en_GB; {role}): {s['records']:,} contacts from two"
           f" systems, {s['relatives']:,} pairs of relatives at one address, loaded through the command line")
     print(f"precision {s['precision']:.4f}  recall {s['recall']:.4f}  F1 {s['f1']:.4f}  ({s['true_pairs']:,} true"
           f" pairs, {s['predicted_pairs']:,} predicted, {s['loaded']:,} loaded; relatives merged:"

@@ -16,6 +16,7 @@ from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
 from models.increments import remember_previous_build, stage_changes, touch_customers, update_marts
 from models.llm.apply import ask_llm, with_llm
+from models.names import register_name_parser
 from models.phones import default_region, refresh_phone_numbers
 from models.sentiment import score_new_texts
 from models.serving import build_id, database_file, publish_documents
@@ -24,7 +25,7 @@ from store import Connection, has_table, transaction
 from store.documents import documents_path, restore, retire
 
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 21
+MODEL_VERSION = 22
 log = logging.getLogger(__name__)
 # a store whose data did not change is still refreshed this often: posts leave the last 90 days as the calendar
 # moves (a customer's 90-day sentiment, the social inbox)
@@ -113,6 +114,7 @@ def build_models(con: Connection, now: datetime, changed_since: int | None, iden
                     {"now": now, "v": MODEL_VERSION, "full": full_built_at, "region": default_region()})
         timed(report, "phones", refresh_phone_numbers, con)
         timed(report, "company", write_company_accounts, con)
+        register_name_parser(con)  # staging reads a name written in one field with it
         if changed_since is None:
             timed(report, "staging", run_layer, con, "staging")
         else:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from models.identity.resolve import IDENTITY_DIR
 from models.increments import database_of, shadowed
+from models.names import register_name_parser
 from models.phones import default_region, readings_frame, unread_numbers
 from models.sql import MODELS_DIR
 from store import Connection, quote_identifier, quote_literal
@@ -129,6 +130,7 @@ def insert_identity_keys(con: Connection) -> None:
     """Stage the (shadowed) raw rows and key them with identity_records, as a build would; add the keys to
     `_line_keys` by the line their record key ends in."""
     region = default_region()
+    register_name_parser(con)
     con.register("_load_phones", readings_frame(unread_numbers(con, region), region))
     staged = {f"stg_{k}": (MODELS_DIR / "staging" / f"stg_{k}.sql").read_text() for k in IDENTITY_KINDS}
     phones = (f"select raw, hint, e164, region, read_with, default_region from {database_of(con)}.main.phone_numbers "

@@ -297,3 +297,41 @@ def test_a_fuzzy_link_from_a_loaded_contact_to_an_untouched_customer_equals_a_fu
     incremental = model_tables(world)
     assert build(world, NOW).touched is None
     assert model_tables(world) == incremental
+
+
+def lloyd_household() -> tuple[list[dict], list[dict]]:
+    """Cheryl and Sophie Lloyd at one home in the CRM, and another system's copies of both with first and last
+    name the other way round and no mailbox or phone."""
+    home = {"street": "3 Preston Unions", "city": "Mathewport", "postcode": "PH1 3HP", "created_at": "2026-03-01"}
+    crm = [{"source_id": "L1", "first_name": "Cheryl", "last_name": "Lloyd", "birth_date": "1941-12-25",
+            "email": "clloyd2@example.com", **home},
+           {"source_id": "L2", "first_name": "Sophie", "last_name": "Lloyd", "birth_date": "1942-06-21",
+            "email": "sophie.lloyd@example.com", **home}]
+    swapped = [{**contact, "source_id": f"S{contact['source_id']}", "first_name": contact["last_name"],
+                "last_name": contact["first_name"], "email": ""} for contact in crm]
+    return crm, swapped
+
+
+def test_a_load_that_shows_a_name_is_a_surname_splits_relatives_it_did_not_touch_as_a_full_build_would(
+        world, tmp_path, monkeypatch):
+    # with only the household on file nothing says whether "Lloyd" is a first name or a surname, and the two swapped
+    # copies pair on it; a load of other people named Lloyd, Cheryl and Sophie shows it is a surname: the copies are
+    # read in their roles and part, although the load changed none of their records
+    monkeypatch.setattr(increments, "WHOLE_FROM_SHARE", 1.0)
+    crm, swapped = lloyd_household()
+    load_changes(world, tmp_path, [("customers", "crm", crm), ("customers", "other_crm", swapped)])
+    build(world, NOW)
+    assert customer_of(world, "customers", "SL1") == customer_of(world, "customers", "SL2")  # before: one "person"
+    town = [{"source_id": f"T{i}", "first_name": first, "last_name": last, "birth_date": f"{1960 + i}-0{1 + i}-1{i}",
+             "postcode": f"T{i} 1AA", "city": f"Town {i}", "street": f"{i} Any Road", "created_at": "2026-03-02"}
+            for i, (first, last) in enumerate((("Sophie", "Ward"), ("Sophie", "Green"), ("Cheryl", "Ward"),
+                                               ("Cheryl", "Green"), ("Emma", "Lloyd"), ("Paul", "Lloyd")))]
+    load_changes(world, tmp_path, [("customers", "town", town)])
+    done = refresh(world, NOW)
+    assert done.report is not None and done.report.touched is not None, done.summary()
+    assert customer_of(world, "customers", "SL1") == customer_of(world, "customers", "L1")
+    assert customer_of(world, "customers", "SL2") == customer_of(world, "customers", "L2")
+    assert customer_of(world, "customers", "L1") != customer_of(world, "customers", "L2")
+    incremental = model_tables(world)
+    assert build(world, NOW).touched is None
+    assert model_tables(world) == incremental

@@ -309,7 +309,7 @@ def test_only_web_links_survive_staging(con, tmp_path):
 
 def test_a_billing_name_is_compared_without_title_in_first_last_order_and_never_for_a_company(con, tmp_path):
     names = {"B1": "Mrs Ana Silva", "B2": "Silva, Ana", "B3": "ACME LTD.", "B4": "C. Rossi", "B5": "Dr. Nia Okoro",
-             "B6": "Jo Park Jr.", "B7": "Cole Costa"}
+             "B6": "Jo Park Jr.", "B7": "Cole Costa", "B8": "Mrs Okoro", "B9": "Park, J., Jr.", "BA": "Ana de la Cruz"}
     load_file(con, "purchases", write_jsonl(tmp_path / "b.jsonl", [
         {"order_id": order, "ordered_at": "2026-02-01T10:00:00", "amount": "1", "email": f"{order}@example.com",
          "billing_name": name} for order, name in names.items()]), source="shop")
@@ -317,7 +317,25 @@ def test_a_billing_name_is_compared_without_title_in_first_last_order_and_never_
     # an initial stays (C. Rossi: c), so that identity tells Carla Rossi from Marco at one home
     assert rows(con, "select order_id, billing_first_name, billing_last_name from stg_purchases order by 1") == [
         ("B1", "ana", "silva"), ("B2", "ana", "silva"), ("B3", None, None), ("B4", "c", "rossi"),
-        ("B5", "nia", "okoro"), ("B6", "jo", None), ("B7", "cole", "costa")]
+        ("B5", "nia", "okoro"), ("B6", "jo", "park"), ("B7", "cole", "costa"), ("B8", None, "okoro"),
+        ("B9", "j", "park"), ("BA", "ana", "de la cruz")]
+
+
+def test_a_contact_name_written_in_one_field_is_split_into_its_parts(con, tmp_path):
+    # a help desk's user name or an old CRM's "Name" column: titles and suffixes dropped, "Last, First" turned round,
+    # a surname's particles kept; before nameparser "Dr. Jo Park Jr." was first name "Dr." and last name "Jr."
+    names = {"N1": "Dr. Jo Park Jr.", "N2": "Park, Jo", "N3": "Ana de la Cruz", "N4": "Madonna", "N5": "Mia 🌲",
+             "N6": "Prof. Dr. Hans Müller"}
+    records = [{"source_id": source_id, "name": name, "email": f"{source_id}@example.com"}
+               for source_id, name in names.items()]
+    records.append({"source_id": "N7", "name": "Mr J. Smith", "first_name": "John", "last_name": "Smith"})
+    load_file(con, "customers", write_jsonl(tmp_path / "n.jsonl", records), source="desk")
+    build(con, NOW)
+    assert rows(con, "select source_id, full_name, first_name, last_name from stg_customers order by 1") == [
+        ("N1", "Dr. Jo Park Jr.", "Jo", "Park"), ("N2", "Park, Jo", "Jo", "Park"),
+        ("N3", "Ana de la Cruz", "Ana", "de la Cruz"), ("N4", "Madonna", "Madonna", None),
+        ("N5", "Mia 🌲", "Mia", None), ("N6", "Prof. Dr. Hans Müller", "Hans", "Müller"),
+        ("N7", "Mr J. Smith", "John", "Smith")]
 
 
 def test_a_full_build_numbers_identity_nodes_in_record_key_order(world):

@@ -9,7 +9,13 @@ import pytest
 from splink import block_on
 
 import store
-from models.identity.probabilistic import AUTO_LINK_PROBABILITY, BLOCKING_RULES, REVIEW_PROBABILITY, score_pairs
+from models.identity.probabilistic import (
+    AUTO_LINK_PROBABILITY,
+    BLOCKING_RULES,
+    NAMES_READ_SWAPPED,
+    REVIEW_PROBABILITY,
+    score_pairs,
+)
 
 COLUMNS = ("cluster_id", "first_name", "last_name", "birth_date", "email_local", "postcode", "city", "street")
 
@@ -260,3 +266,41 @@ def test_an_initial_agreeing_with_a_first_name_links_and_one_that_does_not_is_a_
     assert pairs[frozenset({15, 17})][2] >= AUTO_LINK_PROBABILITY
     assert "first name: unknown" in pairs[frozenset({15, 17})][4]
     assert frozenset({16, 17}) not in pairs or pairs[frozenset({16, 17})][2] < AUTO_LINK_PROBABILITY
+
+
+# A household and its town: Cheryl and Sophie Lloyd at one home, and other people whose names tell that "lloyd" is a
+# surname and "cheryl" and "sophie" are first names (no two of them share a date, a postcode, a street or a city)
+CHERYL = (21, "cheryl", "lloyd", date(1941, 12, 25), "clloyd2", "PH13HP", "mathewport", "3 preston unions")
+SOPHIE = (22, "sophie", "lloyd", date(1942, 6, 21), "sophie.lloyd", "PH13HP", "mathewport", "3 preston unions")
+TOWN = [(30 + i, first, last, date(1960 + i, 1 + i, 1 + i), None, f"T{i}1AA", f"town {i}", f"{i} any road")
+        for i, (first, last) in enumerate((("sophie", "ward"), ("sophie", "green"), ("cheryl", "ward"),
+                                           ("cheryl", "green"), ("emma", "lloyd"), ("paul", "lloyd")))]
+
+
+def re_entered_swapped(record: tuple, cluster_id: int) -> tuple:
+    """Another system's copy of a contact: first and last name the other way round, no mailbox."""
+    _, first, last, born, _, postcode, city, street = record
+    return (cluster_id, last, first, born, None, postcode, city, street)
+
+
+def test_relatives_both_re_entered_with_swapped_names_are_not_linked(con):
+    # "Lloyd Cheryl" and "Lloyd Sophie" agree on the field that holds their surname: read in their roles, their first
+    # names and birth dates differ, so their home and surname say nothing (before: linked at 0.999)
+    pairs = score(con, CHERYL, SOPHIE, re_entered_swapped(CHERYL, 23), re_entered_swapped(SOPHIE, 24), *TOWN)
+    linked = {pair for pair, row in pairs.items() if row[2] >= AUTO_LINK_PROBABILITY}
+    assert frozenset({23, 24}) not in pairs
+    assert linked == {frozenset({21, 23}), frozenset({22, 24})}
+
+
+def test_a_person_re_entered_with_swapped_names_is_linked_and_told_why(con):
+    _, _, probability, _, reasons = score(con, CHERYL, re_entered_swapped(CHERYL, 23), *TOWN)[frozenset({21, 23})]
+    assert probability >= AUTO_LINK_PROBABILITY
+    assert reasons.startswith("first name: exact; last name: exact; birth date: exact")
+    assert reasons.endswith(NAMES_READ_SWAPPED)
+
+
+def test_names_are_read_the_other_way_round_only_on_the_evidence_of_other_records(con):
+    # the two records alone: each is the other's only witness, so neither is turned (the swap level still links)
+    _, _, probability, _, reasons = score(con, CHERYL, re_entered_swapped(CHERYL, 23))[frozenset({21, 23})]
+    assert probability >= AUTO_LINK_PROBABILITY
+    assert "first name: swapped with the last name" in reasons and NAMES_READ_SWAPPED not in reasons

@@ -57,6 +57,7 @@ def build_on_spark(con: Connection, engine: SparkEngine, now: datetime | None = 
     next_id = next_customer_id(con)
     timed("phones", read_phones, engine, default_region())
     timed("company", write_company_accounts, engine)
+    register_name_parser(engine)
     timed("staging", run_layer, engine, "staging")
     new_ids = timed("identity", resolve_identities, engine, now, next_id)
     timed("sentiment", score_texts, engine, current_scores(con))
@@ -107,6 +108,20 @@ def read_phones(engine: SparkEngine, region: str) -> None:
     read = written.withColumn("reading", readings(col("raw"), col("hint")))
     engine.save("phone_numbers", read.select("raw", "hint", "reading.e164", "reading.region", "reading.read_with",
                                              lit(region).alias("default_region")))
+
+
+def register_name_parser(engine: SparkEngine) -> None:
+    """person_name_parts (models.names) as a Spark SQL function, a batch of names per call, for staging."""
+    from pyspark.sql.functions import pandas_udf
+
+    from models.names import FUNCTION, name_parts
+
+    @pandas_udf("given_name string, family_name string")
+    def parts(names: pd.Series) -> pd.DataFrame:
+        found = [name_parts(name) if isinstance(name, str) else {} for name in names]
+        return pd.DataFrame(found, columns=["given_name", "family_name"], dtype="object")
+
+    engine.spark.udf.register(FUNCTION, parts)
 
 
 def write_company_accounts(engine: SparkEngine) -> None:

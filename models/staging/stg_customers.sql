@@ -3,6 +3,16 @@ with source as (
     select * from raw_customers
 ),
 
+-- a name in one field ("Dr. Jo Park Jr.", "Park, Jo", a help desk's user name) read by nameparser (models/names.py):
+-- only where a first or last name field is missing, so a contact that has both keeps them as written
+named as (
+    select
+        *,
+        case when name is not null and (first_name is null or last_name is null)
+             then person_name_parts(name) end as name_parts
+    from source
+),
+
 phones as (
     select raw, hint, e164 from phone_numbers
 ),
@@ -13,8 +23,8 @@ renamed as (
         source,
         source_id,
         coalesce(name, nullif(concat_ws(' ', first_name, last_name), '')) as full_name,
-        coalesce(first_name, nullif(split_part(name, ' ', 1), '')) as first_name,
-        coalesce(last_name, nullif(regexp_extract(name, '\s(\S+)$', 1), '')) as last_name,
+        coalesce(first_name, name_parts.given_name) as first_name,
+        coalesce(last_name, name_parts.family_name) as last_name,
         [lower(e) for e in string_split_regex(email, '[;,\s]+') if e like '%_@_%'] as listed_emails,
         [p for p in string_split_regex(phone, '\s*[;,/]\s*') if p <> ''] as raw_phones,
         -- where the contact is (country, else locale, else time zone): its numbers are read there (models/phones.py)
@@ -37,7 +47,7 @@ renamed as (
             'tiktok:' || lower(regexp_replace(tiktok, '^.*/|^@', ''))
         ] if h is not null and not h like '%:'] as handles,
         _load_id as load_id
-    from source
+    from named
 ),
 
 contact_phones as (
