@@ -28,6 +28,7 @@ from playwright.async_api import Page, async_playwright
 import store
 from connectors.demo import load_demo
 from models.build import build
+from store.documents import documents_path
 
 PROJECT = Path(__file__).resolve().parent.parent
 OUT_DIR = PROJECT / "bench" / "out"
@@ -204,6 +205,8 @@ def main(argv: list[str]) -> None:
         if args.store:
             path = folder / "pages.duckdb"
             shutil.copy(args.store, path)
+            if documents_path(args.store).exists():  # the point-read documents the build wrote beside it
+                shutil.copy(documents_path(args.store), documents_path(path))
         else:
             path = demo_store(folder, args.customers)
         customers = sample_customers(path, args.profiles)
