@@ -17,6 +17,10 @@ from store.documents import documents_path, publishing
 log = logging.getLogger(__name__)
 EVENTS_KEPT = 200  # a customer page's read: its newest 200 events (queries.customers.TALKING_POINT_EVENTS)
 BATCH = 5_000
+# documents are put together for this many customers at a time: the newest events of a million customers at once
+# (a window and an ordered string_agg over 20M events) needed more than 15 GB and failed where DuckDB's memory was
+# capped; a chunk's customers are a range of ids, which the timeline's zone maps skip to
+CHUNK_CUSTOMERS = 100_000
 
 # customers with staff notes or hand-offs on their posts: those join their timeline when it is read (live), so they
 # get no document
@@ -30,7 +34,7 @@ LIVE_CUSTOMERS = """
 DOCUMENTS = f"""
     with newest as (
         select customer_id, event_id, occurred_at, packed from customer_timeline
-        where customer_id in (select customer_id from _publish)
+        where customer_id between $low and $high and customer_id in (select customer_id from _publish)
         qualify row_number() over (partition by customer_id order by occurred_at desc, event_id) <= {EVENTS_KEPT}
     ),
     events as (
@@ -45,7 +49,14 @@ DOCUMENTS = f"""
     from customer_cards c
     join customer_profiles p using (customer_id)
     left join events e using (customer_id)
-    where c.customer_id in (select customer_id from _publish)
+    where c.customer_id between $low and $high and c.customer_id in (select customer_id from _publish)
+"""
+
+# the customers to publish in ranges of CHUNK_CUSTOMERS ids: (lowest, highest) of each
+CHUNKS = """
+    select min(customer_id), max(customer_id)
+    from (select customer_id, (row_number() over (order by customer_id) - 1) // $size as chunk from _publish)
+    group by chunk order by 1
 """
 
 
@@ -118,15 +129,18 @@ def forget_gone(con: Connection, db: sqlite3.Connection) -> None:
 def copy_documents(con: Connection, db: sqlite3.Connection) -> None:
     """Copy the documents and search terms from DuckDB into SQLite, batch by batch. Stored as plain text: zlib
     would make the file a third as big but cost ~60 s more per million customers at build time."""
-    stream(con, DOCUMENTS, lambda rows: db.executemany("insert into customers values (?, ?, ?, ?)", rows))
+    chunks = con.execute(CHUNKS, {"size": CHUNK_CUSTOMERS}).fetchall()
+    for low, high in chunks:
+        stream(con, DOCUMENTS, lambda rows: db.executemany("insert into customers values (?, ?, ?, ?)", rows),
+               {"low": low, "high": high})
     stream(con, """select term, field, customer_id, lifetime_value from customer_search
                    where customer_id in (select customer_id from _publish) order by term""",
            lambda rows: db.executemany("insert into search values (?, ?, ?, ?)", rows))
 
 
-def stream(con: Connection, sql: str, write) -> None:
+def stream(con: Connection, sql: str, write, params: dict | None = None) -> None:
     """Fetch `sql`'s rows in batches and `write` each (on `con` itself: the temp tables it reads are its own)."""
-    result = con.execute(sql)
+    result = con.execute(sql, params) if params else con.execute(sql)
     while rows := result.fetchmany(BATCH):
         write(rows)
 

@@ -4,13 +4,14 @@ are never read when they could be wrong: another build's, a customer with a new 
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 import store
 from models import build as model_build
-from models import operations, privacy
+from models import operations, privacy, serving
 from models.build import build, refresh
 from queries import customers, served
 from store.documents import documents_of, documents_path
@@ -50,6 +51,25 @@ def answered_by_documents(con, path: Path, customer_ids: list[int]) -> int:
     assert found is not None
     return sum(served.customer(found, cid, customers.TIMELINE_COLUMNS, 200) is not served.FALLBACK
                for cid in customer_ids)
+
+
+def test_documents_put_together_in_small_chunks_are_the_same(demo, monkeypatch):
+    """A million customers' documents are put together a range of ids at a time (bounded memory): chunks of 7
+    customers give every customer the same document as one chunk does."""
+    con, path = demo
+    whole = published_documents(path)
+    monkeypatch.setattr(serving, "CHUNK_CUSTOMERS", 7)
+    build(con, DEMO_AS_OF)
+    assert len(whole) > 7 * 10 and published_documents(path) == whole
+    assert differences(con, path, ids(con)) == []
+
+
+def published_documents(path: Path) -> list[tuple]:
+    db = sqlite3.connect(f"file:{documents_path(path)}?mode=ro", uri=True)
+    try:
+        return db.execute("select * from customers order by customer_id").fetchall()
+    finally:
+        db.close()
 
 
 def test_every_customers_context_from_the_documents_equals_duckdbs(demo):
