@@ -19,8 +19,8 @@ from store import Connection, transaction
 
 SHARE = 0.15  # of the worked posts the model misreads, those the team corrected: it corrects what it looks at twice
 
-# the generator's labels of the posts the team worked (answered or closed) with none corrected yet, and the text
-# the build will read them by, keyed as the inbox keys posts
+# the generator's labels of the posts the team worked (answered or closed), and the text the build will read them
+# by, keyed as the inbox keys posts
 WORKED_POSTS = """
     with files as (select unnest($files) as file, unnest($sources) as source),
     labels as (
@@ -39,7 +39,6 @@ WORKED_POSTS = """
     from labels l
     join texts t using (source, post_id)
     join inbox_state s on s.post_key = l.post_key and s.status in ('answered', 'closed') and s.answered_at is not null
-    where l.post_key not in (select post_key from classification_corrections)
     order by l.post_key
 """
 
@@ -52,6 +51,9 @@ def load_corrections_history(con: Connection, labels: Path, sources: list[tuple[
     worked = con.execute(WORKED_POSTS, {"path": str(labels), "files": [f for f, _ in sources],
                                         "sources": [s for _, s in sources]}).df()
     rows = corrections(worked, random.Random(f"{seed}-classifier-corrections"), retrain_after() // 2)
+    # picked among all the worked posts, then the corrected ones left out: a second load adds nothing
+    corrected = {key for (key,) in con.execute("select distinct post_key from classification_corrections").fetchall()}
+    rows = rows[~rows["post_key"].isin(corrected)]
     if rows.empty:
         return 0
     with transaction(con):
@@ -59,10 +61,10 @@ def load_corrections_history(con: Connection, labels: Path, sources: list[tuple[
         con.execute("""insert into classification_corrections
                        select nextval('correction_id_seq'), post_key, field, value, model_value, model_value,
                               corrected_at, corrected_by
-                       from _corrections order by corrected_at, post_key, field""")
+                       from _corrections""")
         con.execute("""insert into audit_log
                        select nextval('audit_id_seq'), corrected_at, corrected_by, 'correct', 'post', post_key, details
-                       from _corrections order by corrected_at, post_key, field""")
+                       from _corrections""")
         con.unregister("_corrections")
     return len(rows)
 
@@ -81,7 +83,8 @@ def corrections(worked: pd.DataFrame, rng: random.Random, most: int) -> pd.DataF
                   "details": json.dumps({"field": field, "value": value, "previous": model})}
                  for field, (value, model) in found.items()]
     columns = ["post_key", "field", "value", "model_value", "corrected_at", "corrected_by", "details"]
-    return pd.DataFrame(rows, columns=columns)
+    # in the order they were made: the rows take their ids in the frame's order (a sort after nextval() would not)
+    return pd.DataFrame(rows, columns=columns).sort_values(["corrected_at", "post_key", "field"], ignore_index=True)
 
 
 def misreadings(worked: pd.DataFrame) -> list[dict[str, tuple[str, str]]]:
