@@ -1,11 +1,13 @@
 """The demo company: generate Fernwood Outdoor's exports and load each through its shipped mapping, then its social
-team's inbox history (who took which post, answered it by direct message, closed it) into the operational tables."""
+team's inbox history (who took which post, answered it by direct message, closed it) and its corrections of the post
+classifier (connectors/demo_corrections.py) into the operational tables."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
+from connectors.demo_corrections import load_corrections_history
 from connectors.loader import LoadResult, load_file
 from connectors.progress import Reporter
 from store import PROJECT_ROOT, Connection, transaction
@@ -35,13 +37,14 @@ def load_demo(con: Connection, out_dir: Path = DEMO_DIR, *, as_of: date | None =
     results = [load_file(con, kind, out_dir / name, mapping=mapping, source=source, reporter=reporter)
                for name, kind, mapping, source in DEMO_FILES]
     load_inbox_history(con, paths["inbox_history"])
+    load_corrections_history(con, paths["post_labels"], post_sources(), seed)
     return results
 
 
 def load_inbox_history(con: Connection, path: Path) -> int:
     """The demo team's past inbox work, as staff edits with their own times, each with its audit entries; a post
     that already has a state (a second load, or a real edit) keeps it. Returns the states added."""
-    sources = [(name, source) for name, kind, _, source in DEMO_FILES if kind == "social_posts"]
+    sources = post_sources()
     with transaction(con):
         con.execute(HISTORY_ROWS, {"path": str(path), "files": [f for f, _ in sources],
                                    "sources": [s for _, s in sources]})
@@ -50,6 +53,11 @@ def load_inbox_history(con: Connection, path: Path) -> int:
         added = con.execute("select count(*) from _history").fetchone()[0]
         con.execute("drop table _history")
     return added
+
+
+def post_sources() -> list[tuple[str, str]]:
+    """The demo's export files of social posts, each with the source its posts are loaded as."""
+    return [(name, source) for name, kind, _, source in DEMO_FILES if kind == "social_posts"]
 
 
 # the history file's rows for posts without a state yet, keyed as the inbox keys posts

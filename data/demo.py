@@ -34,6 +34,8 @@ FILES = {
     "twcs": "twcs.csv",
     "social_posts": "social_posts.jsonl",
     "inbox_history": "inbox_history.jsonl",  # the social team's work in Rapport's inbox (demo_social.py)
+    # what each customer post was written to be (demo_social.py): the labels the team gives when it corrects one
+    "post_labels": "post_labels.jsonl",
     "truth": "truth.csv",
     # which CRM contacts the old system re-entered, and the noise each carries (data.demo_identity)
     "identity_noise": "identity_noise.csv",

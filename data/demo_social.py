@@ -97,6 +97,9 @@ SECOND_REPLY = {"complaint": 0.35}  # a customer's reaction to a reply is answer
 SLIP_CHANCE = 0.05  # a post nobody saw for a while: its answer comes many times later than usual
 MOST_WORKING_DAYS = 3  # ... but within three of the team's working days: the queue is worked, nothing rots
 HISTORY = timedelta(days=120)  # the inbox history covers the months the team has worked in Rapport
+# the feeling a post of each intent was written with; questions, ideas and chitchat were written with none in
+# particular (they read any way), so nobody can say the model got their sentiment wrong
+INTENDED_SENTIMENT = {"complaint": "negative", "praise": "positive"}
 INBOX_HISTORY_COLUMNS = ("file", "post_id", "status", "assignee", "updated_by", "assigned_at", "answered_at",
                          "closed_at", "note")
 
@@ -363,6 +366,16 @@ def _write_inbox_history(rng: random.Random, out: Path, tweets: list[Post], post
     return _write_jsonl(out / FILES["inbox_history"], [row for row in rows if row])
 
 
+def _write_post_labels(out: Path, tweets: list[Post], posts: list[Post]) -> Path:
+    """What each customer's own post (not a reaction in a thread, whose words follow the exchange) was written to
+    be: its intent, and its sentiment where the intent carries one (None elsewhere)."""
+    rows = [{"file": FILES[name], "post_id": post.id, "intent": post.intent,
+             "sentiment": INTENDED_SENTIMENT.get(post.intent)}
+            for name, network_posts in (("twcs", tweets), ("social_posts", posts))
+            for post in network_posts if post.author and post.parent is None]
+    return _write_jsonl(out / FILES["post_labels"], rows)
+
+
 # --- entry points -------------------------------------------------------------------------------------------------
 
 
@@ -385,8 +398,10 @@ def build(seed: int, people: list[Person], now: datetime) -> Social:
 
 
 def write(seed: int, out: Path, social: Social, now: datetime, truth: list) -> dict[str, Path]:
-    """The Twitter (twcs) and social exports, and the team's inbox history that refers to their post ids."""
+    """The Twitter (twcs) and social exports, the team's inbox history that refers to their post ids, and what
+    each customer post was written to be."""
     paths = {"twcs": _write_twcs(out, social.tweets, truth),
              "social_posts": _write_social(_rng(seed, "social-rows"), out, social.posts, truth)}
     paths["inbox_history"] = _write_inbox_history(_rng(seed, "inbox-history"), out, social.tweets, social.posts, now)
+    paths["post_labels"] = _write_post_labels(out, social.tweets, social.posts)
     return paths

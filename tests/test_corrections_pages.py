@@ -80,7 +80,9 @@ def test_a_correction_made_elsewhere_shows_on_the_post_with_who_made_it(app_stor
 
 def test_model_quality_says_when_there_are_not_enough_labels_then_shows_figures(app_store):
     con = store.connect(app_store)
-    con.execute("delete from inbox_state")  # a company that has not worked its inbox yet (the demo has a history)
+    # a company that has not worked its inbox yet (the demo has a history: states and corrections)
+    con.execute("delete from inbox_state")
+    con.execute("delete from classification_corrections")
     con.close()
     at = open_app("pages/data_sources.py", "admin")
     assert not crashed(at), crashed(at)
