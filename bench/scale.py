@@ -298,6 +298,8 @@ def main(argv: list[str] | None = None) -> None:
     args.add_argument("--master", default="local[2]", help="the Spark master for --engine spark")
     args.add_argument("--keep", type=Path, help="build the store at this path and keep it (e.g. for bench pages "
                                                 "--store); by default it is built in a temporary folder")
+    args.add_argument("--store", type=Path, help="measure the reads on this store, built before (e.g. by --keep): "
+                                                 "no generation, build or refresh (its view audit gets entries)")
     opts = args.parse_args(argv)
     if opts.engine == "spark":
         from bench.engines import main as engines_main
@@ -312,19 +314,14 @@ def main(argv: list[str] | None = None) -> None:
         lines.append(line)
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = opts.keep or Path(tmp) / "scale.duckdb"
-        if db.exists():
-            sys.exit(f"{db} exists: --keep builds a new store")
-        con = store.connect(db)
-        con.execute("set enable_progress_bar = false")
-        counts, generated = timed(generate, con, opts.customers, opts.events_per_customer)
-        say(f"Rapport scale benchmark: {opts.customers:,} people, ~{opts.events_per_customer:g} events each "
-            f"({sum(counts.values()):,} raw rows generated in {generated:.1f} s)")
-        report, built = timed(build, con, NOW)
-        say(f"model: {report.customers:,} customers, {report.events:,} timeline events")
-        steps = ", ".join(f"{name} {secs:.1f}" for name, secs in report.seconds.items())
-        say(f"build {built:.1f} s ({steps})   goal <= {BUILD_GOAL:g} s at 1M/20M: "
-            f"{'ok' if built <= BUILD_GOAL else 'MISS'}")
+        db = opts.store or opts.keep or Path(tmp) / "scale.duckdb"
+        if opts.store:
+            con = store.connect(db)
+            con.execute("set enable_progress_bar = false")
+            say(f"Rapport scale benchmark on {db}, built before: "
+                f"{con.execute('select count(*) from customer_profiles').fetchall()[0][0]:,} customers")
+        else:
+            con = build_store(db, opts, say)
         # as the dashboard does when it starts and after each build
         _, warmed = timed(warm_lookups, con)
         _, indexed = timed(warm_documents, con, db)
@@ -334,7 +331,8 @@ def main(argv: list[str] | None = None) -> None:
         results = [run_engine(Rapport(con, db), inputs, opts.budget, opts.repeat)]
         results += run_baselines(con, Path(tmp), baselines, inputs, opts, say)
         say(fresh_process_context(db, inputs.ids))
-        measure_refresh(store.connect(db), say)
+        if not opts.store:
+            measure_refresh(store.connect(db), say)
 
     problems = [m for other in results[1:] for m in mismatches(results[0], other, inputs)]
     say(f"inputs: {len(inputs.ids)} sampled customers (seed {opts.seed}); aggregates x{opts.repeat}; "
@@ -350,8 +348,25 @@ def main(argv: list[str] | None = None) -> None:
     for problem in problems[:20]:
         say(f"  {problem}")
     OUT_DIR.mkdir(exist_ok=True)
-    (OUT_DIR / f"scale-{opts.customers}.txt").write_text("\n".join(lines) + "\n")
+    (OUT_DIR / f"scale-{'store' if opts.store else opts.customers}.txt").write_text("\n".join(lines) + "\n")
     assert not problems, f"baselines disagree with Rapport: {problems[:5]}"
+
+
+def build_store(db: Path, opts, say: Callable[[str], None]) -> store.Connection:
+    """Generate the benchmark's company into a new store at `db` and build it; the open connection."""
+    if db.exists():
+        sys.exit(f"{db} exists: --keep builds a new store (--store measures one built before)")
+    con = store.connect(db)
+    con.execute("set enable_progress_bar = false")
+    counts, generated = timed(generate, con, opts.customers, opts.events_per_customer)
+    say(f"Rapport scale benchmark: {opts.customers:,} people, ~{opts.events_per_customer:g} events each "
+        f"({sum(counts.values()):,} raw rows generated in {generated:.1f} s)")
+    report, built = timed(build, con, NOW)
+    say(f"model: {report.customers:,} customers, {report.events:,} timeline events")
+    steps = ", ".join(f"{name} {secs:.1f}" for name, secs in report.seconds.items())
+    say(f"build {built:.1f} s ({steps})   goal <= {BUILD_GOAL:g} s at 1M/20M: "
+        f"{'ok' if built <= BUILD_GOAL else 'MISS'}")
+    return con
 
 
 def fresh_process_context(path: Path, ids: list[int]) -> str:
