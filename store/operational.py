@@ -13,6 +13,7 @@ into temp tables of its build). Adding an operational table: a migration in each
 from __future__ import annotations
 
 import threading
+import weakref
 
 import pyarrow as pa
 
@@ -24,7 +25,9 @@ MIRRORED = ("inbox_state", "inbox_notes", "handoffs", "idea_state", "identity_de
 # read in PostgreSQL itself: it grows with every profile opening, and only admins and the inbox's trail read it
 UNMIRRORED = ("audit_log",)
 
-_triggers_installed: set[int] = set()
+# the pools whose database has the change triggers; weak, by the pool itself: an id() of a closed pool is reused by
+# the next one, whose new database then got no triggers (its change counters never moved)
+_triggers_installed: weakref.WeakSet = weakref.WeakSet()
 _triggers_lock = threading.Lock()
 
 
@@ -37,9 +40,9 @@ def shared_connection(url: str | None = None) -> postgres.Postgres:
     """The PostgreSQL connection object, with the change counters of every mirrored table in place."""
     pg = postgres.connect(url)
     with _triggers_lock:
-        if id(pg.pool) not in _triggers_installed:
+        if pg.pool not in _triggers_installed:
             install_change_triggers(pg)
-            _triggers_installed.add(id(pg.pool))
+            _triggers_installed.add(pg.pool)
     return pg
 
 
