@@ -20,7 +20,6 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.pages import demo_store, free_port, sample_customers
+from bench.pages import copy_store, demo_store, free_port, sample_customers
 from store import snapshots
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -169,7 +168,7 @@ def main(argv: list[str]) -> None:
         for kind in ("one-process", "replicas"):
             store_file = folder / kind / "rapport.duckdb"
             store_file.parent.mkdir()
-            shutil.copy(source, store_file)
+            copy_store(source, store_file)
             processes, urls = deployment(kind, store_file, store_file.parent, cluster.url(cluster.create_database()))
             try:
                 results[kind] = [asyncio.run(crowd(urls, customers, n, args.seconds, args.think)) for n in levels]

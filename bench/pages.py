@@ -148,6 +148,15 @@ def sample_customers(path: Path, count: int) -> list[tuple[int, str]]:
         con.close()
 
 
+def copy_store(source: Path, target: Path) -> Path:
+    """The store and the point-read documents its build wrote beside it (without them every read falls back to
+    DuckDB), so each run starts from the same state."""
+    shutil.copy(source, target)
+    if documents_path(source).exists():
+        shutil.copy(documents_path(source), documents_path(target))
+    return target
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -202,13 +211,7 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="rapport-bench-pages-") as tmp:
         folder = Path(tmp)
-        if args.store:
-            path = folder / "pages.duckdb"
-            shutil.copy(args.store, path)
-            if documents_path(args.store).exists():  # the point-read documents the build wrote beside it
-                shutil.copy(documents_path(args.store), documents_path(path))
-        else:
-            path = demo_store(folder, args.customers)
+        path = copy_store(args.store, folder / "pages.duckdb") if args.store else demo_store(folder, args.customers)
         customers = sample_customers(path, args.profiles)
         if not customers:
             sys.exit("no customer with orders and tickets in this store")

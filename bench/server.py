@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -147,15 +146,6 @@ def sample_customers(path: Path, count: int) -> list[int]:
         con.close()
 
 
-def copy_store(source: Path, target: Path) -> Path:
-    """The store and its point-read documents (`<store>.documents`), so each run starts from the same state."""
-    shutil.copy(source, target)
-    for extra in source.parent.glob(source.name + ".*"):
-        if extra.suffix != ".wal":
-            shutil.copy(extra, target.parent / (target.name + extra.name[len(source.name):]))
-    return target
-
-
 def run_child(tree: Path, db: Path, customers: list[int], reruns: int, profile_page: str | None) -> dict:
     out = db.with_suffix(".json")
     command = [sys.executable, str(Path(__file__).resolve()), "--child", str(tree), "--db", str(db),
@@ -209,13 +199,13 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     trees = [args.baseline.resolve(), PROJECT] if args.baseline else [PROJECT]
     results: dict[str, dict[str, list]] = {str(t): {} for t in trees}
+    from bench.pages import copy_store, demo_store  # not at the top: each timed child imports this module
+
     with tempfile.TemporaryDirectory(prefix="rapport-bench-server-") as tmp:
         folder = Path(tmp)
         if args.store:
             source = copy_store(args.store.resolve(), folder / "source.duckdb")
         else:
-            from bench.pages import demo_store
-
             source = demo_store(folder, args.customers)
         customers = sample_customers(source, args.profiles)
         for round_number in range(args.rounds):
