@@ -16,21 +16,30 @@ NAME_STYLE = ("<style>.st-key-big-text [data-testid='stText'], .st-key-big-text 
               "{font-size: 2rem; font-weight: 700; line-height: 1.25;}</style>")
 
 
-def download_csv(frame: pd.DataFrame, file_name: str, viewer: Viewer, label: str = "Download CSV",
-                 key: str | None = None, customer_id: int | None = None) -> None:
-    """A CSV download of the frame (formula cells neutralised), made and audited only when clicked."""
-    audited_download(label, lambda: csv_bytes(frame), file_name, "text/csv", viewer, len(frame), key=key,
-                     customer_id=customer_id)
+def download_csv(frame: pd.DataFrame | Callable[[], pd.DataFrame], file_name: str, viewer: Viewer,
+                 label: str = "Download CSV", key: str | None = None, customer_id: int | None = None) -> None:
+    """A CSV download of the frame (formula cells neutralised), made and audited only when clicked. Given a reader
+    instead of a frame, the rows are read at the click: a set too large to read on every rerun (a drill-down's
+    every row) costs nothing until someone asks for it."""
+    read = frame if callable(frame) else (lambda: frame)
+
+    def rows_and_file() -> tuple[int, bytes]:
+        rows = read()
+        return len(rows), csv_bytes(rows)
+
+    audited_download(label, rows_and_file, file_name, "text/csv", viewer, key=key, customer_id=customer_id)
 
 
-def audited_download(label: str, make: Callable[[], bytes | str], file_name: str, mime: str, viewer: Viewer,
-                     rows: int, *, key: str | None = None, customer_id: int | None = None) -> None:
+def audited_download(label: str, make: Callable[[], tuple[int, bytes | str]], file_name: str, mime: str,
+                     viewer: Viewer, *, key: str | None = None, customer_id: int | None = None) -> None:
     """A download whose file does not exist until the person clicks: Streamlit would otherwise put it in its media
-    store as the page draws, where it can be fetched without a click and without an audit entry. The click writes
-    the audit entry first, then makes the file (on Streamlit's download thread, so no Streamlit calls in here)."""
+    store as the page draws, where it can be fetched without a click and without an audit entry. At the click
+    `make` gives the file and how many rows it holds; the audit entry is written before the file is handed over
+    (on Streamlit's download thread, so no Streamlit calls in here)."""
     def made_on_click() -> bytes | str:
+        rows, made = make()
         record_export(viewer, file_name, rows, customer_id)
-        return make()
+        return made
 
     st.download_button(label, made_on_click, file_name=file_name, mime=mime, key=key, icon=":material/download:",
                        on_click="ignore")

@@ -50,4 +50,5 @@ st.selectbox("Status", list(IDEA_STATUSES), index=list(IDEA_STATUSES).index(curr
 if st.session_state.pop("idea-saved", None) == chosen:
     st.success(f"Status saved: {STATUS_LABELS[current]}.", icon=":material/check_circle:")
 st.subheader("Who asked")
-drilldown_table(inbox.idea_posts(viewer, chosen), "idea-customers.csv", "idea-posts", viewer)
+drilldown_table(lambda limit: inbox.idea_posts(viewer, chosen, limit=limit), "idea-customers.csv", "idea-posts",
+                viewer)

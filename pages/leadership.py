@@ -27,20 +27,22 @@ def posts_drill(weekly: pd.DataFrame, filters: leadership.Filters) -> None:
                               key="drill-week")
     networks = sorted(weekly.loc[weekly["week"] == week, "network"].unique())
     network = network_col.selectbox("Network", networks, key="drill-network")
-    drilldown_table(leadership.posts_behind(viewer, pd.Timestamp(week).to_pydatetime(), network, filters),
-                    "posts.csv", "posts-drill", viewer)
+    drilldown_table(lambda limit: leadership.posts_behind(viewer, pd.Timestamp(week).to_pydatetime(), network,
+                                                          filters, limit=limit), "posts.csv", "posts-drill", viewer)
 
 
 @st.fragment
 def tickets_drill(channels: list[str], filters: leadership.Filters) -> None:
     channel = st.selectbox("Tickets behind channel", channels, key="drill-channel")
-    drilldown_table(leadership.tickets_behind(viewer, channel, filters), "tickets.csv", "tickets-drill", viewer)
+    drilldown_table(lambda limit: leadership.tickets_behind(viewer, channel, filters, limit=limit), "tickets.csv",
+                    "tickets-drill", viewer)
 
 
 @st.fragment
 def complaints_drill(topics: list[str], filters: leadership.Filters) -> None:
     topic = st.selectbox("Complaints behind topic", topics, key="drill-topic")
-    drilldown_table(leadership.complaints_behind(viewer, topic, filters), "complaints.csv", "topic-drill", viewer)
+    drilldown_table(lambda limit: leadership.complaints_behind(viewer, topic, filters, limit=limit),
+                    "complaints.csv", "topic-drill", viewer)
 
 
 st.title("Leadership")

@@ -34,8 +34,8 @@ top = st.columns([3, 1, 1])
 with top[0]:
     big_text(brief.name)
 with top[1]:
-    audited_download("Download Markdown", lambda: brief_markdown(brief), f"brief-{customer_id}.md", "text/markdown",
-                     viewer, 1, key="brief-download", customer_id=customer_id)
+    audited_download("Download Markdown", lambda: (1, brief_markdown(brief)), f"brief-{customer_id}.md",
+                     "text/markdown", viewer, key="brief-download", customer_id=customer_id)
 if top[2].button("Another customer", icon=":material/search:"):
     leave_customer()
     st.rerun()

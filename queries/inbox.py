@@ -105,14 +105,17 @@ def ideas(viewer: Viewer, con: Connection | None = None) -> pd.DataFrame:
     """).df()
 
 
-def idea_posts(viewer: Viewer, idea_key: str, con: Connection | None = None) -> pd.DataFrame:
-    """Every post in one idea group, with its author, so they can be told when it ships."""
+def idea_posts(viewer: Viewer, idea_key: str, con: Connection | None = None,
+               limit: int | None = None) -> pd.DataFrame:
+    """The posts in one idea group, newest first (the first `limit`; all by default), with their authors, so they
+    can be told when it ships."""
     viewer.require_page("ideas")
     return mask_results(cursor(con).execute("""
         select i.posted_at, i.customer_id, p.display_name, p.is_prospect, i.network, i.text
         from idea_posts i join customer_profiles p using (customer_id)
-        where i.idea_key = ? order by i.posted_at
-    """, [idea_key]).df(), viewer.masked, con)
+        where i.idea_key = $idea order by i.posted_at desc, i.customer_id, i.text
+        limit $limit
+    """, {"idea": idea_key, "limit": limit}).df(), viewer.masked, con)
 
 
 def set_idea_status(viewer: Viewer, idea_key: str, status: str, con: Connection | None = None) -> None:

@@ -116,15 +116,16 @@ def _weekly_sentiment(filters: Filters, con: Connection | None = None) -> pd.Dat
 
 
 def posts_behind(viewer: Viewer, week: datetime, network: str, filters: Filters = NO_FILTERS,
-                 con: Connection | None = None) -> pd.DataFrame:
-    """The customer posts behind one point of the weekly sentiment chart."""
+                 con: Connection | None = None, limit: int | None = None) -> pd.DataFrame:
+    """The customer posts behind one point of the weekly sentiment chart, most negative first (the first `limit`)."""
     viewer.require_page("leadership")
     return mask_results(_query(f"""
         select occurred_at, customer_id, display_name, network, body as text, sentiment, url
         from ({CUSTOMER_POSTS})
         where date_trunc('week', occurred_at) = $week and network = $network
-        order by sentiment, occurred_at
-    """, filters, con, week=week, network=network), viewer.masked, con)
+        order by sentiment, occurred_at, customer_id
+        limit $limit
+    """, filters, con, week=week, network=network, limit=limit), viewer.masked, con)
 
 
 def tickets(viewer: Viewer, filters: Filters = NO_FILTERS,
@@ -152,14 +153,15 @@ def _response_times_by_channel(filters: Filters, con: Connection | None = None) 
 
 
 def tickets_behind(viewer: Viewer, channel: str, filters: Filters = NO_FILTERS,
-                   con: Connection | None = None) -> pd.DataFrame:
-    """The tickets behind one channel's bar."""
+                   con: Connection | None = None, limit: int | None = None) -> pd.DataFrame:
+    """The tickets behind one channel's bar, newest first (the first `limit`)."""
     viewer.require_page("leadership")
     return mask_results(_query(f"""
         select opened_at, customer_id, display_name, ref_id as ticket, subject, status,
                first_response_minutes, resolution_minutes, satisfaction
-        from ({TICKETS}) where channel = $channel order by opened_at desc
-    """, filters, con, channel=channel), viewer.masked, con)
+        from ({TICKETS}) where channel = $channel order by opened_at desc, ticket
+        limit $limit
+    """, filters, con, channel=channel, limit=limit), viewer.masked, con)
 
 
 def sla_attainment(viewer: Viewer, filters: Filters = NO_FILTERS, targets: dict[str, Target] | None = None,
@@ -245,13 +247,14 @@ def _complaint_topics(filters: Filters, con: Connection | None = None) -> pd.Dat
 
 
 def complaints_behind(viewer: Viewer, topic: str, filters: Filters = NO_FILTERS,
-                      con: Connection | None = None) -> pd.DataFrame:
-    """The tickets and negative posts behind one complaint topic."""
+                      con: Connection | None = None, limit: int | None = None) -> pd.DataFrame:
+    """The tickets and negative posts behind one complaint topic, newest first (the first `limit`)."""
     viewer.require_page("leadership")
     return mask_results(_query(f"""
         select occurred_at, customer_id, display_name, kind, channel, title, body, sentiment
-        from ({COMPLAINTS}) where topic = $topic order by occurred_at desc
-    """, filters, con, topic=topic), viewer.masked, con)
+        from ({COMPLAINTS}) where topic = $topic order by occurred_at desc, customer_id, title
+        limit $limit
+    """, filters, con, topic=topic, limit=limit), viewer.masked, con)
 
 
 def social_vs_ticket_response(viewer: Viewer, filters: Filters = NO_FILTERS,

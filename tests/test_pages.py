@@ -164,6 +164,25 @@ def test_ideas_page_groups_ideas_and_lists_who_asked(app_store):
     assert at.dataframe[0].value["status"].iloc[0] == "planned"
 
 
+def test_a_drilldown_longer_than_its_grid_shows_the_first_rows_and_says_so(app_store, monkeypatch):
+    monkeypatch.setenv("RAPPORT_DRILLDOWN_ROWS", "2")
+    at = app("pages/ideas.py")
+    groups = at.dataframe[0].value
+    assert groups["posts"].iloc[0] > 2  # the most-asked idea has more posts than the grid shows
+    asked = at.dataframe[-1].value
+    assert len(asked) == 2
+    assert list(asked["posted_at"]) == sorted(asked["posted_at"], reverse=True)  # the newest
+    assert "The first 2 rows are shown; the CSV has every one." in [c.value for c in at.caption]
+
+
+def test_a_drilldown_row_count_that_is_not_a_number_is_said(app_store, monkeypatch):
+    monkeypatch.setenv("RAPPORT_DRILLDOWN_ROWS", "many")
+    at = app("pages/ideas.py")
+    assert [w.value for w in at.warning] == [
+        "RAPPORT_DRILLDOWN_ROWS='many' is not a number of rows (a whole number from 1): showing 1,000."]
+    assert len(at.dataframe[-1].value) == at.dataframe[0].value["posts"].iloc[0]  # the demo's fewer than 1,000
+
+
 def test_without_a_provider_the_frame_says_no_sign_in_is_configured(app_store):
     # AppTest runs a switched-to page without app.py (Streamlit's legacy pages/ mode), so the banner every page
     # shows through app.py is checked here on the default page and in the browser on a deep-linked one

@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import re
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -226,6 +227,19 @@ def grid_rows(table: Locator) -> list[dict[str, str]]:
         cells = [text.strip() for text in row.locator("td[role=gridcell]").all_inner_texts()]
         rows.append(dict(zip(headers, cells, strict=False)))
     return rows
+
+
+def grid_rows_once(page: Page, header: str, shown: Callable[[list[dict[str, str]]], bool]) -> list[dict[str, str]]:
+    """The rows of the grid with column `header` once `shown(rows)` holds — as a person waits for a filter's rerun
+    to reach the grid (on a loaded machine it can start after `settle` looked) — or, at the time limit, the rows
+    it shows then, for the test's own assertion to fail on."""
+    deadline = time.monotonic() + RENDER_TIMEOUT / 1000
+    while True:
+        rows = grid_rows(grid_with_column(page, header))
+        if shown(rows) or time.monotonic() > deadline:
+            return rows
+        page.wait_for_timeout(250)
+        settle(page)
 
 
 def grid_row_count(table: Locator) -> int:

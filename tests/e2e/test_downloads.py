@@ -4,6 +4,7 @@ the browser receives it)."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,37 @@ def test_no_file_is_handed_over_before_an_audited_click(page: Page, demo_store, 
         settle(page)
         page.close()
     assert exports_audited(running.store_file) == [f"brief-{customer_id}.md"]
+
+
+def test_a_drilldown_longer_than_its_grid_downloads_every_row_read_at_the_click(page: Page, demo_store, tmp_path):
+    # the grid shows 3 of the most-asked idea's posts; its CSV is read when clicked (on Streamlit's download
+    # thread, not the page's) and has every post, and the audit entry counts them
+    con = store.connect(demo_store, read_only=True)
+    try:
+        idea_key, posts = con.execute("""select idea_key, posts from idea_groups
+                                         order by customers desc, combined_lifetime_value desc limit 1""").fetchall()[0]
+        authors = sorted(r[0] for r in con.execute("select customer_id from idea_posts where idea_key = ?",
+                                                   [idea_key]).fetchall())
+    finally:
+        con.close()
+    assert posts == len(authors) > 3
+    with private_dashboard(demo_store, tmp_path / "drill", extra_env={"RAPPORT_DRILLDOWN_ROWS": "3"}) as running:
+        page.goto(f"{running.url}/ideas")
+        settle(page)
+        expect(page.get_by_text("The first 3 rows are shown; the CSV has every one.")).to_be_visible(
+            timeout=RENDER_TIMEOUT)
+        with page.expect_download(timeout=RENDER_TIMEOUT) as download:
+            page.get_by_role("button", name="Download CSV").click()
+        assert download.value.suggested_filename == "idea-customers.csv"
+        with open(download.value.path(), encoding="utf-8", newline="") as file:
+            rows = list(csv.DictReader(file))
+        settle(page)
+        page.close()
+    assert sorted(int(row["customer_id"]) for row in rows) == authors
+    con = store.connect(running.store_file, read_only=True)
+    try:
+        audited = con.execute("""select object_id, json_extract(details, '$.rows')::int from audit_log
+                                 where action = 'export'""").fetchall()
+    finally:
+        con.close()
+    assert audited == [("idea-customers.csv", posts)]
