@@ -225,7 +225,10 @@ def main(argv: list[str]) -> None:
     lines = report(single, together, args.sessions)
     print("\n".join(lines))
     OUT_DIR.mkdir(parents=True, exist_ok=True)
+    # every timing of the one session too, in the order taken (the profiles in the order of `sampled`): a slow
+    # one can be looked at again
     (OUT_DIR / "pages.json").write_text(json.dumps({"single": single.summary(), "together": together.summary(),
+                                                    "single_each": single.steps, "sampled": customers,
                                                     "sessions": args.sessions, "profiles": args.profiles,
                                                     "customers": args.customers if not args.store else str(args.store)},
                                                    indent=2))
