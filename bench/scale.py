@@ -300,6 +300,9 @@ def main(argv: list[str] | None = None) -> None:
                                                 "--store); by default it is built in a temporary folder")
     args.add_argument("--store", type=Path, help="measure the reads on this store, built before (e.g. by --keep): "
                                                  "no generation, build or refresh (its view audit gets entries)")
+    args.add_argument("--no-refresh", action="store_true",
+                      help="leave out the refresh after a day's load and the second full build (their times): a "
+                           "store built only to be measured by another benchmark")
     opts = args.parse_args(argv)
     if opts.engine == "spark":
         from bench.engines import main as engines_main
@@ -331,7 +334,7 @@ def main(argv: list[str] | None = None) -> None:
         results = [run_engine(Rapport(con, db), inputs, opts.budget, opts.repeat)]
         results += run_baselines(con, Path(tmp), baselines, inputs, opts, say)
         say(fresh_process_context(db, inputs.ids))
-        if not opts.store:
+        if not opts.store and not opts.no_refresh:
             measure_refresh(store.connect(db), say)
 
     problems = [m for other in results[1:] for m in mismatches(results[0], other, inputs)]
