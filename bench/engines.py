@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import store
+from bench.pages import copy_store
 from bench.scale_data import NOW, generate
 from models.build import build
 
@@ -74,11 +75,16 @@ def spark_build(path: Path, workdir: Path, master: str) -> dict:
     from models.engines.spark_build import build_on_spark
     from models.engines.spark_engine import SparkEngine, spark_session
 
+    started = time.perf_counter()
+
+    def step(name: str) -> None:  # a long build says where it is (a run stopped early still tells how far it got)
+        print(f"  spark: {name} from {time.perf_counter() - started:.0f} s", flush=True)
+
     # Spark's shuffle files beside its tables, not in /tmp, which other jobs on a shared machine may sweep
     session = spark_session(master, **{"spark.local.dir": str(workdir / "local")})
     con = store.connect(path)
     try:
-        return build_on_spark(con, SparkEngine(session, workdir), NOW)
+        return build_on_spark(con, SparkEngine(session, workdir), NOW, step)
     finally:
         con.close()
         session.stop()
@@ -123,6 +129,7 @@ def main(opts) -> None:
         shutil.copy(duck_path, spark_path)
         say(f"Rapport build on two engines: {opts.customers:,} people, ~{opts.events_per_customer:g} events each "
             f"({sum(counts.values()):,} raw rows), Spark master {opts.master}, {os.cpu_count()} cores")
+        print("  duckdb: build", flush=True)
         report, duck_seconds, duck_peak = measured(duckdb_build, duck_path)
         say(f"duckdb: build {duck_seconds:.1f} s, peak memory {duck_peak / 2**30:.2f} GiB "
             f"({report.customers:,} customers, {report.events:,} events)")
@@ -133,5 +140,7 @@ def main(opts) -> None:
         found = differences(duck_path, spark_path, folder)
         say("same models: " + ", ".join(f"{t} {'identical' if d == (0, 0) else f'DIFFERS {d}'}"
                                         for t, d in found.items()))
+        if opts.keep:  # the DuckDB-built store, with its point-read documents, for bench pages --store
+            copy_store(duck_path, opts.keep)
     OUT_DIR.mkdir(exist_ok=True)
     (OUT_DIR / f"engines-{opts.customers}.txt").write_text("\n".join(lines) + "\n")

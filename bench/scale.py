@@ -297,7 +297,8 @@ def main(argv: list[str] | None = None) -> None:
                       help="spark: only the build, on Spark beside DuckDB (time, peak memory; bench/engines.py)")
     args.add_argument("--master", default="local[2]", help="the Spark master for --engine spark")
     args.add_argument("--keep", type=Path, help="build the store at this path and keep it (e.g. for bench pages "
-                                                "--store); by default it is built in a temporary folder")
+                                                "--store); by default it is built in a temporary folder (with "
+                                                "--engine spark: a copy of the DuckDB-built store, kept at the end)")
     args.add_argument("--store", type=Path, help="measure the reads on this store, built before (e.g. by --keep): "
                                                  "no generation, build or refresh (its view audit gets entries)")
     args.add_argument("--no-refresh", action="store_true",
