@@ -25,7 +25,7 @@ from store import Connection, has_table, transaction
 from store.documents import documents_path, restore, retire
 
 # bump when a model's shape changes: a store built by an older Rapport is rebuilt when the dashboard starts
-MODEL_VERSION = 22
+MODEL_VERSION = 23
 log = logging.getLogger(__name__)
 # a store whose data did not change is still refreshed this often: posts leave the last 90 days as the calendar
 # moves (a customer's 90-day sentiment, the social inbox)

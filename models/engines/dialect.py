@@ -218,7 +218,8 @@ def tuple_in_subquery(node: exp.Expression) -> exp.Expression:
 
 
 def jaro_winkler(node: exp.Expression) -> exp.Expression:
-    """jaro_winkler_similarity -> the jaro_winkler of splink's Spark similarity jar (registered with the session)."""
+    """jaro_winkler_similarity -> jaro_winkler, DuckDB's own function registered with the Spark session
+    (models.engines.spark_engine.duckdb_jaro_winkler)."""
     if isinstance(node, exp.JarowinklerSimilarity):
         return exp.Anonymous(this="jaro_winkler", expressions=[node.this, node.expression])
     return node
@@ -270,30 +271,6 @@ def double_division(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def decimal_average(node: exp.Expression) -> exp.Expression:
-    """avg of a decimal: DuckDB sums exactly and divides the unscaled sum, as a double, by count x 10^scale; Spark
-    would give a decimal. Written out the DuckDB way, to the last bit."""
-    where = None
-    if isinstance(node, exp.Filter) and isinstance(node.this, exp.Avg):
-        node, where = node.this, node.expression
-    elif not isinstance(node, exp.Avg) or isinstance(node.parent, exp.Filter):
-        return node
-    value = node.this
-    if not (isinstance(value, exp.Cast) and value.to.this == exp.DataType.Type.DECIMAL):
-        return node if where is None else node.parent
-    scale = 10 ** int(value.to.expressions[1].this.name)
-
-    def aggregate(function: exp.Expression) -> exp.Expression:
-        return function if where is None else exp.Filter(this=function, expression=where.copy())
-
-    total = aggregate(exp.Sum(this=value.copy()))
-    count = aggregate(exp.Count(this=value.copy()))
-    return sqlglot.parse_one(f"cast(rapport_total * {scale} as double) / (cast(rapport_count as double) * {scale})",
-                             read="spark").transform(
-        lambda n: total if isinstance(n, exp.Column) and n.name == "rapport_total"
-        else count if isinstance(n, exp.Column) and n.name == "rapport_count" else n)
-
-
 REWRITES = (comprehension, indexed_filter, regexp_replace, ordered_list, ordered_mode, union_by_name,
             boundary_date_diff, infinity, json_array, tuple_in_subquery, jaro_winkler,
-            any_value, quantile_cont, arg_extreme, arrays_overlap, decimal_average, double_division)
+            any_value, quantile_cont, arg_extreme, arrays_overlap, double_division)

@@ -244,7 +244,8 @@ def predict(engine: SparkEngine, p) -> str:
     from splink import Linker, SparkAPI
 
     engine.spark.sparkContext.setCheckpointDir(str(engine.workdir / "checkpoints"))
-    db_api = SparkAPI(spark_session=engine.spark)
+    # splink would register its jar's Jaro-Winkler over the session's, which is DuckDB's (spark_engine)
+    db_api = SparkAPI(spark_session=engine.spark, register_udfs_automatically=False)
     linker = Linker(db_api.register(p.PREPARED_TABLE), p.settings("dedupe_only", translate=to_spark_expression),
                     log_level=logging.WARNING)
     for column in p.TF_COLUMNS:

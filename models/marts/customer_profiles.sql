@@ -209,12 +209,17 @@ cadence as (
 sentiment_facts as (
     select
         customer_id,
-        -- in decimals (VADER's four places): a sum of doubles depends on the order threads add them in, and
-        -- the last digit of an average would change from one build to the next
-        avg(sentiment::decimal(18, 4)) filter (where kind = 'social_post')::double as sentiment_overall,
-        avg(sentiment::decimal(18, 4)) filter (
+        -- summed in decimals (VADER's four places): a sum of doubles depends on the order threads add them in,
+        -- and the last digit of an average would change from one build to the next. The exact sum is divided as
+        -- doubles, which every engine rounds alike (DuckDB's avg of a decimal divides in long double, which Spark's
+        -- JVM has not: at 20,000 customers two averages differed between the engines in the last digit)
+        sum(sentiment::decimal(18, 4)) filter (where kind = 'social_post')::double
+            / count(sentiment) filter (where kind = 'social_post') as sentiment_overall,
+        sum(sentiment::decimal(18, 4)) filter (
             where kind = 'social_post' and occurred_at >= (select built_at from build) - interval 90 day
-        )::double as sentiment_90d
+        )::double / count(sentiment) filter (
+            where kind = 'social_post' and occurred_at >= (select built_at from build) - interval 90 day
+        ) as sentiment_90d
     from timeline
     where author_type = 'customer'
     group by customer_id
