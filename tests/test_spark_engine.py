@@ -147,3 +147,19 @@ def test_spark_computes_jaro_winkler_exactly_as_duckdb(spark):
                  for left, right in JARO_WINKLER_PAIRS]
     assert on_spark == on_duckdb  # bit for bit, None where a side is missing
     assert on_duckdb[0] > 0.9  # "baker"/"barker" is a near miss, not "different"
+
+
+def test_numbers_shown_in_evidence_round_alike_on_both_engines(spark):
+    # Spark's round(x, n) rounds the double's shortest decimal form, DuckDB's round(x * 10^n) / 10^n: 0.285 is 0.29
+    # on one and 0.28 on the other. A link's evidence shows its probability and similarities rounded (models.sql)
+    from models.engines.dialect import to_spark
+    from models.sql import rounded
+
+    values = [0.285, 0.905, 1.005, 0.99875, 0.12345, 0.98765, 0.8849999999999999, 0.0, 1.0, 0.5]
+    spark.createDataFrame([(v,) for v in values], "x double").createOrReplaceTempView("shown_values")
+    shown = f"'jw ' || {rounded('x', 2)} || ', p ' || {rounded('x', 4)}"
+    on_spark = [row[0] for row in spark.sql(to_spark(f"select {shown} from shown_values")).collect()]
+    con = store.memory()
+    on_duckdb = [con.execute(f"select {shown} from (select ?::double as x)", [v]).fetchall()[0][0] for v in values]
+    assert on_spark == on_duckdb
+    assert on_duckdb[0] == "jw 0.28, p 0.285"
