@@ -29,7 +29,7 @@ LOCAL_SETTINGS = {
 
 def spark_session(master: str | None = None, **settings: str):
     """A Spark session: SPARK_REMOTE (Spark Connect) if set, else `master` (default local[*]), with DuckDB's
-    Jaro-Winkler and the models' macros as SQL functions. `settings` override LOCAL_SETTINGS
+    string similarities (DUCKDB_FUNCTIONS) and the models' macros as SQL functions. `settings` override LOCAL_SETTINGS
     (`spark.sql.shuffle.partitions`, ...)."""
     from pyspark.sql import SparkSession
 
