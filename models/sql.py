@@ -14,14 +14,6 @@ def run_model(con: Connection, path: Path) -> None:
     con.execute(f"create or replace table {path.stem} as\n{path.read_text()}")
 
 
-def rounded(expression: str, places: int) -> str:
-    """SQL for a double rounded to `places` decimals the way both engines compute alike: DuckDB's round(x, n) is
-    round(x * 10^n) / 10^n, while Spark's rounds the double's shortest decimal form (0.285 → 0.29 on Spark, 0.28 on
-    DuckDB). Written out, each engine rounds a whole number half away from zero, and divides the same."""
-    scale = 10 ** places
-    return f"(round(({expression}) * {scale}) / {scale})"
-
-
 def model_files(layer: str) -> list[Path]:
     """A layer's model files in name order; `name.spark.sql` is a model's Spark translation (models.engines), not
     a model of its own."""

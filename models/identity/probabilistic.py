@@ -18,7 +18,6 @@ from splink.blocking_rule_library import CustomRule
 from splink.comparison_library import CustomComparison
 
 from models.identity.name_variants import register_nicknames, register_phonetic_codes
-from models.sql import rounded
 from store import has_table
 
 PARAMETERS_PATH = Path(__file__).resolve().parent / "parameters.json"
@@ -86,7 +85,7 @@ def jaro_winkler_at_least(column: str, threshold: float) -> str:
 
 
 def jaro_winkler_shown(column: str) -> str:
-    return f"'jw ' || {rounded(f'jaro_winkler_similarity({column}_l, {column}_r)', 2)}"
+    return f"'jw ' || round(jaro_winkler_similarity({column}_l, {column}_r), 2)"
 
 
 def jaro_winkler_levels(column: str, similar: float, near: float) -> tuple[Level, ...]:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from models.identity.components import component_labels
 from models.increments import touch_customers, update_customer_sources, update_identity_records
-from models.sql import rounded, run_model
+from models.sql import run_model
 from store import Connection
 
 IDENTITY_DIR = Path(__file__).resolve().parent
@@ -200,10 +200,9 @@ MERGE_LINKS_SQL = """
                    join identity_components l on l.node = nl.node
                    join identity_nodes nr on nr.record_key = ar.record_key
                    join identity_components r on r.node = nr.node"""
-CLUSTER_LINKS_SQL = f"""
+CLUSTER_LINKS_SQL = """
                    select cluster_id_l as component_l, cluster_id_r as component_r, 'probabilistic' as link_method,
-                          'match probability ' || {rounded("match_probability", 4)} || ': ' || reasons
-                              as evidence
+                          'match probability ' || round(match_probability, 4) || ': ' || reasons as evidence
                    from identity_matches where match_probability >= $auto and auto_linkable
                    union all
                    select * from identity_merge_links"""
