@@ -71,7 +71,7 @@ def measured(function, *args) -> tuple[object, float, int]:
     return result, seconds, memory.peak
 
 
-def spark_build(path: Path, workdir: Path, master: str) -> dict:
+def spark_build(path: Path, workdir: Path, master: str):
     from models.engines.spark_build import build_on_spark
     from models.engines.spark_engine import SparkEngine, spark_session
 
@@ -133,9 +133,9 @@ def main(opts) -> None:
         report, duck_seconds, duck_peak = measured(duckdb_build, duck_path)
         say(f"duckdb: build {duck_seconds:.1f} s, peak memory {duck_peak / 2**30:.2f} GiB "
             f"({report.customers:,} customers, {report.events:,} events)")
-        steps, spark_seconds, spark_peak = measured(spark_build, spark_path, folder / "work", opts.master)
+        spark_report, spark_seconds, spark_peak = measured(spark_build, spark_path, folder / "work", opts.master)
         say(f"spark:  build {spark_seconds:.1f} s, peak memory {spark_peak / 2**30:.2f} GiB "
-            f"({', '.join(f'{k} {v:.1f}' for k, v in steps.items())})")
+            f"({', '.join(f'{k} {v:.1f}' for k, v in spark_report.seconds.items())})")
         say(f"ratio spark / duckdb: time {spark_seconds / duck_seconds:.1f}x, memory {spark_peak / duck_peak:.1f}x")
         found = differences(duck_path, spark_path, folder)
         say("same models: " + ", ".join(f"{t} {'identical' if d == (0, 0) else f'DIFFERS {d}'}"

@@ -89,15 +89,12 @@ def build_with_spark(con, args: argparse.Namespace, step) -> str:
     scratch = None if args.workdir else tempfile.mkdtemp(prefix="spark-", dir=store.db_path().parent)
     session = spark_session(args.master)
     try:
-        seconds = build_on_spark(con, SparkEngine(session, args.workdir or Path(scratch)), step=step)
+        report = build_on_spark(con, SparkEngine(session, args.workdir or Path(scratch)), step=step)
     finally:
         session.stop()
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
-    customers, events = con.execute("select (select count(*) from customer_profiles), "
-                                    "(select count(*) from customer_timeline)").fetchall()[0]
-    steps = ", ".join(f"{name} {secs:.1f}s" for name, secs in seconds.items())
-    return f"built {customers:,} customers and {events:,} timeline events on Spark ({steps})"
+    return f"{report.summary()} on Spark"
 
 
 def run_train_identity(args: argparse.Namespace) -> int:

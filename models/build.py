@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -76,19 +77,27 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
     """
     now = now or datetime.now(UTC).replace(tzinfo=None)
     report = BuildReport(announce=step)
+    with documents_replaced(con, report):
+        build_models(con, now, changed_since, identity_changed, report)
+    return report
+
+
+@contextmanager
+def documents_replaced(con: Connection, report: BuildReport) -> Iterator[None]:
+    """Around a build on either engine: the point-read documents are not served while DuckDB changes under them
+    (readers read DuckDB meanwhile); a build that fails serves the old ones again, one that commits publishes its
+    own (whole, or only the touched customers' after an incremental build)."""
     db_file, previous = database_file(con), build_id(con)
-    # the point-read documents are not served while DuckDB changes under them (readers read DuckDB meanwhile)
     if db_file:
         retire(documents_path(db_file))
     try:
-        build_models(con, now, changed_since, identity_changed, report)
+        yield
     except BaseException:
         if db_file:
             restore(documents_path(db_file))
         raise
     if db_file:
         timed(report, "documents", publish_or_warn, con, db_file, previous, report.touched is not None)
-    return report
 
 
 def publish_or_warn(con: Connection, db_file, previous: str | None, touched: bool) -> None:
@@ -107,11 +116,7 @@ def build_models(con: Connection, now: datetime, changed_since: int | None, iden
             remember_previous_build(con)
         full_built_at = now if changed_since is None else con.execute(
             "select max(full_built_at) from model_build").fetchall()[0][0]
-        con.execute(f"""create or replace table model_build as
-                        select $now::timestamp as built_at, $v as model_version, uuid()::varchar as build_id,
-                               ({LAST_CHANGING_LOAD}) as loaded_through,
-                               $full::timestamp as full_built_at, $region as phone_region""",
-                    {"now": now, "v": MODEL_VERSION, "full": full_built_at, "region": default_region()})
+        write_build_row(con, now, full_built_at)
         timed(report, "phones", refresh_phone_numbers, con)
         timed(report, "company", write_company_accounts, con)
         register_name_parser(con)  # staging reads a name written in one field with it
@@ -130,11 +135,28 @@ def build_models(con: Connection, now: datetime, changed_since: int | None, iden
             timed(report, "indexes", index_lookups, con, LOOKUP_TABLES)
         else:
             timed(report, "marts", update_touched_marts, con)
-        timed(report, "social inbox", build_social_inbox, con, now, report.touched is not None)
-        timed(report, "ideas", build_ideas, con)
-        corrections.mark_built(con)
-        report.customers, report.events = con.execute(
-            "select (select count(*) from customer_profiles), (select count(*) from customer_timeline)").fetchone()
+        finish_in_store(con, now, report)
+
+
+def write_build_row(con: Connection, now: datetime, full_built_at: datetime) -> None:
+    """model_build: when and by which version of the models they were built, a new build id (what the page caches
+    and the served documents belong to), the newest load they hold, when they were last built whole, and the
+    region phones were read in."""
+    con.execute(f"""create or replace table model_build as
+                    select $now::timestamp as built_at, $v as model_version, uuid()::varchar as build_id,
+                           ({LAST_CHANGING_LOAD}) as loaded_through,
+                           $full::timestamp as full_built_at, $region as phone_region""",
+                {"now": now, "v": MODEL_VERSION, "full": full_built_at, "region": default_region()})
+
+
+def finish_in_store(con: Connection, now: datetime, report: BuildReport) -> None:
+    """The steps that read staff's working state, in the store after the marts on either engine: the social inbox
+    (inbox state, corrections, routing rules) and ideas; then the corrections are marked as held by the models."""
+    timed(report, "social inbox", build_social_inbox, con, now, report.touched is not None)
+    timed(report, "ideas", build_ideas, con)
+    corrections.mark_built(con)
+    report.customers, report.events = con.execute(
+        "select (select count(*) from customer_profiles), (select count(*) from customer_timeline)").fetchone()
 
 
 def ask_for_new_posts(con: Connection, full: bool) -> None:

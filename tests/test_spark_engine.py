@@ -1,11 +1,14 @@
 """The Spark engine gives the DuckDB build's models: on the test demo company (300 customers: a Spark build costs
 minutes of fixed overhead here however small the data), both engines' customer_sources, customer_profiles and
 customer_timeline are identical (EXCEPT ALL both ways, in DuckDB, after importing Spark's Parquet), ids stay the same
-after a second load, and a Spark build honours staff decisions and an erasure as the DuckDB build does."""
+after a second load, a Spark build honours staff decisions, classifier corrections and an erasure as the DuckDB build
+does, publishes the point-read documents pages read, and takes the LLM provider's readings (a real HTTP server on
+127.0.0.1) as the DuckDB build does."""
 
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from datetime import datetime, timedelta
 
@@ -14,12 +17,19 @@ import pytest
 import store
 from connectors.demo import load_demo
 from connectors.loader import load_file
+from models import corrections
 from models.build import build
 from models.engines.spark_build import build_on_spark
 from models.engines.spark_engine import SparkEngine, spark_session
 from models.identity import decisions
+from models.llm.client import PROMPT_VERSION
 from models.privacy import erase_customer
+from queries import served
+from store.documents import documents_of
 from tests.conftest import DEMO_AS_OF
+from tests.test_llm import chat_reply, httpserver_listen_address, posts_of, settings_file  # noqa: F401 (a fixture)
+from tests.test_served import answered_by_documents
+from tests.test_served import differences as pages_differing
 
 COMPARED = ("customer_sources", "customer_profiles", "customer_timeline")
 ID_TABLES = ("customer_ids", "customer_id_redirects", "customer_id_lookup")
@@ -77,6 +87,19 @@ def test_both_engines_build_identical_models(stores):
     assert stores["spark"].execute("select count(*) from customer_timeline").fetchall()[0][0] > 1000
 
 
+def test_a_spark_build_publishes_the_documents_pages_read(stores):
+    """A Spark build has a build id of its own (what page caches and documents belong to), and its point-read
+    documents are published and served for it: every customer's page from them equals the page read from DuckDB."""
+    on_spark, path = stores["spark"], stores["folder"] / "spark.duckdb"
+    build_id = on_spark.execute("select build_id from model_build").fetchall()[0][0]
+    assert build_id and build_id != stores["duckdb"].execute("select build_id from model_build").fetchall()[0][0]
+    found = served.served(documents_of(path), on_spark)
+    assert found is not None and found.meta.build_id == build_id
+    everyone = [r[0] for r in on_spark.execute("select customer_id from customer_profiles").fetchall()]
+    assert pages_differing(on_spark, path, everyone) == []
+    assert answered_by_documents(on_spark, path, everyone) >= 0.8 * len(everyone)
+
+
 def test_ids_stay_identical_after_a_second_load(stores, spark, tmp_path):
     duck = stores["duckdb"]
     known_email, known_id = duck.execute("""select emails[1], customer_id from customer_profiles
@@ -102,7 +125,7 @@ def test_ids_stay_identical_after_a_second_load(stores, spark, tmp_path):
     assert len(new_id) == 1 and new_id[0][0] > highest_id
 
 
-def test_a_spark_build_honours_staff_decisions_and_an_erasure(stores, spark):
+def test_a_spark_build_honours_staff_decisions_corrections_and_an_erasure(stores, spark):
     duck, on_spark = stores["duckdb"], stores["spark"]
     first, second, erased = [r[0] for r in duck.execute(
         "select customer_id from customer_profiles order by customer_id limit 3").fetchall()]
@@ -115,9 +138,17 @@ def test_a_spark_build_honours_staff_decisions_and_an_erasure(stores, spark):
         decisions.merge(con, first, second, reason="same person, checked by phone", decided_by="agent@test")
         decisions.split(con, split_record, split_from, reason="another person's order", decided_by="agent@test")
         erase_customer(con, erased, "dpo@test", "request 7", now=DEMO_AS_OF + timedelta(hours=2))
+    corrected = on_spark.execute("""select post_key from social_inbox where intent <> 'complaint'
+                                    order by post_key limit 1""").fetchall()[0][0]
+    for con in (duck, on_spark):
+        corrections.correct(con, corrected, "intent", "complaint", "agent@test")
     rebuild_both(stores, spark, DEMO_AS_OF + timedelta(hours=3))
-    for table in COMPARED + ID_TABLES + ("possible_duplicates",):
+    for table in COMPARED + ID_TABLES + ("possible_duplicates", "social_inbox"):
         assert differences(stores, table) == (0, 0), table
+    # the correction is in the Spark build's inbox, and the build holds it (the next refresh has nothing to redo)
+    assert on_spark.execute("select intent from social_inbox where post_key = ?", [corrected]).fetchall() \
+        == [("complaint",)]
+    assert not corrections.pending(on_spark)
     # and on the Spark build itself: merged, split out, erased
     lookup = dict(on_spark.execute("select requested_id, customer_id from customer_id_lookup").fetchall())
     assert lookup[first] == lookup[second]
@@ -127,6 +158,35 @@ def test_a_spark_build_honours_staff_decisions_and_an_erasure(stores, spark):
     assert erased not in lookup
     assert on_spark.execute("select count(*) from customer_profiles where customer_id = ?", [erased]).fetchall() \
         == [(0,)]
+
+
+def reading_by_length(request):
+    """A fake LLM on 127.0.0.1: reads each post by its length, so its sentiment differs from the learned model's."""
+    readings = [("question", ("positive", "neutral", "negative")[len(p["text"]) % 3], "low", "")
+                for p in posts_of(request)]
+    return chat_reply(json.dumps({"posts": [
+        {"id": p["id"], "intent": i, "sentiment": s, "urgency": u, "urgency_reason": r}
+        for p, (i, s, u, r) in zip(posts_of(request), readings, strict=True)]}))
+
+
+def test_the_llm_providers_readings_reach_the_models_alike_on_both_engines(stores, spark, httpserver, tmp_path,
+                                                                           monkeypatch):
+    httpserver.expect_request("/v1/chat/completions", method="POST").respond_with_handler(reading_by_length)
+    settings_file(tmp_path, monkeypatch, httpserver.url_for("/v1"), batch_size=50)
+    rebuild_both(stores, spark, DEMO_AS_OF + timedelta(hours=4))
+    for table in COMPARED + ("sentiment_scores", "post_classifications", "social_inbox"):
+        assert differences(stores, table) == (0, 0), table
+    # not vacuously: the provider read the posts in the Spark build, and its sentiment is in the models
+    on_spark = stores["spark"]
+    by_llm = on_spark.execute("""select count(*) from post_classifications c
+                                 join sentiment_scorer s on c.rules_version = s.version
+                                 where c.classified_by = 'llm'""").fetchall()[0][0]
+    assert by_llm > 100
+    shown = on_spark.execute("""select distinct sentiment from customer_timeline
+                                where kind = 'social_post' and author_type = 'customer'""").fetchall()
+    assert {value for (value,) in shown} <= {0.6, 0.0, -0.6}
+    assert on_spark.execute("select max(version) from sentiment_scorer").fetchall()[0][0].endswith(
+        f"+llm:fake-7b:{PROMPT_VERSION}")
 
 
 # pairs where another Jaro-Winkler parts from DuckDB's: splink's jar scores "baker"/"barker" under 0.88 (DuckDB:

@@ -1,18 +1,20 @@
 """A full build on Spark: the store's raw and state tables go out as Parquet, staging → identity → marts run on
 Spark from the same model files and the same identity SQL as the DuckDB build, and the results come back into the
-store in one transaction (readers see the old models or the new ones, never half).
+store in one transaction (readers see the old models or the new ones, never half). Around it, the steps both
+engines share (models.build): the build's row and id, the point-read documents retired and published again, the
+LLM provider asked about the new posts.
 
 The Python steps run on Spark too: phone numbers and sentiment as vectorised pandas UDFs (one call per batch of
 distinct values), connected components as label propagation in Spark SQL, splink with its Spark backend and the
 same frozen parameters. The social inbox and ideas, which read staff's working state, run in the store after the
-import (models.inbox, models.ideas), as in a DuckDB build.
+import (models.build.finish_in_store), as in a DuckDB build.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,6 +22,9 @@ from models.engines.dialect import to_spark, to_spark_expression
 from models.engines.spark_engine import SparkEngine
 from models.sql import MODELS_DIR, model_files
 from store import Connection, has_table, quote_literal, transaction
+
+if TYPE_CHECKING:
+    from models.build import BuildReport
 
 # what the build reads from the store: the raw tables and the state a build carries forward
 STORE_INPUTS = ("raw_customers", "raw_purchases", "raw_tickets", "raw_ticket_comments", "raw_social_posts",
@@ -35,47 +40,56 @@ IDENTITY_TABLES = ("identity_records", "identity_ambiguous_keys", "identity_node
 MAX_ROUNDS = 200
 
 
-def build_on_spark(con: Connection, engine: SparkEngine, now: datetime | None = None, step=None) -> dict:
-    """Build every model on Spark and import it into the store; return the seconds each step took."""
-    from models.build import LOOKUP_TABLES, MARTS, MODEL_VERSION, index_lookups
-    from models.ideas import build_ideas
-    from models.inbox import build_social_inbox
-    from models.phones import default_region
+def build_on_spark(con: Connection, engine: SparkEngine, now: datetime | None = None, step=None) -> BuildReport:
+    """Build every model on Spark and import it into the store, in one transaction, then publish the point-read
+    documents as a DuckDB build does; return the build's report (models.build.BuildReport: each step's seconds)."""
+    from models.build import (
+        LOOKUP_TABLES,
+        BuildReport,  # noqa: F811 (at run time: the module is imported here, not at the top)
+        documents_replaced,
+        finish_in_store,
+        index_lookups,
+        timed,
+        write_build_row,
+    )
 
     now = now or datetime.now(UTC).replace(tzinfo=None)
-    seconds: dict[str, float] = {}
+    report = BuildReport(announce=step)
+    # one transaction from the export on: the LLM's cache and the import either both land or neither does
+    with documents_replaced(con, report), transaction(con):
+        new_ids = compute_on_spark(con, engine, now, report)
+        timed(report, "import", import_models, con, engine, new_ids)
+        write_build_row(con, now, full_built_at=now)
+        timed(report, "indexes", index_lookups, con, LOOKUP_TABLES)
+        finish_in_store(con, now, report)
+    return report
 
-    def timed(name, function, *args):
-        if step:
-            step(name)
-        started = time.perf_counter()
-        result = function(*args)
-        seconds[name] = time.perf_counter() - started
-        return result
 
-    timed("export", engine.export_from_store, con, list(STORE_INPUTS))
+def compute_on_spark(con: Connection, engine: SparkEngine, now: datetime, report) -> int:
+    """Staging, identity, sentiment and the marts on Spark, from the store's raw and state tables (exported as
+    Parquet); the LLM, if one is configured, is asked about the staged posts from here, as in a DuckDB build.
+    Returns how many new customer ids identity issued."""
+    from models.build import MARTS, timed
+    from models.classify import RULES_VERSION
+    from models.llm.apply import forget_fallbacks_of_provider
+    from models.phones import default_region
+
+    # the posts the LLM could not answer last time are asked again, as a full DuckDB build does: their readings
+    # are forgotten before the scores go out to Spark
+    forget_fallbacks_of_provider(con, RULES_VERSION)
+    timed(report, "export", engine.export_from_store, con, list(STORE_INPUTS))
     next_id = next_customer_id(con)
-    timed("phones", read_phones, engine, default_region())
-    timed("company", write_company_accounts, engine)
+    timed(report, "phones", read_phones, engine, default_region())
+    timed(report, "company", write_company_accounts, engine)
     register_name_parser(engine)
-    timed("staging", run_layer, engine, "staging")
-    new_ids = timed("identity", resolve_identities, engine, now, next_id)
-    timed("sentiment", score_texts, engine, current_scores(con))
+    timed(report, "staging", run_layer, engine, "staging")
+    new_ids = timed(report, "identity", resolve_identities, engine, now, next_id)
+    answered = timed(report, "llm", ask_about_staged_posts, con, engine)
+    timed(report, "sentiment", score_texts, engine, current_scores(con), answered)
     # the marts read the build's time (a customer's 90-day sentiment): the row the import writes to the store
     engine.create_table("model_build", f"select {timestamp_sql(now)} as built_at")
-    timed("marts", run_marts, engine, MARTS)
-    with transaction(con):
-        timed("import", import_models, con, engine, new_ids, now)
-        con.execute("""create or replace table model_build as
-                       select $now::timestamp as built_at, $v as model_version,
-                              (select coalesce(max(load_id), 0) from load_log
-                               where outcome = 'ok' and (inserted > 0 or updated > 0)) as loaded_through,
-                              $now::timestamp as full_built_at, $region as phone_region""",
-                    {"now": now, "v": MODEL_VERSION, "region": default_region()})
-        timed("indexes", index_lookups, con, LOOKUP_TABLES)
-        timed("social inbox", build_social_inbox, con, now, False)
-        timed("ideas", build_ideas, con)
-    return seconds
+    timed(report, "marts", run_marts, engine, MARTS)
+    return new_ids
 
 
 def run_layer(engine: SparkEngine, layer: str) -> None:
@@ -134,20 +148,40 @@ def write_company_accounts(engine: SparkEngine) -> None:
 
 
 def current_scores(con: Connection) -> bool:
-    """Whether the store's sentiment scores are the classifier's in use (else every text is scored again)."""
+    """Whether the store's sentiment scores are those of the classifier in use, the LLM provider's suffix included
+    (else every text is scored again, as models.sentiment.forget_other_scorers decides in a DuckDB build)."""
     from models.classify import RULES_VERSION
+    from models.llm.apply import with_llm
 
     if not has_table(con, "sentiment_scorer"):
         return False
-    return con.execute("select max(version) from sentiment_scorer").fetchall()[0][0] == RULES_VERSION
+    return con.execute("select max(version) from sentiment_scorer").fetchall()[0][0] == with_llm(RULES_VERSION)
 
 
-def score_texts(engine: SparkEngine, keep_scores: bool) -> None:
-    """sentiment_scores: the store's scores, and the texts it has not scored read by the classifier in a pandas
-    UDF (models.classify.sentiment_scores, one batch of texts per call)."""
-    from pyspark.sql.functions import col, md5, pandas_udf
+def ask_about_staged_posts(con: Connection, engine: SparkEngine) -> bool:
+    """The LLM step of a build (models.llm.apply.ask_llm) over the posts Spark staged; its answers go to Spark as
+    `_llm_answers` for the sentiment step, and stay in the store for the inbox's classification. Whether a
+    provider is configured (False: the learned model reads every text)."""
+    from models.classify import RULES_VERSION
+    from models.llm.apply import ask_llm
+
+    posts = f"""select distinct text from read_parquet({parquet(engine, 'stg_social_posts')})
+                where not is_from_company and text is not null"""
+    # fallbacks were forgotten before the export (compute_on_spark)
+    if ask_llm(con, RULES_VERSION, retry_fallbacks=False, posts=posts) is None:
+        return False
+    engine.export_from_store(con, ["_llm_answers"])
+    return True
+
+
+def score_texts(engine: SparkEngine, keep_scores: bool, answered: bool = False) -> None:
+    """sentiment_scores: the store's scores, and the texts it has not scored: the LLM's sentiment for a post it
+    answered in this build (`answered`: `_llm_answers` is there), else the classifier's, in a pandas UDF
+    (models.classify.sentiment_scores, one batch of texts per call), as models.sentiment.scores_of."""
+    from pyspark.sql.functions import col, create_map, lit, md5, pandas_udf
 
     from models.classify import sentiment_scores
+    from models.llm.apply import SENTIMENT_SCORES
     from models.sentiment import CUSTOMER_TEXTS
 
     @pandas_udf("double")
@@ -157,8 +191,16 @@ def score_texts(engine: SparkEngine, keep_scores: bool) -> None:
     scorer = engine.spark.sql("select * from sentiment_scores")
     kept = scorer if keep_scores else scorer.limit(0)
     new = engine.spark.sql(to_spark(f"select distinct text from ({CUSTOMER_TEXTS}) as t(text) where text is not null"))
-    new = new.join(kept, md5(col("text")) == col("text_hash"), "left_anti")
-    scored = new.select(md5(col("text")).alias("text_hash"), compound(col("text")).alias("compound"))
+    new = new.join(kept, md5(col("text")) == col("text_hash"), "left_anti").select(
+        "text", md5(col("text")).alias("text_hash"))
+    if answered:
+        score_of = create_map(*[lit(v) for pair in SENTIMENT_SCORES.items() for v in pair])
+        answers = engine.spark.sql("select text_hash, sentiment from _llm_answers")
+        by_llm = new.join(answers, "text_hash").select("text_hash", score_of[col("sentiment")].alias("compound"))
+        new = new.join(answers, "text_hash", "left_anti")
+    scored = new.select("text_hash", compound(col("text")).alias("compound"))
+    if answered:
+        scored = scored.unionByName(by_llm)
     engine.save("sentiment_scores_next", kept.unionByName(scored))
     engine.spark.sql("select * from sentiment_scores_next").createOrReplaceTempView("sentiment_scores")
 
@@ -331,17 +373,18 @@ def next_customer_id(con: Connection) -> int:
     return start if last is None else last + 1
 
 
-def import_models(con: Connection, engine: SparkEngine, new_ids: int, now: datetime) -> None:
+def import_models(con: Connection, engine: SparkEngine, new_ids: int) -> None:
     """Every model table from Spark's Parquet, the new customer ids and redirects, and the id sequence moved past
     the ids issued (in the caller's transaction)."""
     from models.build import MARTS
+    from models.classify import RULES_VERSION
+    from models.llm.apply import with_llm
 
     engine.import_into_store(con, ["company_accounts", *STAGING, *IDENTITY_TABLES, *MARTS])
     con.execute("delete from phone_numbers")
     con.execute(f"insert into phone_numbers by name select * from read_parquet({parquet(engine, 'phone_numbers')})")
-    from models.classify import RULES_VERSION
-
-    con.execute("create or replace table sentiment_scorer as select $v as version", {"v": RULES_VERSION})
+    con.execute("create or replace table sentiment_scorer as select $v as version",
+                {"v": with_llm(RULES_VERSION)})
     con.execute("delete from sentiment_scores")
     con.execute(f"insert into sentiment_scores by name "
                 f"select * from read_parquet({parquet(engine, 'sentiment_scores_next')})")

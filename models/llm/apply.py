@@ -58,10 +58,12 @@ def with_llm(version: str) -> str:
 
 
 def ask_llm(con: Connection, base_version: str, retry_fallbacks: bool, settings: LLMSettings | None = None,
-            clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> LLMRun | None:
+            clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+            posts: str = CUSTOMER_POSTS) -> LLMRun | None:
     """Answers for the posts not yet classified (under the learned model's `base_version` with the provider's
     suffix) into `_llm_answers`, from the cache or the provider; with `retry_fallbacks` (a full build), the posts
-    that fell back last time are asked again. None when the provider is off."""
+    that fell back last time are asked again. `posts`: the SQL of the distinct post texts (the staged posts; a Spark
+    build's are Parquet files). None when the provider is off."""
     con.execute("drop table if exists _llm_answers")
     if settings is None:
         settings, problem = configured()
@@ -73,7 +75,7 @@ def ask_llm(con: Connection, base_version: str, retry_fallbacks: bool, settings:
     if retry_fallbacks:
         forget_fallbacks(con, version)
     con.execute(f"""create or replace temp table _llm_wanted as
-                    select md5(text) as text_hash, text from ({CUSTOMER_POSTS})
+                    select md5(text) as text_hash, text from ({posts})
                     where md5(text) not in (select text_hash from post_classifications where rules_version = $v)""",
                 {"v": version})
     run = LLMRun(settings.provider, settings.model)
@@ -136,6 +138,14 @@ def keep(con: Connection, settings: LLMSettings, answers: dict[str, Answer]) -> 
     con.execute("""insert or replace into llm_classifications
                    select md5(text) as text_hash, * exclude (text) from _llm_new""")
     con.unregister("_llm_new")
+
+
+def forget_fallbacks_of_provider(con: Connection, base_version: str) -> None:
+    """forget_fallbacks for the configured provider, if any: ask_llm's `retry_fallbacks` done ahead of it, for a
+    build that reads the store's scores before it can ask (a Spark build exports them first)."""
+    settings, _ = configured()
+    if settings is not None:
+        forget_fallbacks(con, base_version + version_suffix(settings))
 
 
 def forget_fallbacks(con: Connection, version: str) -> None:
