@@ -17,7 +17,7 @@ import pytest
 import store
 from connectors.demo import load_demo
 from connectors.loader import load_file
-from models import corrections
+from models import corrections, inbox
 from models.build import build
 from models.engines.spark_build import build_on_spark
 from models.engines.spark_engine import SparkEngine, spark_session
@@ -33,6 +33,8 @@ from tests.test_served import differences as pages_differing
 
 COMPARED = ("customer_sources", "customer_profiles", "customer_timeline")
 ID_TABLES = ("customer_ids", "customer_id_redirects", "customer_id_lookup")
+# read by the classifier on Spark (sentiment, the posts' intents), routed in the store
+CLASSIFIED = ("sentiment_scores", "post_classifications", "social_inbox")
 
 
 @pytest.fixture(scope="module")
@@ -79,12 +81,13 @@ def rebuild_both(stores, spark, now: datetime) -> None:
 
 
 def test_both_engines_build_identical_models(stores):
-    for table in COMPARED + ID_TABLES:
+    for table in COMPARED + ID_TABLES + CLASSIFIED:
         assert differences(stores, table) == (0, 0), table
     # not vacuously: the demo's identity has every kind of link
     methods = {m for (m,) in stores["spark"].execute("select distinct link_method from customer_sources").fetchall()}
     assert {"key", "probabilistic", "single"} <= methods
     assert stores["spark"].execute("select count(*) from customer_timeline").fetchall()[0][0] > 1000
+    assert stores["spark"].execute("select count(*) from post_classifications").fetchall()[0][0] > 100
 
 
 def test_a_spark_build_publishes_the_documents_pages_read(stores):
@@ -161,30 +164,42 @@ def test_a_spark_build_honours_staff_decisions_corrections_and_an_erasure(stores
 
 
 def reading_by_length(request):
-    """A fake LLM on 127.0.0.1: reads each post by its length, so its sentiment differs from the learned model's."""
-    readings = [("question", ("positive", "neutral", "negative")[len(p["text"]) % 3], "low", "")
-                for p in posts_of(request)]
+    """A fake LLM on 127.0.0.1: reads each post by its length, so its sentiment differs from the learned model's;
+    it leaves out the posts whose length is a multiple of 5 (the learned model reads those: fallbacks)."""
+    readings = [(p["id"], "question", ("positive", "neutral", "negative")[len(p["text"]) % 3])
+                for p in posts_of(request) if len(p["text"]) % 5]
     return chat_reply(json.dumps({"posts": [
-        {"id": p["id"], "intent": i, "sentiment": s, "urgency": u, "urgency_reason": r}
-        for p, (i, s, u, r) in zip(posts_of(request), readings, strict=True)]}))
+        {"id": i, "intent": intent, "sentiment": s, "urgency": "low", "urgency_reason": ""}
+        for i, intent, s in readings]}))
 
 
 def test_the_llm_providers_readings_reach_the_models_alike_on_both_engines(stores, spark, httpserver, tmp_path,
                                                                            monkeypatch):
     httpserver.expect_request("/v1/chat/completions", method="POST").respond_with_handler(reading_by_length)
     settings_file(tmp_path, monkeypatch, httpserver.url_for("/v1"), batch_size=50)
-    rebuild_both(stores, spark, DEMO_AS_OF + timedelta(hours=4))
-    for table in COMPARED + ("sentiment_scores", "post_classifications", "social_inbox"):
+    now = DEMO_AS_OF + timedelta(hours=4)
+    build(stores["duckdb"], now)
+    # on Spark the learned model reads the posts the LLM left out; the store only takes the LLM's answers
+    asked_in_store, classify_many = [], inbox.classify_many
+
+    def recording(texts):
+        asked_in_store.extend(texts)
+        return classify_many(texts)
+
+    monkeypatch.setattr(inbox, "classify_many", recording)
+    build_on_spark(stores["spark"], SparkEngine(spark, stores["folder"] / "work"), now)
+    assert asked_in_store == []
+    for table in COMPARED + CLASSIFIED:
         assert differences(stores, table) == (0, 0), table
-    # not vacuously: the provider read the posts in the Spark build, and its sentiment is in the models
+    # not vacuously: the provider read most posts, the learned model the others, and the LLM's sentiment is in
+    # the models
     on_spark = stores["spark"]
-    by_llm = on_spark.execute("""select count(*) from post_classifications c
-                                 join sentiment_scorer s on c.rules_version = s.version
-                                 where c.classified_by = 'llm'""").fetchall()[0][0]
-    assert by_llm > 100
-    shown = on_spark.execute("""select distinct sentiment from customer_timeline
-                                where kind = 'social_post' and author_type = 'customer'""").fetchall()
-    assert {value for (value,) in shown} <= {0.6, 0.0, -0.6}
+    by = dict(on_spark.execute("""select classified_by, count(*) from post_classifications c
+                                  join sentiment_scorer s on c.rules_version = s.version group by all""").fetchall())
+    assert by.get("llm", 0) > 100 and by.get("fallback", 0) > 10 and "model" not in by
+    assert on_spark.execute("""select count(*) from customer_timeline t
+                               join post_classifications c on c.text_hash = md5(t.body) and c.classified_by = 'llm'
+                               where t.sentiment not in (0.6, 0.0, -0.6)""").fetchall() == [(0,)]
     assert on_spark.execute("select max(version) from sentiment_scorer").fetchall()[0][0].endswith(
         f"+llm:fake-7b:{PROMPT_VERSION}")
 

@@ -4,10 +4,10 @@ store in one transaction (readers see the old models or the new ones, never half
 engines share (models.build): the build's row and id, the point-read documents retired and published again, the
 LLM provider asked about the new posts.
 
-The Python steps run on Spark too: phone numbers and sentiment as vectorised pandas UDFs (one call per batch of
-distinct values), connected components as label propagation in Spark SQL, splink with its Spark backend and the
-same frozen parameters. The social inbox and ideas, which read staff's working state, run in the store after the
-import (models.build.finish_in_store), as in a DuckDB build.
+The Python steps run on Spark too: phone numbers, sentiment and the posts' classification as vectorised pandas
+UDFs (one call per batch of distinct values), connected components as label propagation in Spark SQL, splink with
+its Spark backend and the same frozen parameters. The social inbox's routing and ideas, which read staff's working
+state, run in the store after the import (models.build.finish_in_store), as in a DuckDB build.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 # what the build reads from the store: the raw tables and the state a build carries forward
 STORE_INPUTS = ("raw_customers", "raw_purchases", "raw_tickets", "raw_ticket_comments", "raw_social_posts",
                 "customer_ids", "customer_id_redirects", "identity_decisions", "sentiment_scores",
-                "current_corrections")
+                "post_classifications", "current_corrections")
 STAGING = tuple(p.stem for p in model_files("staging"))
 IDENTITY_TABLES = ("identity_records", "identity_ambiguous_keys", "identity_node_keys", "identity_family_links",
                    "identity_components", "identity_candidates", "identity_matches", "identity_scored_candidates",
@@ -89,6 +89,7 @@ def compute_on_spark(con: Connection, engine: SparkEngine, now: datetime, report
     # the marts read the build's time (a customer's 90-day sentiment): the row the import writes to the store
     engine.create_table("model_build", f"select {timestamp_sql(now)} as built_at")
     timed(report, "marts", run_marts, engine, MARTS)
+    timed(report, "classification", classify_posts, engine, answered)
     return new_ids
 
 
@@ -203,6 +204,38 @@ def score_texts(engine: SparkEngine, keep_scores: bool, answered: bool = False) 
         scored = scored.unionByName(by_llm)
     engine.save("sentiment_scores_next", kept.unionByName(scored))
     engine.spark.sql("select * from sentiment_scores_next").createOrReplaceTempView("sentiment_scores")
+
+
+def classify_posts(engine: SparkEngine, answered: bool) -> None:
+    """post_classifications_new: the learned model's reading (models.classify.classify_many in a pandas UDF, one
+    batch of texts per call) of each distinct customer post text on the built timeline that has none under the
+    classifier in use, and that the LLM did not answer in this build (the store reads those from its answers:
+    models.inbox.classify_new_texts, which then finds nothing else to classify)."""
+    from pyspark.sql.functions import col, lit, md5, pandas_udf
+
+    from models.classify import RULES_VERSION, classify_many
+    from models.llm.apply import with_llm
+
+    @pandas_udf("intent string, urgency string, explanation string, urgency_reason string")
+    def reading(texts: pd.Series) -> pd.DataFrame:
+        found = classify_many(list(texts))
+        return pd.DataFrame({"intent": [c.intent for c in found], "urgency": [c.urgency for c in found],
+                             "explanation": [c.explanation for c in found],
+                             "urgency_reason": [c.urgency_reason for c in found]})
+
+    version = with_llm(RULES_VERSION)
+    posts = engine.spark.sql("""select distinct coalesce(body, '') as text from customer_timeline
+                                where kind = 'social_post' and author_type = 'customer'""")
+    posts = posts.withColumn("text_hash", md5(col("text")))
+    held = engine.spark.table("post_classifications").where(col("rules_version") == lit(version)).select("text_hash")
+    posts = posts.join(held, "text_hash", "left_anti")
+    if answered:
+        posts = posts.join(engine.spark.sql("select text_hash from _llm_answers"), "text_hash", "left_anti")
+    read = posts.withColumn("reading", reading(col("text")))
+    engine.save("post_classifications_new", read.select(
+        "text_hash", lit(version).alias("rules_version"), "reading.intent", "reading.urgency",
+        "reading.explanation", "reading.urgency_reason",
+        lit("fallback" if answered else "model").alias("classified_by")))
 
 
 # --- identity --------------------------------------------------------------------------------------------------
@@ -388,6 +421,8 @@ def import_models(con: Connection, engine: SparkEngine, new_ids: int) -> None:
     con.execute("delete from sentiment_scores")
     con.execute(f"insert into sentiment_scores by name "
                 f"select * from read_parquet({parquet(engine, 'sentiment_scores_next')})")
+    con.execute(f"insert into post_classifications by name "
+                f"select * from read_parquet({parquet(engine, 'post_classifications_new')})")
     con.execute(f"""insert into customer_ids by name
                     select * from read_parquet({parquet(engine, '_new_customer_ids')})""")
     con.execute("delete from customer_id_redirects")
