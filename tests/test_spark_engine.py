@@ -189,6 +189,10 @@ def test_the_llm_providers_readings_reach_the_models_alike_on_both_engines(store
     monkeypatch.setattr(inbox, "classify_many", recording)
     build_on_spark(stores["spark"], SparkEngine(spark, stores["folder"] / "work"), now)
     assert asked_in_store == []
+    # each store asked the provider itself: what it answered and what fell back must match before the models can
+    runs = [con.execute("""select classified + cached, fallbacks, last_error from llm_runs
+                           order by run_at desc limit 1""").fetchall() for con in (stores["duckdb"], stores["spark"])]
+    assert runs[0] == runs[1]
     for table in COMPARED + CLASSIFIED:
         assert differences(stores, table) == (0, 0), table
     # not vacuously: the provider read most posts, the learned model the others, and the LLM's sentiment is in
