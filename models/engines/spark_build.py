@@ -21,7 +21,7 @@ import pandas as pd
 from models.engines.dialect import to_spark, to_spark_expression
 from models.engines.spark_engine import SparkEngine
 from models.sql import MODELS_DIR, model_files
-from store import Connection, has_table, quote_literal, transaction
+from store import Connection, quote_literal, transaction
 
 if TYPE_CHECKING:
     from models.build import BuildReport
@@ -69,7 +69,7 @@ def compute_on_spark(con: Connection, engine: SparkEngine, now: datetime, report
     """Staging, identity, sentiment and the marts on Spark, from the store's raw and state tables (exported as
     Parquet); the LLM, if one is configured, is asked about the staged posts from here, as in a DuckDB build.
     Returns how many new customer ids identity issued."""
-    from models.build import MARTS, timed
+    from models.build import MARTS, scored_by_another_classifier, timed
     from models.classify import RULES_VERSION
     from models.llm.apply import forget_fallbacks_of_provider
     from models.phones import default_region
@@ -85,7 +85,7 @@ def compute_on_spark(con: Connection, engine: SparkEngine, now: datetime, report
     timed(report, "staging", run_layer, engine, "staging")
     new_ids = timed(report, "identity", resolve_identities, engine, now, next_id)
     answered = timed(report, "llm", ask_about_staged_posts, con, engine)
-    timed(report, "sentiment", score_texts, engine, current_scores(con), answered)
+    timed(report, "sentiment", score_texts, engine, not scored_by_another_classifier(con), answered)
     # the marts read the build's time (a customer's 90-day sentiment): the row the import writes to the store
     engine.create_table("model_build", f"select {timestamp_sql(now)} as built_at")
     timed(report, "marts", run_marts, engine, MARTS)
@@ -146,17 +146,6 @@ def write_company_accounts(engine: SparkEngine) -> None:
     rows = sorted({(network, h.lower().lstrip("@").split("@")[0]) for network, hs in company.handles.items()
                    for h in hs})
     engine.save("company_accounts", engine.spark.createDataFrame(rows, "network string, handle string"))
-
-
-def current_scores(con: Connection) -> bool:
-    """Whether the store's sentiment scores are those of the classifier in use, the LLM provider's suffix included
-    (else every text is scored again, as models.sentiment.forget_other_scorers decides in a DuckDB build)."""
-    from models.classify import RULES_VERSION
-    from models.llm.apply import with_llm
-
-    if not has_table(con, "sentiment_scorer"):
-        return False
-    return con.execute("select max(version) from sentiment_scorer").fetchall()[0][0] == with_llm(RULES_VERSION)
 
 
 def ask_about_staged_posts(con: Connection, engine: SparkEngine) -> bool:
