@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 import store
+from bench.memory import measured
 from bench.scale_data import NOW, add_days_load, generate
 from bench.scale_engines import EVENTS, Pandas, Rapport, Sqlite
 from models.build import build, refresh
@@ -365,10 +366,10 @@ def build_store(db: Path, opts, say: Callable[[str], None]) -> store.Connection:
     counts, generated = timed(generate, con, opts.customers, opts.events_per_customer)
     say(f"Rapport scale benchmark: {opts.customers:,} people, ~{opts.events_per_customer:g} events each "
         f"({sum(counts.values()):,} raw rows generated in {generated:.1f} s)")
-    report, built = timed(build, con, NOW)
+    report, built, peak = measured(build, con, NOW)
     say(f"model: {report.customers:,} customers, {report.events:,} timeline events")
     steps = ", ".join(f"{name} {secs:.1f}" for name, secs in report.seconds.items())
-    say(f"build {built:.1f} s ({steps})   goal <= {BUILD_GOAL:g} s at 1M/20M: "
+    say(f"build {built:.1f} s ({steps}), peak memory {peak / 2**30:.2f} GiB   goal <= {BUILD_GOAL:g} s at 1M/20M: "
         f"{'ok' if built <= BUILD_GOAL else 'MISS'}")
     return con
 
