@@ -16,7 +16,7 @@ from models.ideas import build_ideas
 from models.identity.resolve import resolve_identities
 from models.inbox import build_social_inbox
 from models.increments import remember_previous_build, stage_changes, touch_customers, update_marts
-from models.llm.apply import ask_llm, with_llm
+from models.llm.apply import ask_llm, settings_pinned, with_llm
 from models.names import register_name_parser
 from models.phones import default_region, refresh_phone_numbers
 from models.sentiment import score_new_texts
@@ -77,7 +77,7 @@ def build(con: Connection, now: datetime | None = None, changed_since: int | Non
     """
     now = now or datetime.now(UTC).replace(tzinfo=None)
     report = BuildReport(announce=step)
-    with documents_replaced(con, report):
+    with settings_pinned(), documents_replaced(con, report):
         build_models(con, now, changed_since, identity_changed, report)
     return report
 
@@ -194,6 +194,12 @@ def refresh(con: Connection, now: datetime | None = None, decided: bool = False,
     follow_model_file()
     if retrain:
         retrain_if_due(con, now)
+    with settings_pinned():  # the LLM settings that decide whether to build whole are those the build uses
+        return refresh_with(con, now, decided, step)
+
+
+def refresh_with(con: Connection, now: datetime, decided: bool, step: Callable[[str], None] | None) -> Refresh:
+    """refresh()'s choice of build (whole, incremental, none) and the build."""
     if needs_full_build(con):
         return Refresh(build(con, now, step=step))
     built_at, loaded_through, newest = con.execute(

@@ -15,7 +15,7 @@ import store
 from models import classify
 from models.build import build
 from models.llm.apply import LLMRun, ask_all
-from models.llm.client import Endpoint, TokenBucket
+from models.llm.client import PROMPT_VERSION, Endpoint, TokenBucket
 from models.llm.settings import LLMConfigError, LLMSettings, load_llm_settings
 from tests.conftest import rows, snapshot
 from tests.model_fixtures import NOW, load_world
@@ -184,6 +184,63 @@ def test_endpoint_down_the_build_completes_with_the_learned_model_and_shows_the_
     build(con, NOW)
     assert {by for *_, by in intents(con).values()} == {"llm"} and last_run(con)[:3] == (2, 0, 0)
     con.close()
+
+
+def test_answers_paid_for_stay_when_the_build_fails_after_asking(db_file, httpserver, tmp_path, monkeypatch):
+    import models.build
+    import models.sentiment
+
+    httpserver.expect_request("/v1/chat/completions").respond_with_handler(answering)
+    monkeypatch.setenv("RAPPORT_LLM_FILE", str(tmp_path / "absent.toml"))
+    con = store.connect(db_file)
+    load_world(con, tmp_path)
+    build(con, NOW)  # without a provider
+    before = snapshot(con)
+
+    def broken(_con):
+        raise RuntimeError("the sentiment step failed")
+
+    settings_file(tmp_path, monkeypatch, httpserver.url_for("/v1"))  # the provider turned on
+    monkeypatch.setattr(models.build, "score_new_texts", broken)
+    with pytest.raises(RuntimeError, match="sentiment step failed"):
+        build(con, NOW)
+    assert len(httpserver.log) == 1  # the failed build asked the provider
+    # the store is as it was, apart from the answers just paid for
+    kept = rows(con, "select model, intent from llm_classifications order by intent")
+    assert kept == [("fake-7b", "complaint"), ("fake-7b", "idea")]
+    assert {t: v for t, v in snapshot(con).items() if t != "llm_classifications"} == \
+        {t: v for t, v in before.items() if t != "llm_classifications"}
+    con.close()
+    # a new connection finds them (they were committed, not held by the failed build's connection)
+    monkeypatch.setattr(models.build, "score_new_texts", models.sentiment.score_new_texts)
+    con = store.connect(db_file)
+    build(con, NOW)
+    assert len(httpserver.log) == 1 and last_run(con) == (0, 2, 0, 0, "")  # both from the cache
+    assert intents(con) == {"Love my new tent, best purchase ever!": ("idea", "high", "deadline", "llm"),
+                            "Is the Alpine stove any good?": ("complaint", "normal", "", "llm")}
+    con.close()
+
+
+def test_an_edit_to_the_settings_during_a_build_counts_from_the_next_build(world, httpserver, tmp_path,
+                                                                           monkeypatch):
+    httpserver.expect_request("/v1/chat/completions").respond_with_handler(answering)
+    settings_file(tmp_path, monkeypatch, httpserver.url_for("/v1"))
+    settings = tmp_path / "llm.toml"
+
+    def turn_off_after_asking(step: str) -> None:
+        if step == "sentiment":  # the LLM was asked; the sentiment, inbox and ideas steps are still to come
+            settings.unlink()
+
+    build(world, NOW, step=turn_off_after_asking)
+    # every step filed what it classified under the version the build began with
+    pinned = f"{classify.RULES_VERSION}+llm:fake-7b:{PROMPT_VERSION}"
+    assert rows(world, "select distinct rules_version from post_classifications") == [(pinned,)]
+    assert rows(world, "select version from sentiment_scorer") == [(pinned,)]
+    assert {by for *_, by in intents(world).values()} == {"llm"}
+    # the next build reads the file as it is now: no provider, every post read again by the learned model
+    build(world, NOW)
+    assert {by for *_, by in intents(world).values()} == {"model"}
+    assert "+llm" not in rows(world, "select version from sentiment_scorer")[0][0]
 
 
 @pytest.mark.parametrize("content, fallbacks", [

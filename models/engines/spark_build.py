@@ -52,11 +52,13 @@ def build_on_spark(con: Connection, engine: SparkEngine, now: datetime | None = 
         timed,
         write_build_row,
     )
+    from models.llm.apply import settings_pinned
 
     now = now or datetime.now(UTC).replace(tzinfo=None)
     report = BuildReport(announce=step)
-    # one transaction from the export on: the LLM's cache and the import either both land or neither does
-    with documents_replaced(con, report), transaction(con):
+    # one transaction from the export on: readers see the old models or the new (the LLM's answers are kept on
+    # their own as they come, models.llm.apply.keep: a build that fails does not throw away what was paid for)
+    with settings_pinned(), documents_replaced(con, report), transaction(con):
         new_ids = compute_on_spark(con, engine, now, report)
         timed(report, "import", import_models, con, engine, new_ids)
         write_build_row(con, now, full_built_at=now)

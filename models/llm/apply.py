@@ -7,7 +7,9 @@ budget is spent, the posts left go to the learned model at once."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,6 +24,9 @@ FAILURES_IN_A_ROW = 3  # then the endpoint is taken as down for the rest of the 
 SENTIMENT_SCORES = {"positive": 0.6, "neutral": 0.0, "negative": -0.6}
 # the customer post texts the sentiment and inbox steps classify (as models/sentiment.py and models/inbox.py read them)
 CUSTOMER_POSTS = "select distinct text from stg_social_posts where not is_from_company and text is not null"
+# the settings a build read when it began (settings_pinned): each step files what it classifies under the version
+# they give, so an edit to llm.toml while a build runs lands in the next build, not half-way through this one
+PINNED: ContextVar[tuple[LLMSettings | None, str] | None] = ContextVar("pinned_llm_settings", default=None)
 
 
 @dataclass
@@ -38,11 +43,30 @@ class LLMRun:
 
 
 def configured() -> tuple[LLMSettings | None, str]:
-    """The provider's settings (None: off) and, for a file that cannot be used, why (the build goes on without)."""
+    """The provider's settings (None: off) and, for a file that cannot be used, why (the build goes on without):
+    those the running build pinned, else the file's as it is now."""
+    return PINNED.get() or read_settings()
+
+
+def read_settings() -> tuple[LLMSettings | None, str]:
     try:
         return load_llm_settings(), ""
     except LLMConfigError as error:
         return None, str(error)
+
+
+@contextmanager
+def settings_pinned() -> Iterator[None]:
+    """Within it, configured() gives the settings read when it was entered (a build and the checks before it see
+    one provider, model and prompt); nested, the outermost reading holds."""
+    if PINNED.get() is not None:
+        yield
+        return
+    token = PINNED.set(read_settings())
+    try:
+        yield
+    finally:
+        PINNED.reset(token)
 
 
 def version_suffix(settings: LLMSettings | None) -> str:
@@ -90,10 +114,7 @@ def ask_llm(con: Connection, base_version: str, retry_fallbacks: bool, settings:
     keep(con, settings, answers)
     run.classified = len(answers)
     run.fallbacks = len(asking) - len(answers)
-    con.execute("""create temp table _llm_answers as
-                   select c.text_hash, c.intent, c.sentiment, c.urgency, c.urgency_reason
-                   from _llm_wanted a join llm_classifications c using (text_hash)
-                   where c.model = $m and c.prompt_version = $p""", {"m": settings.model, "p": PROMPT_VERSION})
+    hold_answers(con, settings, answers)
     con.execute("drop table _llm_wanted")
     record(con, run)
     return run
@@ -126,18 +147,40 @@ def ask_all(endpoint: Endpoint, texts: list[str], run: LLMRun, clock: Callable[[
 
 
 def keep(con: Connection, settings: LLMSettings, answers: dict[str, Answer]) -> None:
-    """Cache the answers (by text hash, model and prompt version)."""
+    """Cache the answers (by text hash, model and prompt version) in a transaction of their own, on a cursor,
+    committed at once: answers paid for stay when the build that asked for them fails (it rolls back all else),
+    and the next build takes them from the cache."""
     if not answers:
         return
+    side = con.cursor()
+    try:
+        side.register("_llm_new", answers_frame(settings, answers))
+        side.execute("""insert or replace into llm_classifications
+                        select md5(text) as text_hash, * exclude (text) from _llm_new""")
+    finally:
+        side.close()
+
+
+def answers_frame(settings: LLMSettings, answers: dict[str, Answer]) -> pd.DataFrame:
     now = datetime.now(UTC).replace(tzinfo=None)
-    frame = pd.DataFrame([(text, settings.model, PROMPT_VERSION, a.intent, a.sentiment, a.urgency, a.urgency_reason,
-                           now) for text, a in answers.items()],
-                         columns=["text", "model", "prompt_version", "intent", "sentiment", "urgency",
-                                  "urgency_reason", "answered_at"])
-    con.register("_llm_new", frame)
-    con.execute("""insert or replace into llm_classifications
-                   select md5(text) as text_hash, * exclude (text) from _llm_new""")
-    con.unregister("_llm_new")
+    return pd.DataFrame([(text, settings.model, PROMPT_VERSION, a.intent, a.sentiment, a.urgency, a.urgency_reason,
+                          now) for text, a in answers.items()],
+                        columns=["text", "model", "prompt_version", "intent", "sentiment", "urgency",
+                                 "urgency_reason", "answered_at"])
+
+
+def hold_answers(con: Connection, settings: LLMSettings, answers: dict[str, Answer]) -> None:
+    """`_llm_answers`: the wanted posts' answers, from the cache as this build's transaction sees it (the answers
+    kept on the side since are not in its snapshot) and from this build's new ones."""
+    con.execute("""create temp table _llm_answers as
+                   select c.text_hash, c.intent, c.sentiment, c.urgency, c.urgency_reason
+                   from _llm_wanted a join llm_classifications c using (text_hash)
+                   where c.model = $m and c.prompt_version = $p""", {"m": settings.model, "p": PROMPT_VERSION})
+    if answers:
+        con.register("_llm_new", answers_frame(settings, answers))
+        con.execute("""insert into _llm_answers
+                       select md5(text), intent, sentiment, urgency, urgency_reason from _llm_new""")
+        con.unregister("_llm_new")
 
 
 def forget_fallbacks_of_provider(con: Connection, base_version: str) -> None:
