@@ -297,6 +297,9 @@ def main(argv: list[str] | None = None) -> None:
     args.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                       help="spark: only the build, on Spark beside DuckDB (time, peak memory; bench/engines.py)")
     args.add_argument("--master", default="local[2]", help="the Spark master for --engine spark")
+    args.add_argument("--spark-only", action="store_true",
+                      help="with --engine spark: the Spark build alone (time, peak memory), without the DuckDB build "
+                           "beside it or the comparison: for a store larger than DuckDB builds, or a smaller heap")
     args.add_argument("--keep", type=Path, help="build the store at this path and keep it (e.g. for bench pages "
                                                 "--store); by default it is built in a temporary folder (with "
                                                 "--engine spark: a copy of the DuckDB-built store, kept at the end)")
