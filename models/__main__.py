@@ -73,10 +73,35 @@ def run_build(args: argparse.Namespace) -> int:
             summary = build_with_spark(con, args, reporter.step)
         else:
             summary = build(con, step=reporter.step).summary()
+    except Exception as error:
+        if not ran_out_of_memory(error):
+            raise
+        print(out_of_memory(con, error, args.engine), file=sys.stderr)
+        return 1
     finally:
         reporter.finish()
     print(summary)
     return 0
+
+
+def ran_out_of_memory(error: BaseException | None) -> bool:
+    """Whether DuckDB's out-of-memory error is `error` or what caused it (splink wraps the errors it meets)."""
+    while error is not None:
+        if isinstance(error, store.OutOfMemory):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def out_of_memory(con, error: Exception, engine: str) -> str:
+    """What a person does about a build that needed more memory than DuckDB may take: where it stopped, the
+    limit, and the two ways on (the failed build left the store as it was)."""
+    where = "; ".join(getattr(error, "__notes__", [])) or "a step the error does not name"
+    limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    spark = "" if engine == "spark" else ", or build on Spark (python -m models build --engine spark)"
+    return (f"error: the build ran out of memory ({where}) under DuckDB's limit of {limit}; the store is as it "
+            f"was. Give DuckDB more (RAPPORT_MEMORY_LIMIT, on a machine that has it){spark}. DuckDB said: "
+            f"{memory_message(error)}")
 
 
 def build_with_spark(con, args: argparse.Namespace, step) -> str:
@@ -95,6 +120,13 @@ def build_with_spark(con, args: argparse.Namespace, step) -> str:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
     return f"{report.summary()} on Spark"
+
+
+def memory_message(error: BaseException) -> str:
+    """DuckDB's own line about the memory it ran out of."""
+    while not isinstance(error, store.OutOfMemory):
+        error = error.__cause__ or error.__context__
+    return str(error).splitlines()[0]
 
 
 def run_train_identity(args: argparse.Namespace) -> int:

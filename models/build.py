@@ -258,6 +258,10 @@ def timed(report: BuildReport, step: str, function, *args):
     if report.announce:
         report.announce(step)
     started = time.perf_counter()
-    result = function(*args)
+    try:
+        result = function(*args)
+    except Exception as error:
+        error.add_note(f"build step: {step}")  # models.__main__ tells which step ran out of memory
+        raise
     report.seconds[step] = time.perf_counter() - started
     return result

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from store import Connection
+from store import Connection, Error
 
 MODELS_DIR = Path(__file__).resolve().parent
 
 
 def run_model(con: Connection, path: Path) -> None:
-    """(Re)create the table named after `path` from the select it holds."""
-    con.execute(f"create or replace table {path.stem} as\n{path.read_text()}")
+    """(Re)create the table named after `path` from the select it holds; an error says which model failed."""
+    try:
+        con.execute(f"create or replace table {path.stem} as\n{path.read_text()}")
+    except Error as error:
+        error.add_note(f"model: {path.relative_to(MODELS_DIR).as_posix()}")
+        raise
 
 
 def model_files(layer: str) -> list[Path]:

@@ -14,6 +14,8 @@ DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "rapport.duckdb"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 Connection = duckdb.DuckDBPyConnection
+Error = duckdb.Error  # what a statement raises: models name the step and model it came from on it (add_note)
+OutOfMemory = duckdb.OutOfMemoryException  # a step needed more than the memory limit, spilling what it could
 
 
 def db_path() -> Path:

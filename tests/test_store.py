@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 import store
@@ -68,3 +72,26 @@ def test_a_memory_limit_duckdb_cannot_read_is_said_plainly(db_file, monkeypatch)
     monkeypatch.setenv("RAPPORT_MEMORY_LIMIT", "lots")
     with pytest.raises(ValueError, match="RAPPORT_MEMORY_LIMIT='lots' is not a memory size"):
         store.connect(db_file)
+
+
+def test_a_build_that_outgrows_the_memory_limit_says_where_and_leaves_the_store_as_it_was(db_file):
+    from bench.scale_data import NOW, generate
+    from models.build import build
+    from tests.conftest import snapshot
+
+    con = store.connect(db_file)
+    generate(con, 5_000, 20)
+    build(con, NOW)
+    before = snapshot(con)
+    con.close()
+    env = {**os.environ, "RAPPORT_DB": str(db_file), "RAPPORT_MEMORY_LIMIT": "60MB"}
+    done = subprocess.run([sys.executable, "-m", "models", "build"], cwd=store.PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    said = done.stderr.strip().splitlines()[-1]
+    assert said.startswith("error: the build ran out of memory (") and "build step: " in said, done.stderr
+    assert "RAPPORT_MEMORY_LIMIT" in said and "--engine spark" in said and "Out of Memory Error" in said
+    assert "Traceback" not in done.stderr
+    con = store.connect(db_file)
+    assert snapshot(con) == before
+    con.close()

@@ -3,6 +3,7 @@ once (random-sampling u, EM on blocking rules) and frozen in parameters.json by 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -277,8 +278,12 @@ def score_pairs(con: duckdb.DuckDBPyConnection, candidates: str = "identity_cand
             if con.execute(f"select count(*) from {PREPARED_TABLE}").fetchall()[0][0] >= 2:
                 con.execute(f"insert into {output} {scored_pairs_sql(predict(con, [PREPARED_TABLE]))}")
         con.execute(f"create or replace table {SCORED_TABLE} as select * from {PREPARED_TABLE}")
-    finally:
-        drop_splink_tables(con)
+    except BaseException:
+        # the error raised stays the one to see: in the transaction it aborted, the rollback drops splink's tables
+        with contextlib.suppress(duckdb.Error):
+            drop_splink_tables(con)
+        raise
+    drop_splink_tables(con)
     return con.execute(f"select count(*) from {output}").fetchall()[0][0]
 
 
