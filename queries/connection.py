@@ -6,6 +6,7 @@ read the worker's newest snapshot (queries/replica.py), edits go to PostgreSQL, 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -25,6 +26,7 @@ from queries import background, served
 from store import operational
 from store.documents import documents_of
 
+log = logging.getLogger(__name__)
 JOB_POLL_SECONDS = 1.0
 # how often the worker checks whether the models are out of date without a load (a day old: posts left the last 90
 # days); a check that finds them current costs one query
@@ -83,6 +85,20 @@ def refresh_and_warm(work: store.Connection) -> str:
     if done.report is not None:
         start_warming(work)
     return done.summary()
+
+
+def scheduled_refresh(work: store.Connection) -> bool:
+    """refresh_and_warm for the worker's own schedule; whether it went through. One that fails (a build that ran
+    out of memory, say: the store is left as it was) is logged and tried again at the next check, and the worker
+    goes on running the jobs handed to it."""
+    try:
+        refresh_and_warm(work)
+    except duckdb.ConnectionException:
+        raise  # the app closed the store: the worker ends
+    except Exception:
+        log.exception("the scheduled refresh failed; the models stay as they were until the next check")
+        return False
+    return True
 
 
 def cursor(con: store.Connection | None = None) -> store.Connection:
@@ -244,11 +260,12 @@ def start_job_worker(con: store.Connection) -> threading.Thread:
                     scheduled_sync(con)
                 if time.monotonic() - last_check >= REFRESH_CHECK_SECONDS:
                     last_check = time.monotonic()
-                    refresh_and_warm(con.cursor())
+                    scheduled_refresh(con.cursor())
                 if time.monotonic() - last_corrections >= CORRECTIONS_CHECK_SECONDS:
                     last_corrections = time.monotonic()
-                    if corrections_pending(con.cursor()):
-                        refresh_and_warm(con.cursor())
+                    if corrections_pending(con.cursor()) and not scheduled_refresh(con.cursor()):
+                        # a refresh for corrections that failed is not tried every minute: with the day-old check
+                        last_corrections = last_check + REFRESH_CHECK_SECONDS - CORRECTIONS_CHECK_SECONDS
             except duckdb.ConnectionException:
                 return  # the connection was closed: this worker's app is gone
             stopping.wait(JOB_POLL_SECONDS)

@@ -85,9 +85,19 @@ class Worker:
             self.run({"command": "sync", "names": None})
         if time.monotonic() - self.last_check >= REFRESH_CHECK_SECONDS:
             self.last_check = time.monotonic()
-            if refresh(self.work()).report is not None:
-                self.publish()
+            self.scheduled_refresh()
         return done
+
+    def scheduled_refresh(self) -> None:
+        """Refresh models a day old and publish them. One that fails (a build that ran out of memory, say: the store
+        is left as it was) is logged and tried again at the next check; the queue goes on being served."""
+        try:
+            built = refresh(self.work()).report is not None
+        except Exception:
+            log.exception("the scheduled refresh failed; the models stay as they were until the next check")
+            return
+        if built:
+            self.publish()
 
     def run(self, job: dict) -> dict:
         """One job; a job that changed the store publishes a new snapshot before it is reported done."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import duckdb
 import streamlit as st
 
 import store
-from models.build import build
+from models.build import build, refresh
 from models.operations import assign
 from queries import connection
 from queries.connection import start_job_worker
@@ -62,6 +63,36 @@ def test_the_dashboards_worker_refreshes_models_a_day_old_without_any_load(tmp_p
     [(built_at, full_built_at)] = check.execute("select built_at, full_built_at from model_build").fetchall()
     assert built_at > NOW and full_built_at == NOW, "an incremental refresh, by the worker alone"
     monkeypatch.setattr(connection, "REFRESH_CHECK_SECONDS", 10**9)  # no further checks
+    close_when_idle(con)
+
+
+def test_a_scheduled_refresh_that_fails_is_logged_and_the_worker_goes_on(tmp_path, monkeypatch, caplog):
+    db = tmp_path / "failing.duckdb"
+    monkeypatch.setenv("RAPPORT_DB", str(db))
+    monkeypatch.setattr(connection, "REFRESH_CHECK_SECONDS", 0.2)
+    tries = []
+
+    def out_of_memory_once(work, *args, **kwargs):
+        tries.append(time.monotonic())
+        if len(tries) == 1:
+            raise store.OutOfMemory("Out of Memory Error: could not allocate block of size 256.0 KiB")
+        return refresh(work, *args, **kwargs)
+
+    monkeypatch.setattr(connection, "refresh", out_of_memory_once)
+    con = store.connect(db)
+    load_world(con, tmp_path)
+    build(con, NOW)  # a day old and more: the worker's first check refreshes
+    with caplog.at_level(logging.ERROR, logger="queries.connection"):
+        start_job_worker(con)
+        check = con.cursor()
+        deadline = time.monotonic() + 120
+        while check.execute("select built_at from model_build").fetchall() == [(NOW,)] and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)
+        monkeypatch.setattr(connection, "REFRESH_CHECK_SECONDS", 10**9)  # no further checks
+    assert len(tries) >= 2, "the worker tried again at its next check"
+    assert check.execute("select built_at from model_build").fetchall()[0][0] > NOW
+    assert "the scheduled refresh failed" in caplog.text and "Out of Memory Error" in caplog.text
     close_when_idle(con)
 
 

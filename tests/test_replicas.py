@@ -3,6 +3,7 @@ PostgreSQL holding the operational state and the queue, and replicas reading the
 
 from __future__ import annotations
 
+import logging
 import time
 
 import duckdb
@@ -91,6 +92,30 @@ def test_a_stale_lease_does_not_keep_a_snapshot(deployment, monkeypatch):
     time.sleep(0.05)
     deployment.publish(), deployment.publish()
     assert not first.exists()
+
+
+def test_a_scheduled_refresh_that_fails_is_logged_and_the_queue_is_still_served(deployment, tmp_path,
+                                                                                 monkeypatch, caplog):
+    import rapport.worker
+
+    def out_of_memory(*_args, **_kwargs):
+        raise store.OutOfMemory("Out of Memory Error: could not allocate block of size 256.0 KiB")
+
+    serving, real_refresh = deployment.published.path.name, rapport.worker.refresh
+    monkeypatch.setattr(rapport.worker, "refresh", out_of_memory)
+    deployment.last_check = time.monotonic() - rapport.worker.REFRESH_CHECK_SECONDS  # the check is due
+    with caplog.at_level(logging.ERROR, logger="rapport.worker"):
+        assert deployment.step() == 0
+    assert "the scheduled refresh failed" in caplog.text and "Out of Memory Error" in caplog.text
+    assert deployment.published.path.name == serving  # nothing new was published
+    # the worker goes on: a load queued next is run, refreshed and published
+    monkeypatch.setattr(rapport.worker, "refresh", real_refresh)
+    path = write_jsonl(tmp_path / "next.jsonl", [{"source_id": "C9", "first_name": "Eve", "last_name": "Stone",
+                                                  "email": "eve@example.com", "created_at": "2026-01-02"}])
+    job = shared_submit(deployment.pg, {"command": "load", "kind": "customers", "path": str(path), "source": "crm"})
+    assert deployment.step() == 1
+    result = shared_wait(deployment.pg, job, timeout=5)
+    assert result["ok"] and result["snapshot"] != serving
 
 
 def test_an_erasure_leaves_no_snapshot_holding_the_person(deployment, tmp_path):
