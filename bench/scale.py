@@ -302,13 +302,16 @@ def main(argv: list[str] | None = None) -> None:
                            "beside it or the comparison: for a store larger than DuckDB builds, or a smaller heap")
     args.add_argument("--keep", type=Path, help="build the store at this path and keep it (e.g. for bench pages "
                                                 "--store); by default it is built in a temporary folder (with "
-                                                "--engine spark: a copy of the DuckDB-built store, kept at the end)")
+                                                "--engine spark: a copy of the DuckDB-built store, or with --spark-only"
+                                                " the Spark-built one, kept at the end)")
     args.add_argument("--store", type=Path, help="measure the reads on this store, built before (e.g. by --keep): "
                                                  "no generation, build or refresh (its view audit gets entries)")
     args.add_argument("--no-refresh", action="store_true",
                       help="leave out the refresh after a day's load and the second full build (their times): a "
                            "store built only to be measured by another benchmark")
     opts = args.parse_args(argv)
+    if opts.spark_only and opts.engine != "spark":
+        args.error("--spark-only is for --engine spark")
     if opts.engine == "spark":
         from bench.engines import main as engines_main
 

@@ -68,40 +68,43 @@ def run_build(args: argparse.Namespace) -> int:
 
     reporter = Reporter(console())
     reporter.start("build")
+    failed = None
     try:
         if args.engine == "spark":
             summary = build_with_spark(con, args, reporter.step)
         else:
             summary = build(con, step=reporter.step).summary()
     except Exception as error:
-        if not ran_out_of_memory(error):
+        if memory_error(error) is None:
             raise
-        print(out_of_memory(con, error, args.engine), file=sys.stderr)
-        return 1
+        failed = error
     finally:
-        reporter.finish()
+        reporter.finish()  # the progress line ends before the summary or the error is said
+    if failed is not None:
+        print(out_of_memory(con, failed, memory_error(failed), args.engine), file=sys.stderr)
+        return 1
     print(summary)
     return 0
 
 
-def ran_out_of_memory(error: BaseException | None) -> bool:
-    """Whether DuckDB's out-of-memory error is `error` or what caused it (splink wraps the errors it meets)."""
-    while error is not None:
-        if isinstance(error, store.OutOfMemory):
-            return True
-        error = error.__cause__ or error.__context__
-    return False
+def memory_error(error: BaseException | None) -> BaseException | None:
+    """DuckDB's out-of-memory error when it is `error` or what `error` was raised from (splink wraps the errors it
+    meets); None for any other error, or one met while cleaning up after it (that one is shown as it is)."""
+    while error is not None and not isinstance(error, store.OutOfMemory):
+        error = error.__cause__
+    return error
 
 
-def out_of_memory(con, error: Exception, engine: str) -> str:
+def out_of_memory(con, error: BaseException, memory: BaseException, engine: str) -> str:
     """What a person does about a build that needed more memory than DuckDB may take: where it stopped, the
     limit, and the two ways on (the failed build left the store as it was)."""
-    where = "; ".join(getattr(error, "__notes__", [])) or "a step the error does not name"
+    notes = getattr(error, "__notes__", []) + (getattr(memory, "__notes__", []) if memory is not error else [])
+    where = "; ".join(reversed(notes)) or "a step the error does not name"  # the step first, then its model
     limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
     spark = "" if engine == "spark" else ", or build on Spark (python -m models build --engine spark)"
     return (f"error: the build ran out of memory ({where}) under DuckDB's limit of {limit}; the store is as it "
             f"was. Give DuckDB more (RAPPORT_MEMORY_LIMIT, on a machine that has it){spark}. DuckDB said: "
-            f"{memory_message(error)}")
+            f"{str(memory).splitlines()[0]}")
 
 
 def build_with_spark(con, args: argparse.Namespace, step) -> str:

@@ -14,7 +14,7 @@ def run_model(con: Connection, path: Path) -> None:
     try:
         con.execute(f"create or replace table {path.stem} as\n{path.read_text()}")
     except Error as error:
-        error.add_note(f"model: {path.relative_to(MODELS_DIR).as_posix()}")
+        error.add_note(f"model: {path.relative_to(MODELS_DIR).as_posix() if path.is_relative_to(MODELS_DIR) else path}")
         raise
 
 

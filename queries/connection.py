@@ -21,6 +21,7 @@ from connectors.jobs import BEAT_SECONDS, beat, jobs_dir, run_pending
 from connectors.loader import load_file
 from models.build import build, needs_full_build, refresh
 from models.corrections import pending as corrections_pending
+from models.llm.apply import settings_pinned
 from models.privacy import rewrite_store as rewrite_erased
 from queries import background, served
 from store import operational
@@ -49,8 +50,9 @@ def sync_interval_seconds() -> float | None:
 def shared_connection() -> store.Connection:
     """The app's one connection; an empty store gets the demo company so the dashboard never starts blank."""
     con = store.connect()
-    if ensure_demo(con) or needs_full_build(con):
-        build(con)
+    with settings_pinned():  # the LLM settings that decide to build are those it builds with
+        if ensure_demo(con) or needs_full_build(con):
+            build(con)
     start_job_worker(con)
     start_warming(con)
     return con
@@ -235,7 +237,7 @@ def scheduled_sync(con: store.Connection) -> None:
 
     work = con.cursor()
     if sync_all(work):
-        refresh_and_warm(work)
+        scheduled_refresh(work)
 
 
 def start_job_worker(con: store.Connection) -> threading.Thread:
@@ -244,11 +246,11 @@ def start_job_worker(con: store.Connection) -> threading.Thread:
     db = store.db_path()
     interval = sync_interval_seconds()
     last_sync = last_check = last_corrections = time.monotonic()
-
+    failing = False  # the last scheduled refresh failed
     last_beat: float | None = None
 
     def work(stopping: threading.Event) -> None:
-        nonlocal last_sync, last_check, last_corrections, last_beat
+        nonlocal last_sync, last_check, last_corrections, last_beat, failing
         while not stopping.is_set():
             try:
                 if last_beat is None or time.monotonic() - last_beat >= BEAT_SECONDS:
@@ -259,13 +261,14 @@ def start_job_worker(con: store.Connection) -> threading.Thread:
                     last_sync = time.monotonic()
                     scheduled_sync(con)
                 if time.monotonic() - last_check >= REFRESH_CHECK_SECONDS:
-                    last_check = time.monotonic()
-                    scheduled_refresh(con.cursor())
-                if time.monotonic() - last_corrections >= CORRECTIONS_CHECK_SECONDS:
+                    failing = not scheduled_refresh(con.cursor())
+                    # counted from its end: a failed build as long as the interval is not started again at once
+                    last_check = last_corrections = time.monotonic()
+                # while refreshes fail, only the day-old check tries again (not a build a minute for corrections)
+                if not failing and time.monotonic() - last_corrections >= CORRECTIONS_CHECK_SECONDS:
+                    if corrections_pending(con.cursor()):
+                        failing = not scheduled_refresh(con.cursor())
                     last_corrections = time.monotonic()
-                    if corrections_pending(con.cursor()) and not scheduled_refresh(con.cursor()):
-                        # a refresh for corrections that failed is not tried every minute: with the day-old check
-                        last_corrections = last_check + REFRESH_CHECK_SECONDS - CORRECTIONS_CHECK_SECONDS
             except duckdb.ConnectionException:
                 return  # the connection was closed: this worker's app is gone
             stopping.wait(JOB_POLL_SECONDS)

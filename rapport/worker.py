@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import store
@@ -18,6 +19,7 @@ from connectors.demo import ensure_demo
 from connectors.jobs import jobs_dir, shared_beat, shared_run_pending
 from connectors.loader import load_file
 from models.build import build, needs_full_build, refresh
+from models.llm.apply import settings_pinned
 from store import operational, postgres, snapshots
 
 log = logging.getLogger("rapport.worker")
@@ -42,8 +44,9 @@ class Worker:
         moved = operational.adopt(self.pg, self.con)
         if moved:
             log.info("moved the store's operational rows into PostgreSQL: %s", moved)
-        if (ensure_demo(self.con) if demo else False) or needs_full_build(self.con):
-            build(self.work())
+        with settings_pinned():
+            if (ensure_demo(self.con) if demo else False) or needs_full_build(self.con):
+                build(self.work())
         self.publish()  # at every start: the store may have changed while no worker ran (a command-line build)
         self.stopping = threading.Event()
         # its own thread: a build at a million customers takes minutes, and the queue's users must not think the
@@ -81,22 +84,17 @@ class Worker:
         """Run the queued jobs, then a scheduled sync or refresh check if due; how many jobs ran."""
         done = shared_run_pending(self.pg, self.run)
         if sync_every and time.monotonic() - self.last_sync >= sync_every:
+            on_schedule("sync", self.run, {"command": "sync", "names": None})
             self.last_sync = time.monotonic()
-            self.run({"command": "sync", "names": None})
         if time.monotonic() - self.last_check >= REFRESH_CHECK_SECONDS:
+            on_schedule("refresh", self.refresh_and_publish)
+            # counted from its end: a failed build as long as the interval is not started again at once
             self.last_check = time.monotonic()
-            self.scheduled_refresh()
         return done
 
-    def scheduled_refresh(self) -> None:
-        """Refresh models a day old and publish them. One that fails (a build that ran out of memory, say: the store
-        is left as it was) is logged and tried again at the next check; the queue goes on being served."""
-        try:
-            built = refresh(self.work()).report is not None
-        except Exception:
-            log.exception("the scheduled refresh failed; the models stay as they were until the next check")
-            return
-        if built:
+    def refresh_and_publish(self) -> None:
+        """Refresh models a day old, and publish them if they were rebuilt."""
+        if refresh(self.work()).report is not None:
             self.publish()
 
     def run(self, job: dict) -> dict:
@@ -196,6 +194,15 @@ class Worker:
     def close(self) -> None:
         self.stopping.set()
         self.con.close()
+
+
+def on_schedule(what: str, work: Callable, *args) -> None:
+    """A scheduled sync or refresh. One that fails (a build that ran out of memory, say: the store is left as it
+    was) is logged and tried again when next due; the queue goes on being served."""
+    try:
+        work(*args)
+    except Exception:
+        log.exception("the scheduled %s failed; the models stay as they were until it is next due", what)
 
 
 def run_forever(sync_every: float | None = None, stop=None) -> None:

@@ -73,7 +73,7 @@ def test_a_scheduled_refresh_that_fails_is_logged_and_the_worker_goes_on(tmp_pat
     tries = []
 
     def out_of_memory_once(work, *args, **kwargs):
-        tries.append(time.monotonic())
+        tries.append(work)
         if len(tries) == 1:
             raise store.OutOfMemory("Out of Memory Error: could not allocate block of size 256.0 KiB")
         return refresh(work, *args, **kwargs)
@@ -93,6 +93,33 @@ def test_a_scheduled_refresh_that_fails_is_logged_and_the_worker_goes_on(tmp_pat
     assert len(tries) >= 2, "the worker tried again at its next check"
     assert check.execute("select built_at from model_build").fetchall()[0][0] > NOW
     assert "the scheduled refresh failed" in caplog.text and "Out of Memory Error" in caplog.text
+    close_when_idle(con)
+
+
+def test_a_refresh_for_corrections_that_fails_waits_for_the_day_old_check(tmp_path, monkeypatch):
+    from models import corrections
+
+    db = tmp_path / "corrected.duckdb"
+    monkeypatch.setenv("RAPPORT_DB", str(db))
+    monkeypatch.setattr(connection, "REFRESH_CHECK_SECONDS", 10**9)
+    monkeypatch.setattr(connection, "CORRECTIONS_CHECK_SECONDS", 0.1)
+    tries = []
+
+    def out_of_memory(work, *args, **kwargs):
+        tries.append(work)
+        raise store.OutOfMemory("Out of Memory Error: could not allocate block of size 256.0 KiB")
+
+    monkeypatch.setattr(connection, "refresh", out_of_memory)
+    con = store.connect(db)
+    load_world(con, tmp_path)
+    build(con, NOW)
+    corrections.correct(con, "social_posts:social:S1", "intent", "complaint", "kim@corp")
+    worker = start_job_worker(con)
+    deadline = time.monotonic() + 60
+    while not tries and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(3)  # the worker polls each second: without the wait it would try a build every turn
+    assert len(tries) == 1 and worker.is_alive()
     close_when_idle(con)
 
 

@@ -221,6 +221,19 @@ def test_answers_paid_for_stay_when_the_build_fails_after_asking(db_file, httpse
     con.close()
 
 
+def test_asked_outside_a_build_each_post_has_one_answer(world, httpserver, tmp_path, monkeypatch):
+    from models.llm.apply import ask_llm
+
+    httpserver.expect_request("/v1/chat/completions").respond_with_handler(answering)
+    settings_file(tmp_path, monkeypatch, httpserver.url_for("/v1"))
+    build(world, NOW)  # staged posts
+    world.execute("delete from llm_classifications")
+    world.execute("delete from post_classifications")
+    # no transaction: the answers kept on the side are in the cache this connection reads at once
+    assert ask_llm(world, classify.RULES_VERSION, retry_fallbacks=False).classified == 2
+    assert rows(world, "select count(*), count(distinct text_hash) from _llm_answers") == [(2, 2)]
+
+
 def test_an_edit_to_the_settings_during_a_build_counts_from_the_next_build(world, httpserver, tmp_path,
                                                                            monkeypatch):
     httpserver.expect_request("/v1/chat/completions").respond_with_handler(answering)

@@ -84,7 +84,7 @@ def test_a_build_that_outgrows_the_memory_limit_says_where_and_leaves_the_store_
     build(con, NOW)
     before = snapshot(con)
     con.close()
-    env = {**os.environ, "RAPPORT_DB": str(db_file), "RAPPORT_MEMORY_LIMIT": "60MB"}
+    env = {**os.environ, "RAPPORT_DB": str(db_file), "RAPPORT_MEMORY_LIMIT": "20MB"}
     done = subprocess.run([sys.executable, "-m", "models", "build"], cwd=store.PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
@@ -95,3 +95,27 @@ def test_a_build_that_outgrows_the_memory_limit_says_where_and_leaves_the_store_
     con = store.connect(db_file)
     assert snapshot(con) == before
     con.close()
+
+
+def test_the_out_of_memory_message_names_the_step_then_the_model(tmp_path):
+    from models.__main__ import memory_error, out_of_memory
+    from models.build import BuildReport, timed
+    from models.sql import run_model
+
+    con = store.memory()
+    con.execute("set memory_limit = '10MB'")
+    model = tmp_path / "everything.sql"
+    model.write_text("select list(range) as everything from range(50000000)\n")  # one list: nothing to spill
+    with pytest.raises(store.Error) as raised:
+        timed(BuildReport(), "marts", run_model, con, model)
+    memory = memory_error(raised.value)
+    assert isinstance(memory, store.OutOfMemory)
+    said = out_of_memory(con, raised.value, memory, "duckdb")
+    assert said.startswith(f"error: the build ran out of memory (build step: marts; model: {model}) under DuckDB's "
+                           "limit of "), said
+    assert said.endswith(memory.args[0].splitlines()[0]) and "--engine spark" in said
+    assert "--engine spark" not in out_of_memory(con, raised.value, memory, "spark")
+    # an error that is not about memory is not taken for one
+    with pytest.raises(store.Error) as other:
+        con.execute("select * from no_such_table")
+    assert memory_error(other.value) is None

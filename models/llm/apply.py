@@ -178,8 +178,10 @@ def hold_answers(con: Connection, settings: LLMSettings, answers: dict[str, Answ
                    where c.model = $m and c.prompt_version = $p""", {"m": settings.model, "p": PROMPT_VERSION})
     if answers:
         con.register("_llm_new", answers_frame(settings, answers))
+        # outside a transaction the cache read above already holds them
         con.execute("""insert into _llm_answers
-                       select md5(text), intent, sentiment, urgency, urgency_reason from _llm_new""")
+                       select md5(text), intent, sentiment, urgency, urgency_reason from _llm_new
+                       where md5(text) not in (select text_hash from _llm_answers)""")
         con.unregister("_llm_new")
 
 
