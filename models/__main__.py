@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build", help="rebuild every model from the raw tables")
     build.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                        help="where the models run: inside the store (default), or on Spark for data that outgrows "
-                            "one machine (SPARK_REMOTE: a Spark Connect server)")
+                            "one machine")
     build.add_argument("--master", help="the Spark master URL (default local[*])")
     build.add_argument("--workdir", type=Path,
                        help="where Spark keeps the tables as Parquet (default: a folder beside the store, removed "
@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    if args.engine == "spark":
+        from models.engines.spark_engine import connect_unsupported
+
+        if problem := connect_unsupported():
+            print(f"error: {problem}", file=sys.stderr)
+            return 1
     con = open_store_or_none()
     if con is None and args.engine == "spark":
         print("error: the store is in use; stop the dashboard to build on Spark", file=sys.stderr)
