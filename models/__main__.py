@@ -81,13 +81,13 @@ def run_build(args: argparse.Namespace) -> int:
         else:
             summary = build(con, step=reporter.step).summary()
     except Exception as error:
-        if memory_error(error) is None:
+        if (memory := memory_error(error)) is None:
             raise
-        failed = error
+        failed = out_of_memory(con, error, memory, args.engine)
     finally:
         reporter.finish()  # the progress line ends before the summary or the error is said
     if failed is not None:
-        print(out_of_memory(con, failed, memory_error(failed), args.engine), file=sys.stderr)
+        print(failed, file=sys.stderr)
         return 1
     print(summary)
     return 0
@@ -129,13 +129,6 @@ def build_with_spark(con, args: argparse.Namespace, step) -> str:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
     return f"{report.summary()} on Spark"
-
-
-def memory_message(error: BaseException) -> str:
-    """DuckDB's own line about the memory it ran out of."""
-    while not isinstance(error, store.OutOfMemory):
-        error = error.__cause__ or error.__context__
-    return str(error).splitlines()[0]
 
 
 def run_train_identity(args: argparse.Namespace) -> int:
