@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                        help="where the models run: inside the store (default), or on Spark for data that outgrows "
                             "one machine")
-    build.add_argument("--master", help="the Spark master URL (default local[*])")
+    build.add_argument("--master", help="the Spark master URL (default local[*]): spark://host:7077, yarn, "
+                                        "k8s://..., or a Spark Connect server's sc://host:15002 (or SPARK_REMOTE)")
     build.add_argument("--workdir", type=Path,
                        help="where Spark keeps the tables as Parquet (default: a folder beside the store, removed "
                             "after the build); on a cluster, a path every executor reaches")
@@ -57,9 +58,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     if args.engine == "spark":
-        from models.engines.spark_engine import connect_unsupported
+        from models.engines.spark_engine import connect_url
 
-        if problem := connect_unsupported():
+        try:
+            connect_url(args.master)  # a contradiction between --master and SPARK_REMOTE, said before anything runs
+        except ValueError as problem:
             print(f"error: {problem}", file=sys.stderr)
             return 1
     con = open_store_or_none()

@@ -83,17 +83,20 @@ def classify(text: str, company: Company | None = None) -> Classification:
     return classify_many([text], company)[0]
 
 
-def classify_many(texts: Iterable[str], company: Company | None = None) -> list[Classification]:
-    """`classify` over many posts, in order, a batch at a time (a batch's dense features are BATCH x 264 floats)."""
+def classify_many(texts: Iterable[str], company: Company | None = None,
+                  model: Model | None = None) -> list[Classification]:
+    """`classify` over many posts, in order, a batch at a time (a batch's dense features are BATCH x 264 floats).
+    By default `company` and `model` are this process's; a Spark worker is handed the build's (another machine's
+    files and environment are not the ones the build read)."""
     texts = list(texts)
     company = company or current_company()
+    model = model or current_model()[0]
     return [found for start in range(0, len(texts), BATCH)
-            for found in classify_batch(texts[start:start + BATCH], company)]
+            for found in classify_batch(texts[start:start + BATCH], company, model)]
 
 
-def classify_batch(texts: list[str], company: Company) -> list[Classification]:
+def classify_batch(texts: list[str], company: Company, model: Model) -> list[Classification]:
     """One pass of the model over a batch of posts."""
-    model, _ = current_model()
     cleaned = [clean(t, company) for t in texts]
     found = [i for i, t in enumerate(cleaned) if t.strip()]
     results = [Classification("other", "low", 0.0, "other: an empty post; sentiment +0.00; urgency low")] * len(texts)
@@ -109,9 +112,9 @@ def classify_batch(texts: list[str], company: Company) -> list[Classification]:
     return results
 
 
-def sentiment_scores(texts: list[str]) -> list[float]:
+def sentiment_scores(texts: list[str], company: Company | None = None, model: Model | None = None) -> list[float]:
     """The model's sentiment of each text, as classify() gives it."""
-    return [c.sentiment for c in classify_many(texts)]
+    return [c.sentiment for c in classify_many(texts, company, model)]
 
 
 def decide(model: Model, x, chances: dict[str, dict[str, float]], reason: str) -> Classification:

@@ -246,22 +246,3 @@ def test_numbers_shown_in_evidence_round_alike_on_both_engines(spark):
     on_duckdb = [con.execute(f"select {shown} from (select ?::double as x)", [v]).fetchall()[0][0] for v in values]
     assert on_spark == on_duckdb
     assert on_duckdb[0] == "jw 0.28, p 0.285"
-
-
-def test_spark_connect_is_refused_with_why_before_anything_runs(tmp_path, monkeypatch):
-    import os
-    import subprocess
-    import sys
-
-    db = tmp_path / "untouched.duckdb"
-    env = {**os.environ, "RAPPORT_DB": str(db), "SPARK_REMOTE": "sc://127.0.0.1:15002"}
-    done = subprocess.run([sys.executable, "-m", "models", "build", "--engine", "spark"], cwd=store.PROJECT_ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1] == (
-        "error: Spark Connect (SPARK_REMOTE=sc://127.0.0.1:15002) is not supported yet: build on the cluster with "
-        "--master (spark://host:7077, yarn or k8s://...), and unset SPARK_REMOTE")
-    assert not db.exists()  # refused before the store was opened
-    monkeypatch.setenv("SPARK_REMOTE", "sc://127.0.0.1:15002")
-    with pytest.raises(ValueError, match="Spark Connect"):  # and by the session itself, for other callers
-        spark_session("local[1]")

@@ -176,9 +176,11 @@ def score_texts(engine: SparkEngine, keep_scores: bool, answered: bool = False) 
     from models.llm.apply import SENTIMENT_SCORES
     from models.sentiment import CUSTOMER_TEXTS
 
+    company, model = build_readers()
+
     @pandas_udf("double")
     def compound(texts: pd.Series) -> pd.Series:
-        return pd.Series(sentiment_scores(list(texts)), dtype="float64")
+        return pd.Series(sentiment_scores(list(texts), company, model), dtype="float64")
 
     scorer = engine.spark.sql("select * from sentiment_scores")
     kept = scorer if keep_scores else scorer.limit(0)
@@ -197,6 +199,17 @@ def score_texts(engine: SparkEngine, keep_scores: bool, answered: bool = False) 
     engine.spark.sql("select * from sentiment_scores_next").createOrReplaceTempView("sentiment_scores")
 
 
+def build_readers() -> tuple:
+    """The company and the classifier this build reads posts with, as the build's process has them: a pandas UDF
+    carries them to the workers. A cluster's Python workers (or a Spark Connect server's) run with another
+    machine's files and environment: read there, the company file and the company's own model (beside the store)
+    would be theirs, and the posts filed under this build's model version read by another."""
+    from models.classify import current_model
+    from models.company import current_company
+
+    return current_company(), current_model()[0]
+
+
 def classify_posts(engine: SparkEngine, answered: bool) -> None:
     """post_classifications_new: the learned model's reading (models.classify.classify_many in a pandas UDF, one
     batch of texts per call) of each distinct customer post text on the built timeline that has none under the
@@ -207,9 +220,11 @@ def classify_posts(engine: SparkEngine, answered: bool) -> None:
     from models.classify import RULES_VERSION, classify_many
     from models.llm.apply import with_llm
 
+    company, model = build_readers()
+
     @pandas_udf("intent string, urgency string, explanation string, urgency_reason string")
     def reading(texts: pd.Series) -> pd.DataFrame:
-        found = classify_many(list(texts))
+        found = classify_many(list(texts), company, model)
         return pd.DataFrame({"intent": [c.intent for c in found], "urgency": [c.urgency for c in found],
                              "explanation": [c.explanation for c in found],
                              "urgency_reason": [c.urgency_reason for c in found]})
@@ -309,9 +324,9 @@ def predict(engine: SparkEngine, p) -> str:
 
     from splink import Linker, SparkAPI
 
-    engine.spark.sparkContext.setCheckpointDir(str(engine.workdir / "checkpoints"))
     # splink would register its jar's Jaro-Winkler over the session's, which is DuckDB's (spark_engine)
-    db_api = SparkAPI(spark_session=engine.spark, register_udfs_automatically=False)
+    db_api = checkpointed_spark_api(SparkAPI, engine.workdir / "checkpoints")(
+        spark_session=engine.spark, register_udfs_automatically=False)
     linker = Linker(db_api.register(p.PREPARED_TABLE), p.settings("dedupe_only", translate=to_spark_expression),
                     log_level=logging.WARNING)
     for column in p.TF_COLUMNS:
@@ -322,6 +337,18 @@ def predict(engine: SparkEngine, p) -> str:
     predictions = linker.inference.predict(threshold_match_probability=p.REVIEW_PROBABILITY)
     predictions.as_spark_dataframe().createOrReplaceTempView("_splink_predictions")
     return "_splink_predictions"
+
+
+def checkpointed_spark_api(spark_api: type, folder: Path) -> type:
+    """splink's SparkAPI writing its intermediate tables under `folder`. splink asks the SparkContext for its
+    checkpoint folder, and a Spark Connect session has no SparkContext: the folder is given here instead, for
+    classic and Connect sessions alike (the tables are Parquet either way, splink's default outside Databricks)."""
+
+    class CheckpointedSparkAPI(spark_api):
+        def _get_checkpoint_dir_path(self, spark_df) -> str:
+            return str(folder)
+
+    return CheckpointedSparkAPI
 
 
 def link_clusters(engine: SparkEngine) -> None:

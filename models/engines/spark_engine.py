@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -25,35 +26,49 @@ LOCAL_SETTINGS = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
 }
+# what a Spark Connect client may set: the session's SQL settings (memory and the UI are the server's own)
+CONNECT_SETTINGS = ("spark.sql.session.timeZone", "spark.sql.ansi.enabled", "spark.sql.shuffle.partitions")
 
 
 def spark_session(master: str | None = None, **settings: str):
-    """A Spark session on `master` (default local[*]; a cluster's spark://, yarn or k8s:// URL), with DuckDB's
-    string similarities (DUCKDB_FUNCTIONS) and the models' macros as SQL functions. `settings` override LOCAL_SETTINGS
-    (`spark.sql.shuffle.partitions`, ...). Spark Connect (SPARK_REMOTE) is refused with why (connect_unsupported)."""
+    """A Spark session with DuckDB's string similarities (DUCKDB_FUNCTIONS) and the models' macros as SQL functions.
+
+    `master` is where it runs: local[*] by default, a cluster's spark://, yarn or k8s:// URL, or a Spark Connect
+    server's sc:// URL; without one, SPARK_REMOTE (Spark's own variable for Connect) names the server. `settings`
+    override LOCAL_SETTINGS (`spark.sql.shuffle.partitions`, ...); on Connect only the SQL settings apply."""
     from pyspark.sql import SparkSession
 
-    if problem := connect_unsupported():
-        raise ValueError(problem)
-    builder = SparkSession.builder.appName("rapport-models").master(master or "local[*]")
-    for key, value in (LOCAL_SETTINGS | settings).items():
+    # pyspark warns that it does not yet fully support pandas 3 at every pandas UDF: the pinned pair is the one the
+    # engines' equality tests pass on
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    remote = connect_url(master)
+    if remote:
+        builder = SparkSession.builder.remote(remote)
+        chosen = {key: value for key, value in (LOCAL_SETTINGS | settings).items() if key in CONNECT_SETTINGS}
+    else:
+        builder = SparkSession.builder.master(master or "local[*]")
+        chosen = LOCAL_SETTINGS | settings
+    builder = builder.appName("rapport-models")
+    for key, value in chosen.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
+    if not remote:  # a Connect server's log level is its operator's
+        session.sparkContext.setLogLevel("ERROR")
     logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)  # errors are raised, not logged twice
     register_functions(session)
     return session
 
 
-def connect_unsupported() -> str:
-    """Why a build cannot run on the Spark Connect server SPARK_REMOTE names ("" when it is not set): the build
-    sets splink's checkpoint folder through the SparkContext, which a Connect session does not have, and Connect's
-    client needs grpcio, which Rapport does not install. Untried beyond that, so refused rather than half-run."""
+def connect_url(master: str | None) -> str:
+    """The Spark Connect server to build on ("" for a classic master): `master` when it is an sc:// URL, else
+    SPARK_REMOTE when no master is given. Both at once is a mistake the person is told about."""
     remote = os.environ.get("SPARK_REMOTE", "").strip()
-    if not remote:
-        return ""
-    return (f"Spark Connect (SPARK_REMOTE={remote}) is not supported yet: build on the cluster with --master "
-            "(spark://host:7077, yarn or k8s://...), and unset SPARK_REMOTE")
+    if master and master.startswith("sc://"):
+        return master
+    if master and remote:
+        raise ValueError(f"SPARK_REMOTE={remote} names a Spark Connect server and --master {master} another "
+                         "cluster: unset SPARK_REMOTE, or leave out --master")
+    return "" if master else remote
 
 
 # the string similarities the models use, as Spark functions that ask DuckDB: Spark name -> (DuckDB's, result type)
