@@ -26,7 +26,7 @@ COMPARE_MEMORY = "7GB"
 
 def spark_build(path: Path, workdir: Path, master: str):
     from models.engines.spark_build import build_on_spark
-    from models.engines.spark_engine import SparkEngine, spark_session
+    from models.engines.spark_engine import SparkEngine, spark_session, stop_session
 
     started = time.perf_counter()
 
@@ -40,7 +40,7 @@ def spark_build(path: Path, workdir: Path, master: str):
         return build_on_spark(con, SparkEngine(session, workdir), NOW, step)
     finally:
         con.close()
-        session.stop()
+        stop_session(session)
 
 
 def duckdb_build(path: Path):

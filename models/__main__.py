@@ -121,14 +121,14 @@ def build_with_spark(con, args: argparse.Namespace, step) -> str:
     import tempfile
 
     from models.engines.spark_build import build_on_spark
-    from models.engines.spark_engine import SparkEngine, spark_session
+    from models.engines.spark_engine import SparkEngine, spark_session, stop_session
 
     scratch = None if args.workdir else tempfile.mkdtemp(prefix="spark-", dir=store.db_path().parent)
     session = spark_session(args.master)
     try:
         report = build_on_spark(con, SparkEngine(session, args.workdir or Path(scratch)), step=step)
     finally:
-        session.stop()
+        stop_session(session)
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
     return f"{report.summary()} on Spark"

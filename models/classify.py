@@ -158,16 +158,17 @@ def telling(term: str) -> bool:
     return not any(m in term for m in MASKS) and not all(word in FILLER for word in term.split())
 
 
-@cache
 def vocabulary(model: Model) -> np.ndarray:
-    return model.features.word_terms
+    return model.memo(("vocabulary",), lambda: model.features.word_terms)
 
 
-@cache
 def leaning(model: Model, label: str, value: str) -> np.ndarray:
     """How much each feature pushes `label` towards `value` rather than the average class (worked out once)."""
-    regression = model.explainer(label)
-    return regression.coef_[list(regression.classes_).index(value)] - regression.coef_.mean(axis=0)
+    def worked_out() -> np.ndarray:
+        regression = model.explainer(label)
+        return regression.coef_[list(regression.classes_).index(value)] - regression.coef_.mean(axis=0)
+
+    return model.memo(("leaning", label, value), worked_out)
 
 
 def join(items: list[str]) -> str:

@@ -62,8 +62,9 @@ def parse(raw: str, region: str) -> phonenumbers.PhoneNumber | None:
         return None
 
 
-def read_number(raw: str, hint: str, default: str) -> Reading:
-    """Read `raw` in the region `hint` names, else in `default`.
+def read_number(raw: str, hint: str, default: str, zones: dict[str, str] | None = None) -> Reading:
+    """Read `raw` in the region `hint` names, else in `default` (`zones`: time zones' countries, by default this
+    machine's: zone_countries).
 
     A number without a country code is read in its record's region; only if it cannot be a number there (a British
     mobile on a contact whose locale is en-US) is it read in the default. A number that merely is not a valid one
@@ -72,7 +73,7 @@ def read_number(raw: str, hint: str, default: str) -> Reading:
     region of its own, one written without the trunk 0 either, that is no valid number in the default region but
     is one in another (212.555.0187 is a New York number, not a British one), is read in that region.
     """
-    own = region_for_hint(hint)
+    own = region_for_hint(hint, zones)
     if own is None:
         return guessed(raw, default)
     reading, number = read_in(raw, own, "record")
@@ -118,7 +119,7 @@ def to_e164(raw: str, region: str, hint: str = "") -> str | None:
 
 # --- where a record is ----------------------------------------------------------------------------------------
 
-def region_for_hint(hint: str | None) -> str | None:
+def region_for_hint(hint: str | None, zones: dict[str, str] | None = None) -> str | None:
     """The phone region a record's hint names: its first part that is a country (an ISO code or a name in any
     language CLDR knows: "DE", "Germany", "Deutschland"), a locale with a country ("locale:en-GB") or an IANA time
     zone ("tz:Europe/Berlin"); None when no part does (a bare language, "locale:de", says no country)."""
@@ -128,7 +129,7 @@ def region_for_hint(hint: str | None) -> str | None:
             found = LOCALE.match(part.removeprefix("locale:"))
             region = found.group(1).upper() if found else None
         elif part.startswith("tz:"):
-            region = zone_countries().get(part.removeprefix("tz:"))
+            region = (zone_countries() if zones is None else zones).get(part.removeprefix("tz:"))
         else:
             region = country_region(part)
         if region in phonenumbers.SUPPORTED_REGIONS:

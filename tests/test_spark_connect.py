@@ -1,7 +1,8 @@
 """Spark Connect: a build on a Spark Connect server (a real one on 127.0.0.1, tests.spark_connect) gives the DuckDB
 build's models on the test demo company; its workers read the posts with the company and the classifier the build
-was started with, not with what they would find on their own machine; the command line reaches the server by
-`--master sc://...`; and a Connect URL beside another master is refused with why, before anything runs."""
+was started with, not with those of their own machine, and its sessions run with the build's settings, not the
+server's; the command line reaches the server by `--master sc://...`; and a Connect URL beside another master is
+refused with why, before anything runs."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ import pytest
 
 import store
 from connectors.demo import load_demo
+from data.classifier_corpus import read as corpus
 from models.build import build
+from models.classifier.train import brand_companies, fit, load, save
 from models.classify import classify_many
 from models.company import COMPANY_FILE, current_company, load_company
 from models.engines.spark_build import build_on_spark
-from models.engines.spark_engine import SparkEngine, spark_session
+from models.engines.spark_engine import SparkEngine, connect_url, spark_session, stop_session
 from tests.conftest import DEMO_AS_OF
 from tests.spark_connect import start_connect_server
 from tests.test_spark_engine import CLASSIFIED, COMPARED, ID_TABLES, differences
@@ -28,7 +31,12 @@ from tests.test_spark_engine import CLASSIFIED, COMPARED, ID_TABLES, differences
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    found = start_connect_server(tmp_path_factory.mktemp("connect-server"))
+    """The server, whose workers' own classifier (RAPPORT_CLASSIFIER_MODEL) is another than the build's: a model
+    fitted on an eighth of the corpus."""
+    folder = tmp_path_factory.mktemp("connect-server")
+    save(fit(corpus()[::8], brand_companies()), folder / "their-classifier.joblib")
+    found = start_connect_server(folder, {"RAPPORT_CLASSIFIER_MODEL": str(folder / "their-classifier.joblib")})
+    found.their_classifier = folder / "their-classifier.joblib"
     yield found
     found.stop()
 
@@ -73,20 +81,23 @@ def test_a_build_on_spark_connect_gives_the_duckdb_builds_models(server, loaded,
             assert type(session).__module__.startswith("pyspark.sql.connect")  # a Connect client, not a local Spark
             build_on_spark(on_connect, SparkEngine(session, tmp_path / "work"), DEMO_AS_OF)
         finally:
-            session.stop()
+            stop_session(session)
         stores = {"duckdb": duck, "spark": on_connect, "folder": tmp_path}
         for table in COMPARED + ID_TABLES + CLASSIFIED:
             assert differences(stores, table) == (0, 0), table
-        # not vacuously: every kind of link, and posts the server's own company file would have read otherwise
+        # not vacuously: every kind of link, and posts the server's own company file, or its own classifier, would
+        # have read otherwise
         methods = {m for (m,) in on_connect.execute("select distinct link_method from customer_sources").fetchall()}
         assert {"key", "probabilistic", "single"} <= methods
         read = on_connect.execute("""select distinct t.body, c.explanation from customer_timeline t
                                      join post_classifications c on c.text_hash = md5(t.body)
                                      where t.kind = 'social_post' and t.author_type = 'customer'""").fetchall()
         assert len(read) > 100
-        with_server_company = classify_many([body for body, _ in read], load_company(COMPANY_FILE))
-        assert any(found.explanation != explanation
-                   for found, (_, explanation) in zip(with_server_company, read, strict=True))
+        texts = [body for body, _ in read]
+        their_model = load(server.their_classifier)[0]
+        for otherwise in (classify_many(texts, load_company(COMPANY_FILE)), classify_many(texts, model=their_model)):
+            assert any(found.explanation != explanation
+                       for found, (_, explanation) in zip(otherwise, read, strict=True))
     finally:
         duck.close()
         on_connect.close()
@@ -128,3 +139,6 @@ def test_a_connect_server_beside_another_master_is_refused_before_anything_runs(
     monkeypatch.setenv("SPARK_REMOTE", "sc://127.0.0.1:15002")
     with pytest.raises(ValueError, match="names a Spark Connect server"):  # and by the session, for other callers
         spark_session("local[1]")
+    with pytest.raises(ValueError, match="names a Spark Connect server"):  # another Connect server too
+        connect_url("sc://127.0.0.1:15003")
+    assert connect_url("sc://127.0.0.1:15002") == connect_url(None) == "sc://127.0.0.1:15002"

@@ -20,7 +20,7 @@ from connectors.loader import load_file
 from models import corrections, inbox
 from models.build import build
 from models.engines.spark_build import build_on_spark
-from models.engines.spark_engine import SparkEngine, spark_session
+from models.engines.spark_engine import SparkEngine, spark_session, stop_session
 from models.identity import decisions
 from models.llm.client import PROMPT_VERSION
 from models.privacy import erase_customer
@@ -43,7 +43,7 @@ def spark(tmp_path_factory):
     session = spark_session("local[2]", **{"spark.sql.shuffle.partitions": "2", "spark.driver.memory": "2g",
                                            "spark.local.dir": str(tmp_path_factory.mktemp("spark-local"))})
     yield session
-    session.stop()
+    stop_session(session)
 
 
 @pytest.fixture(scope="module")

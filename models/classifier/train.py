@@ -29,7 +29,7 @@ REGULARISATION = 1.0
 CLASS_WEIGHT = "balanced"
 
 
-@dataclass(eq=False)  # compared and hashed by identity: explanations cache per model
+@dataclass(eq=False)  # compared and hashed by identity: a model is the one fitted, not its equal
 class Model:
     """A fitted classifier: the features, a calibrated head per label, the urgency-reason head, what it learnt from."""
 
@@ -37,6 +37,17 @@ class Model:
     heads: dict[str, CalibratedClassifierCV]
     reasons: LogisticRegression
     trained_on: dict = field(default_factory=dict)
+
+    def memo(self, key: tuple, compute):
+        """A value worked out once per model and kept with it (not in a cache that outlives it: a Spark worker is
+        handed a copy of the model with every task)."""
+        found = self.__dict__.setdefault("_memo", {})
+        if key not in found:
+            found[key] = compute()
+        return found[key]
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_memo"}  # worked out again where it is needed
 
     def explainer(self, label: str) -> LogisticRegression:
         """The head's logistic regression fitted on all rows (ensemble=False): its weights explain a prediction."""

@@ -25,6 +25,8 @@ from store import Connection, quote_literal, transaction
 
 if TYPE_CHECKING:
     from models.build import BuildReport
+    from models.classifier.train import Model
+    from models.company import Company
 
 # what the build reads from the store: the raw tables and the state a build carries forward
 STORE_INPUTS = ("raw_customers", "raw_purchases", "raw_tickets", "raw_ticket_comments", "raw_social_posts",
@@ -111,11 +113,13 @@ def read_phones(engine: SparkEngine, region: str) -> None:
     """phone_numbers: every distinct (written number, hint) read by models.phones.read_number in a pandas UDF."""
     from pyspark.sql.functions import col, lit, pandas_udf
 
-    from models.phones import WRITTEN_PHONES_SQL, read_number
+    from models.phones import WRITTEN_PHONES_SQL, read_number, zone_countries
+
+    zones = zone_countries()  # this machine's time zone table, not the workers' (theirs may be older, or missing)
 
     @pandas_udf("e164 string, region string, read_with string")
     def readings(raws: pd.Series, hints: pd.Series) -> pd.DataFrame:
-        found = [read_number(raw, hint, region) for raw, hint in zip(raws, hints, strict=True)]
+        found = [read_number(raw, hint, region, zones) for raw, hint in zip(raws, hints, strict=True)]
         return pd.DataFrame({"e164": [r.e164 for r in found], "region": [r.region for r in found],
                              "read_with": [r.read_with for r in found]})
 
@@ -199,7 +203,7 @@ def score_texts(engine: SparkEngine, keep_scores: bool, answered: bool = False) 
     engine.spark.sql("select * from sentiment_scores_next").createOrReplaceTempView("sentiment_scores")
 
 
-def build_readers() -> tuple:
+def build_readers() -> tuple[Company, Model]:
     """The company and the classifier this build reads posts with, as the build's process has them: a pandas UDF
     carries them to the workers. A cluster's Python workers (or a Spark Connect server's) run with another
     machine's files and environment: read there, the company file and the company's own model (beside the store)
@@ -342,7 +346,9 @@ def predict(engine: SparkEngine, p) -> str:
 def checkpointed_spark_api(spark_api: type, folder: Path) -> type:
     """splink's SparkAPI writing its intermediate tables under `folder`. splink asks the SparkContext for its
     checkpoint folder, and a Spark Connect session has no SparkContext: the folder is given here instead, for
-    classic and Connect sessions alike (the tables are Parquet either way, splink's default outside Databricks)."""
+    classic and Connect sessions alike (the tables are Parquet either way, splink's default outside Databricks).
+    `_get_checkpoint_dir_path` is splink's own (5.0.0, pinned): were it renamed, splink would find no folder set
+    and fail, not write elsewhere."""
 
     class CheckpointedSparkAPI(spark_api):
         def _get_checkpoint_dir_path(self, spark_df) -> str:

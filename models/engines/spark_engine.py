@@ -35,24 +35,27 @@ def spark_session(master: str | None = None, **settings: str):
 
     `master` is where it runs: local[*] by default, a cluster's spark://, yarn or k8s:// URL, or a Spark Connect
     server's sc:// URL; without one, SPARK_REMOTE (Spark's own variable for Connect) names the server. `settings`
-    override LOCAL_SETTINGS (`spark.sql.shuffle.partitions`, ...); on Connect only the SQL settings apply."""
+    override LOCAL_SETTINGS (`spark.sql.shuffle.partitions`, ...); on Connect only the SQL settings apply. Stop it
+    with stop_session."""
     from pyspark.sql import SparkSession
 
     # pyspark warns that it does not yet fully support pandas 3 at every pandas UDF: the pinned pair is the one the
     # engines' equality tests pass on
     warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
     remote = connect_url(master)
+    chosen = LOCAL_SETTINGS | settings
     if remote:
         builder = SparkSession.builder.remote(remote)
-        chosen = {key: value for key, value in (LOCAL_SETTINGS | settings).items() if key in CONNECT_SETTINGS}
+        chosen = {key: value for key, value in chosen.items() if key in CONNECT_SETTINGS}
     else:
         builder = SparkSession.builder.master(master or "local[*]")
-        chosen = LOCAL_SETTINGS | settings
     builder = builder.appName("rapport-models")
     for key, value in chosen.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
-    if not remote:  # a Connect server's log level is its operator's
+    if is_connect(session):
+        require_settings(session, chosen)
+    else:  # a Connect server's log level is its operator's
         session.sparkContext.setLogLevel("ERROR")
     logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)  # errors are raised, not logged twice
     register_functions(session)
@@ -61,14 +64,38 @@ def spark_session(master: str | None = None, **settings: str):
 
 def connect_url(master: str | None) -> str:
     """The Spark Connect server to build on ("" for a classic master): `master` when it is an sc:// URL, else
-    SPARK_REMOTE when no master is given. Both at once is a mistake the person is told about."""
+    SPARK_REMOTE when no master is given. A master and a SPARK_REMOTE that name different places are a mistake the
+    person is told about, before anything runs."""
     remote = os.environ.get("SPARK_REMOTE", "").strip()
-    if master and master.startswith("sc://"):
-        return master
-    if master and remote:
+    if master and remote and master != remote:
         raise ValueError(f"SPARK_REMOTE={remote} names a Spark Connect server and --master {master} another "
                          "cluster: unset SPARK_REMOTE, or leave out --master")
-    return "" if master else remote
+    return master if master and master.startswith("sc://") else remote if not master else ""
+
+
+def is_connect(session) -> bool:
+    """Whether `session` is a Spark Connect client (also when spark.api.mode=connect made one of a classic
+    master)."""
+    return type(session).__module__.startswith("pyspark.sql.connect")
+
+
+def require_settings(session, settings: dict[str, str]) -> None:
+    """A Connect server may refuse a setting without a word (pyspark applies them silently): those the models
+    need to equal DuckDB's are read back, and a build that would run without them is stopped."""
+    for key in ("spark.sql.session.timeZone", "spark.sql.ansi.enabled"):
+        if key in settings and str(session.conf.get(key)).lower() != settings[key].lower():
+            raise RuntimeError(f"the Spark Connect server did not take {key}={settings[key]} (it has "
+                               f"{session.conf.get(key)}): the models would not equal DuckDB's")
+
+
+def stop_session(session) -> None:
+    """Stop a session from spark_session. pyspark marks the process as Connect's when it opens a Connect session
+    and leaves the mark after stopping one on a remote server: the process's next local session would then look
+    for a Connect server."""
+    connect = is_connect(session)
+    session.stop()
+    if connect:
+        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
 
 
 # the string similarities the models use, as Spark functions that ask DuckDB: Spark name -> (DuckDB's, result type)
