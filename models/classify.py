@@ -66,7 +66,15 @@ def current_model() -> tuple[Model, str]:
     return load(model_path())
 
 
-RULES_VERSION = "model-" + current_model()[1]  # callers cache classifications by (text hash, RULES_VERSION)
+def __getattr__(name: str) -> str:
+    """RULES_VERSION, the version callers cache classifications under (text hash, RULES_VERSION), worked out when
+    first read: a process that only imports this module, as a Spark worker does to run the build's own classifier,
+    never loads a model of its own (one its environment names may not even be there)."""
+    if name != "RULES_VERSION":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    global RULES_VERSION
+    RULES_VERSION = "model-" + current_model()[1]
+    return RULES_VERSION
 
 
 def reload_model() -> str:

@@ -183,3 +183,31 @@ def test_throughput_in_batches():
 def test_labels_are_the_ones_routing_and_marts_read():
     assert INTENTS == ("complaint", "question", "praise", "idea", "other")
     assert URGENCIES == ("high", "normal", "low") and SENTIMENTS == ("negative", "neutral", "positive")
+
+
+def test_importing_the_classifier_loads_no_model_of_its_own(tmp_path):
+    """A Spark worker imports this module to run the build's classifier, handed to it: a model its own environment
+    names is never read, not even when it is missing; the version is worked out when first read."""
+    import subprocess
+    import sys
+
+    from store import PROJECT_ROOT
+
+    script = """
+import models.classify as c
+from models.classifier.train import SHIPPED_MODEL, load
+from models.company import Company
+found = c.classify_many(["Where is my order #1042? Nobody answers."], Company(name="Shop"), load(SHIPPED_MODEL)[0])
+print(found[0].intent)
+try:
+    c.RULES_VERSION
+except FileNotFoundError:
+    print("no version without the model")
+"""
+    env = {**os.environ, "RAPPORT_CLASSIFIER_MODEL": str(tmp_path / "missing.joblib")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    intent, said = done.stdout.strip().splitlines()[-2:]
+    assert intent in INTENTS and said == "no version without the model"
+    assert RULES_VERSION.startswith("model-")  # read in this process, as every caller reads it
